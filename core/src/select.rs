@@ -1,0 +1,785 @@
+//! SELECT statements: [`Select`], set operations ([`Compound`]), FROM items,
+//! joins, aliases, subqueries and common table expressions.
+
+use crate::error::{Error, Result};
+use crate::expr::{ColumnRef, Expr, IntoExpr, OrderBy, Source};
+use crate::name::Name;
+use crate::schema::Table;
+use std::fmt;
+use std::hash::Hash;
+use std::sync::Arc;
+
+/// The kind of a join.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum JoinKind {
+    /// `JOIN`
+    Inner,
+    /// `LEFT OUTER JOIN`
+    Left,
+    /// `FULL OUTER JOIN` (an error on dialects without it)
+    Full,
+    /// `CROSS JOIN`
+    Cross,
+}
+
+/// An item of a FROM clause.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum FromItem {
+    /// A table, alias, CTE or named reference.
+    Source(Source),
+    /// A join of two items.
+    Join(Box<Join>),
+}
+
+/// `left KIND JOIN right ON condition`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Join {
+    /// The left side.
+    pub left: FromItem,
+    /// The right side.
+    pub right: FromItem,
+    /// The kind of join.
+    pub kind: JoinKind,
+    /// The ON condition; `None` means "infer it from the one foreign key
+    /// between the two sides" (an error at compile time when there is not
+    /// exactly one).
+    pub on: Option<Expr>,
+}
+
+/// Anything that can stand in a FROM clause.
+pub trait IntoFrom {
+    /// Converts `self` into a FROM item.
+    fn into_from(self) -> FromItem;
+}
+
+impl IntoFrom for FromItem {
+    fn into_from(self) -> FromItem {
+        self
+    }
+}
+impl IntoFrom for &Table {
+    fn into_from(self) -> FromItem {
+        FromItem::Source(Source::Table(self.clone()))
+    }
+}
+impl IntoFrom for Table {
+    fn into_from(self) -> FromItem {
+        FromItem::Source(Source::Table(self))
+    }
+}
+impl IntoFrom for &Alias {
+    fn into_from(self) -> FromItem {
+        FromItem::Source(Source::Alias(self.clone()))
+    }
+}
+impl IntoFrom for Alias {
+    fn into_from(self) -> FromItem {
+        FromItem::Source(Source::Alias(self))
+    }
+}
+impl IntoFrom for &Cte {
+    fn into_from(self) -> FromItem {
+        FromItem::Source(Source::Cte(self.clone()))
+    }
+}
+impl IntoFrom for Cte {
+    fn into_from(self) -> FromItem {
+        FromItem::Source(Source::Cte(self))
+    }
+}
+impl IntoFrom for &CteRef {
+    fn into_from(self) -> FromItem {
+        FromItem::Source(Source::Named(self.name.clone()))
+    }
+}
+
+impl FromItem {
+    /// `self JOIN right ON on`.
+    pub fn join(self, right: impl IntoFrom, on: impl IntoExpr) -> FromItem {
+        self.join_kind(right, JoinKind::Inner, Some(on.into_expr()))
+    }
+
+    /// `self LEFT OUTER JOIN right ON on`.
+    pub fn outer_join(self, right: impl IntoFrom, on: impl IntoExpr) -> FromItem {
+        self.join_kind(right, JoinKind::Left, Some(on.into_expr()))
+    }
+
+    /// A join of the given kind; `on: None` infers the condition from foreign keys.
+    pub fn join_kind(self, right: impl IntoFrom, kind: JoinKind, on: Option<Expr>) -> FromItem {
+        FromItem::Join(Box::new(Join {
+            left: self,
+            right: right.into_from(),
+            kind,
+            on,
+        }))
+    }
+}
+
+/// What an alias renames.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum AliasTarget {
+    /// A table: `users AS u`.
+    Table(Table),
+    /// A subquery: `(SELECT ...) AS name`.
+    Query(Query),
+}
+
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct AliasData {
+    name: Name,
+    target: AliasTarget,
+    lateral: bool,
+}
+
+/// An aliased table or subquery; its columns are qualified by the alias name.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Alias(Arc<AliasData>);
+
+impl fmt::Debug for Alias {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Alias({})", self.0.name)
+    }
+}
+
+impl Alias {
+    pub(crate) fn of_table(table: Table, name: Name) -> Alias {
+        Alias(Arc::new(AliasData {
+            name,
+            target: AliasTarget::Table(table),
+            lateral: false,
+        }))
+    }
+
+    /// The alias name.
+    pub fn name(&self) -> &Name {
+        &self.0.name
+    }
+
+    /// What it renames.
+    pub fn target(&self) -> &AliasTarget {
+        &self.0.target
+    }
+
+    /// Whether this is a LATERAL subquery.
+    pub fn is_lateral(&self) -> bool {
+        self.0.lateral
+    }
+
+    /// The column called `name`, qualified by the alias.
+    pub fn c(&self, name: &str) -> Result<Expr> {
+        let found = match &self.0.target {
+            AliasTarget::Table(t) => t.column(name).map(|c| c.name.clone()),
+            AliasTarget::Query(q) => q.output_names().into_iter().find(|n| n.as_str() == name),
+        };
+        match found {
+            Some(n) => Ok(Expr::Column(ColumnRef {
+                source: Some(Source::Alias(self.clone())),
+                name: n,
+            })),
+            None => Err(Error::UnknownColumn {
+                source_name: format!("alias {}", self.0.name),
+                column: name.to_string(),
+            }),
+        }
+    }
+
+    /// Every column of the alias, qualified by it.
+    pub fn all_columns(&self) -> Vec<Expr> {
+        let names: Vec<Name> = match &self.0.target {
+            AliasTarget::Table(t) => t.columns.iter().map(|c| c.name.clone()).collect(),
+            AliasTarget::Query(q) => q.output_names(),
+        };
+        names
+            .into_iter()
+            .map(|n| {
+                Expr::Column(ColumnRef {
+                    source: Some(Source::Alias(self.clone())),
+                    name: n,
+                })
+            })
+            .collect()
+    }
+}
+
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct CteData {
+    name: Name,
+    columns: Vec<Name>,
+    query: Query,
+    recursive: bool,
+}
+
+/// A common table expression, `WITH name AS (query)`.
+///
+/// Using a CTE as a FROM item anywhere in a statement puts it in the
+/// statement's WITH clause, as SQLAlchemy does.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Cte(Arc<CteData>);
+
+impl fmt::Debug for Cte {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Cte({})", self.0.name)
+    }
+}
+
+/// The name of a recursive CTE as seen from inside its own definition.
+#[derive(Debug, Clone)]
+pub struct CteRef {
+    name: Name,
+    columns: Vec<Name>,
+}
+
+impl CteRef {
+    /// The column called `name`.
+    pub fn c(&self, name: &str) -> Result<Expr> {
+        match self.columns.iter().find(|c| c.as_str() == name) {
+            Some(n) => Ok(Expr::Column(ColumnRef {
+                source: Some(Source::Named(self.name.clone())),
+                name: n.clone(),
+            })),
+            None => Err(Error::UnknownColumn {
+                source_name: format!("CTE {}", self.name),
+                column: name.to_string(),
+            }),
+        }
+    }
+}
+
+impl Cte {
+    /// `WITH name AS (query)`; its columns are the query's output names.
+    pub fn new(name: impl Into<Name>, query: impl Into<Query>) -> Cte {
+        let query = query.into();
+        Cte(Arc::new(CteData {
+            name: name.into(),
+            columns: Vec::new(),
+            query,
+            recursive: false,
+        }))
+    }
+
+    /// `WITH RECURSIVE name(columns) AS (...)`: `body` receives a reference to
+    /// the CTE to use in the recursive part.
+    pub fn recursive<C, F, Q>(name: impl Into<Name>, columns: C, body: F) -> Result<Cte>
+    where
+        C: IntoIterator,
+        C::Item: Into<Name>,
+        F: FnOnce(&CteRef) -> Result<Q>,
+        Q: Into<Query>,
+    {
+        let name = name.into();
+        let columns: Vec<Name> = columns.into_iter().map(Into::into).collect();
+        let r = CteRef {
+            name: name.clone(),
+            columns: columns.clone(),
+        };
+        let query = body(&r)?.into();
+        Ok(Cte(Arc::new(CteData {
+            name,
+            columns,
+            query,
+            recursive: true,
+        })))
+    }
+
+    /// The CTE's name.
+    pub fn name(&self) -> &Name {
+        &self.0.name
+    }
+
+    /// Its body.
+    pub fn query(&self) -> &Query {
+        &self.0.query
+    }
+
+    /// Declared column names (empty when taken from the query).
+    pub fn declared_columns(&self) -> &[Name] {
+        &self.0.columns
+    }
+
+    /// Whether it is recursive.
+    pub fn is_recursive(&self) -> bool {
+        self.0.recursive
+    }
+
+    /// The column called `name`.
+    pub fn c(&self, name: &str) -> Result<Expr> {
+        let names = if self.0.columns.is_empty() {
+            self.0.query.output_names()
+        } else {
+            self.0.columns.clone()
+        };
+        match names.into_iter().find(|n| n.as_str() == name) {
+            Some(n) => Ok(Expr::Column(ColumnRef {
+                source: Some(Source::Cte(self.clone())),
+                name: n,
+            })),
+            None => Err(Error::UnknownColumn {
+                source_name: format!("CTE {}", self.0.name),
+                column: name.to_string(),
+            }),
+        }
+    }
+}
+
+/// Row locking: `FOR UPDATE`, `FOR SHARE`, with `NOWAIT` or `SKIP LOCKED`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Lock {
+    /// FOR SHARE instead of FOR UPDATE.
+    pub share: bool,
+    /// What to do about locked rows.
+    pub wait: LockWait,
+}
+
+/// What a locking read does about rows locked by others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LockWait {
+    /// Wait for them.
+    Wait,
+    /// `NOWAIT`: fail at once.
+    NoWait,
+    /// `SKIP LOCKED`: leave them out.
+    SkipLocked,
+}
+
+/// DISTINCT handling of a SELECT.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub enum Distinct {
+    /// No DISTINCT.
+    #[default]
+    None,
+    /// `SELECT DISTINCT`.
+    All,
+    /// `SELECT DISTINCT ON (exprs)` (PostgreSQL).
+    On(Vec<Expr>),
+}
+
+/// A SELECT statement.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct Select {
+    pub(crate) ctes: Vec<Cte>,
+    pub(crate) distinct: Distinct,
+    pub(crate) columns: Vec<Expr>,
+    pub(crate) from: Vec<FromItem>,
+    pub(crate) where_: Option<Expr>,
+    pub(crate) group_by: Vec<Expr>,
+    pub(crate) having: Option<Expr>,
+    pub(crate) order_by: Vec<OrderBy>,
+    pub(crate) limit: Option<u64>,
+    pub(crate) offset: Option<u64>,
+    pub(crate) lock: Option<Lock>,
+}
+
+/// Anything that lists select-list items: an expression, a table (all its
+/// columns), or a collection of expressions.
+pub trait IntoColumns {
+    /// Appends the items to `out`.
+    fn push_into(self, out: &mut Vec<Expr>);
+}
+
+impl IntoColumns for Expr {
+    fn push_into(self, out: &mut Vec<Expr>) {
+        out.push(self)
+    }
+}
+impl IntoColumns for &Table {
+    fn push_into(self, out: &mut Vec<Expr>) {
+        out.extend(self.all_columns())
+    }
+}
+impl IntoColumns for &Alias {
+    fn push_into(self, out: &mut Vec<Expr>) {
+        out.extend(self.all_columns())
+    }
+}
+impl IntoColumns for Vec<Expr> {
+    fn push_into(self, out: &mut Vec<Expr>) {
+        out.extend(self)
+    }
+}
+impl<const N: usize> IntoColumns for [Expr; N] {
+    fn push_into(self, out: &mut Vec<Expr>) {
+        out.extend(self)
+    }
+}
+
+/// `SELECT columns`; FROM is inferred from the columns unless given.
+pub fn select(columns: impl IntoColumns) -> Select {
+    let mut s = Select::default();
+    columns.push_into(&mut s.columns);
+    s
+}
+
+impl Select {
+    /// Adds select-list items.
+    pub fn column(mut self, columns: impl IntoColumns) -> Self {
+        columns.push_into(&mut self.columns);
+        self
+    }
+
+    /// Adds a FROM item. Without any, the FROM clause is inferred from the
+    /// tables the statement's columns belong to.
+    pub fn from(mut self, item: impl IntoFrom) -> Self {
+        self.from.push(item.into_from());
+        self
+    }
+
+    fn join_impl(mut self, right: impl IntoFrom, kind: JoinKind, on: Option<Expr>) -> Self {
+        let right = right.into_from();
+        let left = match self.from.pop() {
+            Some(l) => l,
+            None => match self.first_column_source() {
+                Some(s) => FromItem::Source(s),
+                None => {
+                    // Nothing to join from: the join degenerates into a FROM item.
+                    self.from.push(right);
+                    return self;
+                }
+            },
+        };
+        self.from.push(FromItem::Join(Box::new(Join {
+            left,
+            right,
+            kind,
+            on,
+        })));
+        self
+    }
+
+    fn first_column_source(&self) -> Option<Source> {
+        let mut found = None;
+        for c in &self.columns {
+            crate::compile::visit_sources(c, &mut |s| {
+                if found.is_none() {
+                    found = Some(s.clone());
+                }
+            });
+            if found.is_some() {
+                break;
+            }
+        }
+        found
+    }
+
+    /// `JOIN right ON on`, joined to the last FROM item (or to the table of
+    /// the first selected column when no FROM item was given).
+    pub fn join(self, right: impl IntoFrom, on: impl IntoExpr) -> Self {
+        self.join_impl(right, JoinKind::Inner, Some(on.into_expr()))
+    }
+
+    /// `JOIN right`, with ON inferred from the single foreign key between the sides.
+    pub fn join_auto(self, right: impl IntoFrom) -> Self {
+        self.join_impl(right, JoinKind::Inner, None)
+    }
+
+    /// `LEFT OUTER JOIN right ON on`.
+    pub fn outer_join(self, right: impl IntoFrom, on: impl IntoExpr) -> Self {
+        self.join_impl(right, JoinKind::Left, Some(on.into_expr()))
+    }
+
+    /// `LEFT OUTER JOIN right`, with ON inferred from foreign keys.
+    pub fn outer_join_auto(self, right: impl IntoFrom) -> Self {
+        self.join_impl(right, JoinKind::Left, None)
+    }
+
+    /// `FULL OUTER JOIN right ON on`.
+    pub fn full_join(self, right: impl IntoFrom, on: impl IntoExpr) -> Self {
+        self.join_impl(right, JoinKind::Full, Some(on.into_expr()))
+    }
+
+    /// `CROSS JOIN right`.
+    pub fn cross_join(self, right: impl IntoFrom) -> Self {
+        self.join_impl(right, JoinKind::Cross, None)
+    }
+
+    /// Adds a WHERE condition, ANDed with any already there.
+    pub fn where_(mut self, cond: impl IntoExpr) -> Self {
+        let cond = cond.into_expr();
+        self.where_ = Some(match self.where_.take() {
+            Some(w) => w.and(cond),
+            None => cond,
+        });
+        self
+    }
+
+    /// Alias of [`Select::where_`], as SQLAlchemy's `filter`.
+    pub fn filter(self, cond: impl IntoExpr) -> Self {
+        self.where_(cond)
+    }
+
+    /// Adds GROUP BY expressions.
+    pub fn group_by<I, E>(mut self, exprs: I) -> Self
+    where
+        I: IntoIterator<Item = E>,
+        E: IntoExpr,
+    {
+        self.group_by
+            .extend(exprs.into_iter().map(IntoExpr::into_expr));
+        self
+    }
+
+    /// Adds a HAVING condition, ANDed with any already there.
+    pub fn having(mut self, cond: impl IntoExpr) -> Self {
+        let cond = cond.into_expr();
+        self.having = Some(match self.having.take() {
+            Some(w) => w.and(cond),
+            None => cond,
+        });
+        self
+    }
+
+    /// Adds an ORDER BY term (`expr`, `expr.desc()`, `expr.asc().nulls_last()`).
+    pub fn order_by(mut self, term: impl Into<OrderBy>) -> Self {
+        self.order_by.push(term.into());
+        self
+    }
+
+    /// `LIMIT n` (rendered as a literal integer, never a bound parameter).
+    pub fn limit(mut self, n: u64) -> Self {
+        self.limit = Some(n);
+        self
+    }
+
+    /// `OFFSET n` (rendered as a literal integer).
+    pub fn offset(mut self, n: u64) -> Self {
+        self.offset = Some(n);
+        self
+    }
+
+    /// `SELECT DISTINCT`.
+    pub fn distinct(mut self) -> Self {
+        self.distinct = Distinct::All;
+        self
+    }
+
+    /// `SELECT DISTINCT ON (exprs)` (PostgreSQL only).
+    pub fn distinct_on<I, E>(mut self, exprs: I) -> Self
+    where
+        I: IntoIterator<Item = E>,
+        E: IntoExpr,
+    {
+        self.distinct = Distinct::On(exprs.into_iter().map(IntoExpr::into_expr).collect());
+        self
+    }
+
+    /// `FOR UPDATE`.
+    pub fn for_update(mut self) -> Self {
+        self.lock = Some(Lock {
+            share: false,
+            wait: LockWait::Wait,
+        });
+        self
+    }
+
+    /// `FOR SHARE`.
+    pub fn for_share(mut self) -> Self {
+        self.lock = Some(Lock {
+            share: true,
+            wait: LockWait::Wait,
+        });
+        self
+    }
+
+    /// Adds `NOWAIT` to a locking read (makes it `FOR UPDATE` if it was not locking).
+    pub fn nowait(mut self) -> Self {
+        let l = self.lock.get_or_insert(Lock {
+            share: false,
+            wait: LockWait::Wait,
+        });
+        l.wait = LockWait::NoWait;
+        self
+    }
+
+    /// Adds `SKIP LOCKED` to a locking read (makes it `FOR UPDATE` if it was not locking).
+    pub fn skip_locked(mut self) -> Self {
+        let l = self.lock.get_or_insert(Lock {
+            share: false,
+            wait: LockWait::Wait,
+        });
+        l.wait = LockWait::SkipLocked;
+        self
+    }
+
+    /// Attaches a CTE to this statement's WITH clause explicitly (CTEs used
+    /// as FROM items are attached automatically).
+    pub fn with(mut self, cte: &Cte) -> Self {
+        self.ctes.push(cte.clone());
+        self
+    }
+
+    /// This query as a subquery in FROM: `(SELECT ...) AS name`.
+    pub fn subquery(self, name: impl Into<Name>) -> Alias {
+        Query::from(self).subquery(name)
+    }
+
+    /// This query as a LATERAL subquery (PostgreSQL, MySQL 8).
+    pub fn lateral(self, name: impl Into<Name>) -> Alias {
+        Query::from(self).lateral(name)
+    }
+
+    /// This query as a scalar subquery expression.
+    pub fn scalar_subquery(self) -> Expr {
+        Expr::Subquery(Box::new(self.into()))
+    }
+
+    /// This query as a CTE called `name`.
+    pub fn cte(self, name: impl Into<Name>) -> Cte {
+        Cte::new(name, self)
+    }
+
+    /// `self UNION other`.
+    pub fn union(self, other: impl Into<Query>) -> Compound {
+        Compound::new(self.into(), SetOp::Union, other.into())
+    }
+    /// `self UNION ALL other`.
+    pub fn union_all(self, other: impl Into<Query>) -> Compound {
+        Compound::new(self.into(), SetOp::UnionAll, other.into())
+    }
+    /// `self INTERSECT other`.
+    pub fn intersect(self, other: impl Into<Query>) -> Compound {
+        Compound::new(self.into(), SetOp::Intersect, other.into())
+    }
+    /// `self EXCEPT other`.
+    pub fn except(self, other: impl Into<Query>) -> Compound {
+        Compound::new(self.into(), SetOp::Except, other.into())
+    }
+
+    /// The names of the result columns (labels and column names; unnamed
+    /// expressions are left out).
+    pub fn output_names(&self) -> Vec<Name> {
+        self.columns
+            .iter()
+            .filter_map(|c| c.output_name().cloned())
+            .collect()
+    }
+
+    /// The select list.
+    pub fn columns(&self) -> &[Expr] {
+        &self.columns
+    }
+}
+
+/// A set operation between queries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SetOp {
+    /// `UNION`
+    Union,
+    /// `UNION ALL`
+    UnionAll,
+    /// `INTERSECT`
+    Intersect,
+    /// `EXCEPT`
+    Except,
+}
+
+/// Queries combined with UNION, INTERSECT or EXCEPT.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Compound {
+    pub(crate) first: Query,
+    pub(crate) rest: Vec<(SetOp, Query)>,
+    pub(crate) order_by: Vec<OrderBy>,
+    pub(crate) limit: Option<u64>,
+    pub(crate) offset: Option<u64>,
+}
+
+impl Compound {
+    fn new(first: Query, op: SetOp, second: Query) -> Self {
+        Compound {
+            first,
+            rest: vec![(op, second)],
+            order_by: Vec::new(),
+            limit: None,
+            offset: None,
+        }
+    }
+    fn push(mut self, op: SetOp, q: Query) -> Self {
+        self.rest.push((op, q));
+        self
+    }
+    /// `... UNION other`.
+    pub fn union(self, other: impl Into<Query>) -> Self {
+        self.push(SetOp::Union, other.into())
+    }
+    /// `... UNION ALL other`.
+    pub fn union_all(self, other: impl Into<Query>) -> Self {
+        self.push(SetOp::UnionAll, other.into())
+    }
+    /// `... INTERSECT other`.
+    pub fn intersect(self, other: impl Into<Query>) -> Self {
+        self.push(SetOp::Intersect, other.into())
+    }
+    /// `... EXCEPT other`.
+    pub fn except(self, other: impl Into<Query>) -> Self {
+        self.push(SetOp::Except, other.into())
+    }
+    /// ORDER BY applied to the whole result.
+    pub fn order_by(mut self, term: impl Into<OrderBy>) -> Self {
+        self.order_by.push(term.into());
+        self
+    }
+    /// LIMIT of the whole result.
+    pub fn limit(mut self, n: u64) -> Self {
+        self.limit = Some(n);
+        self
+    }
+    /// OFFSET of the whole result.
+    pub fn offset(mut self, n: u64) -> Self {
+        self.offset = Some(n);
+        self
+    }
+    /// As a subquery in FROM.
+    pub fn subquery(self, name: impl Into<Name>) -> Alias {
+        Query::from(self).subquery(name)
+    }
+    /// As a CTE.
+    pub fn cte(self, name: impl Into<Name>) -> Cte {
+        Cte::new(name, self)
+    }
+}
+
+/// A query: a SELECT or a compound of SELECTs.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Query {
+    /// A single SELECT.
+    Select(Box<Select>),
+    /// UNION / INTERSECT / EXCEPT of queries.
+    Compound(Box<Compound>),
+}
+
+impl From<Select> for Query {
+    fn from(s: Select) -> Self {
+        Query::Select(Box::new(s))
+    }
+}
+impl From<Compound> for Query {
+    fn from(c: Compound) -> Self {
+        Query::Compound(Box::new(c))
+    }
+}
+
+impl Query {
+    /// The result column names of the query (of its first SELECT, for a compound).
+    pub fn output_names(&self) -> Vec<Name> {
+        match self {
+            Query::Select(s) => s.output_names(),
+            Query::Compound(c) => c.first.output_names(),
+        }
+    }
+
+    /// As a subquery in FROM: `(query) AS name`.
+    pub fn subquery(self, name: impl Into<Name>) -> Alias {
+        Alias(Arc::new(AliasData {
+            name: name.into(),
+            target: AliasTarget::Query(self),
+            lateral: false,
+        }))
+    }
+
+    /// As a LATERAL subquery.
+    pub fn lateral(self, name: impl Into<Name>) -> Alias {
+        Alias(Arc::new(AliasData {
+            name: name.into(),
+            target: AliasTarget::Query(self),
+            lateral: true,
+        }))
+    }
+}

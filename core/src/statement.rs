@@ -1,0 +1,89 @@
+//! [`Statement`]: anything that compiles to one SQL statement.
+
+use crate::ddl::Ddl;
+use crate::dml::{Delete, Insert, Update};
+use crate::select::{Compound, Query, Select};
+use crate::text::TextClause;
+use std::fmt;
+
+/// One SQL statement, ready to compile for a dialect.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Statement {
+    /// SELECT or a compound SELECT.
+    Query(Query),
+    /// INSERT.
+    Insert(Box<Insert>),
+    /// UPDATE.
+    Update(Box<Update>),
+    /// DELETE.
+    Delete(Box<Delete>),
+    /// Literal SQL with named binds.
+    Text(Box<TextClause>),
+    /// Schema definition (CREATE / DROP / ALTER).
+    Ddl(Box<Ddl>),
+}
+
+impl From<Query> for Statement {
+    fn from(q: Query) -> Self {
+        Statement::Query(q)
+    }
+}
+impl From<Select> for Statement {
+    fn from(s: Select) -> Self {
+        Statement::Query(s.into())
+    }
+}
+impl From<Compound> for Statement {
+    fn from(c: Compound) -> Self {
+        Statement::Query(c.into())
+    }
+}
+impl From<Insert> for Statement {
+    fn from(s: Insert) -> Self {
+        Statement::Insert(Box::new(s))
+    }
+}
+impl From<Update> for Statement {
+    fn from(s: Update) -> Self {
+        Statement::Update(Box::new(s))
+    }
+}
+impl From<Delete> for Statement {
+    fn from(s: Delete) -> Self {
+        Statement::Delete(Box::new(s))
+    }
+}
+impl From<TextClause> for Statement {
+    fn from(s: TextClause) -> Self {
+        Statement::Text(Box::new(s))
+    }
+}
+impl From<Ddl> for Statement {
+    fn from(s: Ddl) -> Self {
+        Statement::Ddl(Box::new(s))
+    }
+}
+
+/// Renders the statement for debugging in a generic dialect (`?`
+/// placeholders, standard quoting); a statement that does not compile
+/// renders as the error.
+impl fmt::Display for Statement {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match crate::compile::compile(self, &crate::generic::GenericDialect) {
+            Ok(c) => f.write_str(&c.sql),
+            Err(e) => write!(f, "<statement does not compile: {e}>"),
+        }
+    }
+}
+
+macro_rules! display_via_statement {
+    ($($t:ty),*) => {$(
+        impl fmt::Display for $t {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Display::fmt(&Statement::from(self.clone()), f)
+            }
+        }
+    )*};
+}
+display_via_statement!(Select, Compound, Insert, Update, Delete, TextClause);

@@ -1,0 +1,421 @@
+//! [`Value`]: a bound parameter or a decoded column value, and the
+//! conversions between it and Rust types.
+
+use crate::error::{Error, Result};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+/// A value sent to or read from the database.
+///
+/// Statements carry values as bound parameters; they never appear in SQL
+/// text (except in DDL and offline migration SQL, where the dialect renders
+/// them as escaped literals).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Value {
+    /// SQL NULL.
+    Null,
+    /// A boolean.
+    Bool(bool),
+    /// A 16-bit integer (SMALLINT).
+    I16(i16),
+    /// A 32-bit integer (INTEGER).
+    I32(i32),
+    /// A 64-bit integer (BIGINT).
+    I64(i64),
+    /// A 32-bit float (REAL).
+    F32(f32),
+    /// A 64-bit float (DOUBLE PRECISION).
+    F64(f64),
+    /// An exact decimal (NUMERIC).
+    Decimal(Decimal),
+    /// Text.
+    String(String),
+    /// Binary data.
+    Bytes(Vec<u8>),
+    /// A calendar date.
+    Date(NaiveDate),
+    /// A time of day.
+    Time(NaiveTime),
+    /// A date and time without time zone.
+    DateTime(NaiveDateTime),
+    /// An instant, stored with time zone.
+    DateTimeTz(DateTime<Utc>),
+    /// A UUID.
+    Uuid(Uuid),
+    /// A JSON document.
+    Json(Box<serde_json::Value>),
+    /// An array (PostgreSQL).
+    Array(Vec<Value>),
+}
+
+impl Value {
+    /// Whether this is SQL NULL.
+    pub fn is_null(&self) -> bool {
+        matches!(self, Value::Null)
+    }
+
+    /// A short name of the value's kind, for error messages.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Value::Null => "NULL",
+            Value::Bool(_) => "bool",
+            Value::I16(_) => "i16",
+            Value::I32(_) => "i32",
+            Value::I64(_) => "i64",
+            Value::F32(_) => "f32",
+            Value::F64(_) => "f64",
+            Value::Decimal(_) => "decimal",
+            Value::String(_) => "string",
+            Value::Bytes(_) => "bytes",
+            Value::Date(_) => "date",
+            Value::Time(_) => "time",
+            Value::DateTime(_) => "datetime",
+            Value::DateTimeTz(_) => "datetime with time zone",
+            Value::Uuid(_) => "uuid",
+            Value::Json(_) => "json",
+            Value::Array(_) => "array",
+        }
+    }
+}
+
+/// Conversion of a Rust value into a [`Value`]; implemented for every type
+/// Aludel binds, and for `Option<T>` (where `None` is NULL).
+pub trait IntoValue {
+    /// Converts `self` into a [`Value`].
+    fn into_value(self) -> Value;
+}
+
+/// Conversion of a [`Value`] read from the database into a Rust type.
+pub trait FromValue: Sized {
+    /// Converts the value, failing with [`Error::Conversion`] when it does not fit.
+    fn from_value(value: Value) -> Result<Self>;
+}
+
+fn mismatch<T>(expected: &'static str, v: &Value) -> Result<T> {
+    Err(Error::Conversion {
+        expected,
+        found: v.kind().to_string(),
+    })
+}
+
+impl IntoValue for Value {
+    fn into_value(self) -> Value {
+        self
+    }
+}
+
+impl FromValue for Value {
+    fn from_value(value: Value) -> Result<Self> {
+        Ok(value)
+    }
+}
+
+macro_rules! simple_value {
+    ($($t:ty => $variant:ident),* $(,)?) => {$(
+        impl IntoValue for $t {
+            #[inline]
+            fn into_value(self) -> Value {
+                Value::$variant(self)
+            }
+        }
+        impl From<$t> for Value {
+            #[inline]
+            fn from(v: $t) -> Value {
+                Value::$variant(v)
+            }
+        }
+    )*};
+}
+
+simple_value! {
+    bool => Bool,
+    i16 => I16,
+    i32 => I32,
+    i64 => I64,
+    f32 => F32,
+    f64 => F64,
+    Decimal => Decimal,
+    String => String,
+    Vec<u8> => Bytes,
+    NaiveDate => Date,
+    NaiveTime => Time,
+    NaiveDateTime => DateTime,
+    DateTime<Utc> => DateTimeTz,
+    Uuid => Uuid,
+}
+
+impl IntoValue for &str {
+    fn into_value(self) -> Value {
+        Value::String(self.to_owned())
+    }
+}
+impl From<&str> for Value {
+    fn from(v: &str) -> Value {
+        Value::String(v.to_owned())
+    }
+}
+impl IntoValue for &String {
+    fn into_value(self) -> Value {
+        Value::String(self.clone())
+    }
+}
+impl IntoValue for &[u8] {
+    fn into_value(self) -> Value {
+        Value::Bytes(self.to_vec())
+    }
+}
+impl IntoValue for i8 {
+    fn into_value(self) -> Value {
+        Value::I16(self.into())
+    }
+}
+impl IntoValue for u8 {
+    fn into_value(self) -> Value {
+        Value::I16(self.into())
+    }
+}
+impl IntoValue for u16 {
+    fn into_value(self) -> Value {
+        Value::I32(self.into())
+    }
+}
+impl IntoValue for u32 {
+    fn into_value(self) -> Value {
+        Value::I64(self.into())
+    }
+}
+impl IntoValue for serde_json::Value {
+    fn into_value(self) -> Value {
+        Value::Json(Box::new(self))
+    }
+}
+impl From<serde_json::Value> for Value {
+    fn from(v: serde_json::Value) -> Value {
+        Value::Json(Box::new(v))
+    }
+}
+impl<T: IntoValue> IntoValue for Option<T> {
+    fn into_value(self) -> Value {
+        match self {
+            Some(v) => v.into_value(),
+            None => Value::Null,
+        }
+    }
+}
+impl<T: IntoValue> IntoValue for Vec<T>
+where
+    T: ArrayElement,
+{
+    fn into_value(self) -> Value {
+        Value::Array(self.into_iter().map(IntoValue::into_value).collect())
+    }
+}
+
+/// Marker for element types that form a PostgreSQL array when collected in
+/// a `Vec` (every bindable type but `u8`, whose `Vec` is binary data).
+pub trait ArrayElement {}
+macro_rules! array_element {
+    ($($t:ty),*) => {$(impl ArrayElement for $t {})*};
+}
+array_element!(
+    bool,
+    i16,
+    i32,
+    i64,
+    f32,
+    f64,
+    Decimal,
+    String,
+    NaiveDate,
+    NaiveTime,
+    NaiveDateTime,
+    DateTime<Utc>,
+    Uuid,
+    serde_json::Value
+);
+impl<T: ArrayElement> ArrayElement for Option<T> {}
+
+macro_rules! int_from_value {
+    ($($t:ty),*) => {$(
+        impl FromValue for $t {
+            fn from_value(value: Value) -> Result<Self> {
+                let wide: i128 = match &value {
+                    Value::I16(v) => (*v).into(),
+                    Value::I32(v) => (*v).into(),
+                    Value::I64(v) => (*v).into(),
+                    Value::Bool(v) => (*v).into(),
+                    _ => return mismatch(stringify!($t), &value),
+                };
+                <$t>::try_from(wide).map_err(|_| Error::Conversion {
+                    expected: stringify!($t),
+                    found: format!("integer {wide} out of range"),
+                })
+            }
+        }
+    )*};
+}
+int_from_value!(i8, i16, i32, i64, u8, u16, u32, u64);
+
+impl FromValue for bool {
+    fn from_value(value: Value) -> Result<Self> {
+        match value {
+            Value::Bool(b) => Ok(b),
+            Value::I16(v) => Ok(v != 0),
+            Value::I32(v) => Ok(v != 0),
+            Value::I64(v) => Ok(v != 0),
+            other => mismatch("bool", &other),
+        }
+    }
+}
+
+impl FromValue for f64 {
+    fn from_value(value: Value) -> Result<Self> {
+        match value {
+            Value::F64(v) => Ok(v),
+            Value::F32(v) => Ok(v.into()),
+            Value::I16(v) => Ok(v.into()),
+            Value::I32(v) => Ok(v.into()),
+            Value::I64(v) => Ok(v as f64),
+            other => mismatch("f64", &other),
+        }
+    }
+}
+
+impl FromValue for f32 {
+    fn from_value(value: Value) -> Result<Self> {
+        match value {
+            Value::F32(v) => Ok(v),
+            Value::F64(v) => Ok(v as f32),
+            Value::I16(v) => Ok(v.into()),
+            other => mismatch("f32", &other),
+        }
+    }
+}
+
+impl FromValue for Decimal {
+    fn from_value(value: Value) -> Result<Self> {
+        match value {
+            Value::Decimal(d) => Ok(d),
+            Value::I16(v) => Ok(v.into()),
+            Value::I32(v) => Ok(v.into()),
+            Value::I64(v) => Ok(v.into()),
+            Value::String(ref s) => s.parse().map_err(|_| Error::Conversion {
+                expected: "Decimal",
+                found: format!("text {s:?}"),
+            }),
+            other => mismatch("Decimal", &other),
+        }
+    }
+}
+
+impl FromValue for String {
+    fn from_value(value: Value) -> Result<Self> {
+        match value {
+            Value::String(s) => Ok(s),
+            other => mismatch("String", &other),
+        }
+    }
+}
+
+impl FromValue for Vec<u8> {
+    fn from_value(value: Value) -> Result<Self> {
+        match value {
+            Value::Bytes(b) => Ok(b),
+            Value::String(s) => Ok(s.into_bytes()),
+            other => mismatch("Vec<u8>", &other),
+        }
+    }
+}
+
+macro_rules! variant_from_value {
+    ($($t:ty => $variant:ident),*) => {$(
+        impl FromValue for $t {
+            fn from_value(value: Value) -> Result<Self> {
+                match value {
+                    Value::$variant(v) => Ok(v),
+                    other => mismatch(stringify!($t), &other),
+                }
+            }
+        }
+    )*};
+}
+variant_from_value!(
+    NaiveDate => Date,
+    NaiveTime => Time,
+    NaiveDateTime => DateTime,
+    DateTime<Utc> => DateTimeTz,
+    Uuid => Uuid
+);
+
+impl FromValue for serde_json::Value {
+    fn from_value(value: Value) -> Result<Self> {
+        match value {
+            Value::Json(j) => Ok(*j),
+            Value::String(s) => serde_json::from_str(&s).map_err(|e| Error::Conversion {
+                expected: "serde_json::Value",
+                found: format!("text that is not JSON ({e})"),
+            }),
+            other => mismatch("serde_json::Value", &other),
+        }
+    }
+}
+
+impl<T: FromValue> FromValue for Option<T> {
+    fn from_value(value: Value) -> Result<Self> {
+        match value {
+            Value::Null => Ok(None),
+            v => T::from_value(v).map(Some),
+        }
+    }
+}
+
+impl<T: FromValue + ArrayElement> FromValue for Vec<T> {
+    fn from_value(value: Value) -> Result<Self> {
+        match value {
+            Value::Array(items) => items.into_iter().map(T::from_value).collect(),
+            other => mismatch("Vec<T>", &other),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn option_none_is_null_and_back() {
+        assert_eq!(None::<i64>.into_value(), Value::Null);
+        assert_eq!(Option::<i64>::from_value(Value::Null), Ok(None));
+        assert_eq!(Option::<i64>::from_value(Value::I32(7)), Ok(Some(7)));
+    }
+
+    #[test]
+    fn narrowing_out_of_range_is_an_error() {
+        let err = i16::from_value(Value::I64(i64::MAX)).unwrap_err();
+        assert!(matches!(
+            err,
+            Error::Conversion {
+                expected: "i16",
+                ..
+            }
+        ));
+        assert_eq!(i64::from_value(Value::I16(-3)), Ok(-3));
+    }
+
+    #[test]
+    fn mismatched_kind_names_both_sides() {
+        let err = String::from_value(Value::I64(1)).unwrap_err();
+        assert_eq!(err.to_string(), "cannot convert i64 to String");
+    }
+
+    #[test]
+    fn vec_of_u8_is_bytes_and_vec_of_i32_is_array() {
+        assert_eq!(vec![1u8, 2].into_value(), Value::Bytes(vec![1, 2]));
+        assert_eq!(
+            vec![1i32, 2].into_value(),
+            Value::Array(vec![Value::I32(1), Value::I32(2)])
+        );
+    }
+}
