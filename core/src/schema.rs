@@ -1014,9 +1014,21 @@ impl MetaData {
                     out.push(self.tables[i].clone());
                 }
                 None => {
-                    let mut tables: Vec<String> = order
+                    // What is left waits on a cycle. Tables that nothing left
+                    // depends on are only blocked by it: peel them off until
+                    // the cycle itself remains.
+                    let mut left: Vec<usize> =
+                        order.iter().copied().filter(|&i| !done[i]).collect();
+                    loop {
+                        let before = left.len();
+                        let snapshot = left.clone();
+                        left.retain(|&i| snapshot.iter().any(|&j| deps[j].contains(&i)));
+                        if left.len() == before {
+                            break;
+                        }
+                    }
+                    let mut tables: Vec<String> = left
                         .iter()
-                        .filter(|&&i| !done[i])
                         .map(|&i| self.tables[i].qualified_name())
                         .collect();
                     tables.sort();
