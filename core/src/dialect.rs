@@ -14,6 +14,7 @@
 //! crate must name it once (`use my_dialect as _;`) so that the linker keeps
 //! its registration.
 
+use crate::engine::{BoxFuture, ConnectOptions, DatabaseUrl, DriverConnection, IsolationLevel};
 use crate::error::{Error, Result};
 use crate::types::SqlType;
 use crate::value::Value;
@@ -257,6 +258,57 @@ pub trait Dialect: Send + Sync + 'static {
     /// Renders `value` as an escaped SQL literal (DDL defaults, offline SQL).
     fn render_literal(&self, value: &Value, out: &mut String) -> Result<()> {
         render_literal_standard(self.name(), self.capabilities(), value, out)
+    }
+
+    /// Checks a URL before any connection is made: the options this
+    /// dialect knows and their values. The default accepts no options.
+    fn check_url(&self, url: &DatabaseUrl) -> Result<()> {
+        url.check_options(&[])
+    }
+
+    /// The most connections a pool may hold for `url` (an in-memory SQLite
+    /// database lives in one connection), or `None` for no limit.
+    fn max_connections(&self, url: &DatabaseUrl) -> Option<usize> {
+        let _ = url;
+        None
+    }
+
+    /// Opens a connection. The default fails: a dialect that only compiles
+    /// SQL cannot connect.
+    fn connect<'a>(
+        &'a self,
+        url: &'a DatabaseUrl,
+        options: &'a ConnectOptions,
+    ) -> BoxFuture<'a, Result<Box<dyn DriverConnection>>> {
+        let _ = (url, options);
+        let name = self.name();
+        Box::pin(async move {
+            Err(Error::Unsupported {
+                feature: "connecting to a database",
+                dialect: name,
+            })
+        })
+    }
+
+    /// The SQL that starts a transaction, with an isolation level for it alone.
+    fn begin_sql(&self, isolation: Option<IsolationLevel>) -> Result<String> {
+        match isolation {
+            None => Ok("BEGIN".into()),
+            Some(_) => Err(Error::Unsupported {
+                feature: "per-transaction isolation levels",
+                dialect: self.name(),
+            }),
+        }
+    }
+
+    /// The SQL that sets the isolation level of a connection's later
+    /// transactions (empty when nothing needs to run).
+    fn session_isolation_sql(&self, level: IsolationLevel) -> Result<String> {
+        let _ = level;
+        Err(Error::Unsupported {
+            feature: "setting the isolation level",
+            dialect: self.name(),
+        })
     }
 }
 

@@ -222,6 +222,11 @@ impl Insert {
         self
     }
 
+    /// Whether the statement has a RETURNING clause.
+    pub fn has_returning(&self) -> bool {
+        !self.returning.is_empty()
+    }
+
     /// The table inserted into.
     pub fn table(&self) -> &Table {
         &self.table
@@ -258,6 +263,11 @@ pub fn update(table: &Table) -> Update {
 }
 
 impl Update {
+    /// Whether the statement has a RETURNING clause.
+    pub fn has_returning(&self) -> bool {
+        !self.returning.is_empty()
+    }
+
     /// `SET column = v`.
     pub fn set(mut self, column: impl Into<Name>, v: impl IntoExpr) -> Self {
         self.set.push((column.into(), v.into_expr()));
@@ -307,6 +317,11 @@ pub fn delete(table: &Table) -> Delete {
 }
 
 impl Delete {
+    /// Whether the statement has a RETURNING clause.
+    pub fn has_returning(&self) -> bool {
+        !self.returning.is_empty()
+    }
+
     /// `DELETE ... USING other` (PostgreSQL; a multi-table DELETE on MySQL).
     pub fn using(mut self, item: impl IntoFrom) -> Self {
         self.using.push(item.into_from());

@@ -91,4 +91,159 @@ pub enum Error {
     /// an unknown column, ...).
     #[error("invalid schema: {0}")]
     InvalidSchema(String),
+    /// A database URL is malformed or has an option the dialect does not
+    /// know. The URL shown has its password replaced by `***`.
+    #[error("invalid database URL {url}: {reason}")]
+    InvalidUrl {
+        /// The URL, password hidden.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The database (or the driver talking to it) reported an error.
+    #[error("{0}")]
+    Database(Box<DatabaseError>),
+    /// No connection became free within the pool's timeout.
+    #[error("timed out after {timeout:?} waiting for a connection: all {max} connections of the pool are in use")]
+    PoolTimeout {
+        /// How long the checkout waited.
+        timeout: std::time::Duration,
+        /// The most connections the pool opens (pool size plus overflow).
+        max: usize,
+    },
+    /// A query expected exactly one row and found none.
+    #[error("the query returned no rows where one was expected")]
+    NoRows,
+    /// A query expected at most one row and found several.
+    #[error("the query returned {count} rows where at most one was expected")]
+    MultipleRows {
+        /// How many rows it returned.
+        count: usize,
+    },
+    /// A transaction was used in a way its state does not allow.
+    #[error("transaction error: {0}")]
+    Transaction(String),
+}
+
+/// The portable category of a database error, for code that branches on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DbErrorKind {
+    /// A UNIQUE or PRIMARY KEY constraint was violated.
+    UniqueViolation,
+    /// A FOREIGN KEY constraint was violated.
+    ForeignKeyViolation,
+    /// NULL was given for a NOT NULL column.
+    NotNullViolation,
+    /// A CHECK constraint was violated.
+    CheckViolation,
+    /// The connection could not be made or was lost.
+    Connection,
+    /// The database gave up waiting (a lock, a statement timeout).
+    Timeout,
+    /// The SQL text was rejected (syntax, unknown table or column).
+    Syntax,
+    /// A value did not fit (out of range, bad format, too long).
+    Data,
+    /// The transaction was aborted by a deadlock or a serialization failure
+    /// and may succeed if retried.
+    Serialization,
+    /// Anything else.
+    Other,
+}
+
+impl DbErrorKind {
+    /// Whether this is a constraint violation (SQLAlchemy's IntegrityError).
+    pub fn is_integrity(self) -> bool {
+        matches!(
+            self,
+            DbErrorKind::UniqueViolation
+                | DbErrorKind::ForeignKeyViolation
+                | DbErrorKind::NotNullViolation
+                | DbErrorKind::CheckViolation
+        )
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            DbErrorKind::UniqueViolation => "unique constraint violated",
+            DbErrorKind::ForeignKeyViolation => "foreign key constraint violated",
+            DbErrorKind::NotNullViolation => "not-null constraint violated",
+            DbErrorKind::CheckViolation => "check constraint violated",
+            DbErrorKind::Connection => "connection error",
+            DbErrorKind::Timeout => "timeout",
+            DbErrorKind::Syntax => "SQL rejected",
+            DbErrorKind::Data => "invalid data",
+            DbErrorKind::Serialization => "transaction aborted (deadlock or serialization failure)",
+            DbErrorKind::Other => "database error",
+        }
+    }
+}
+
+/// An error reported by the database or its driver, with the SQL that caused it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatabaseError {
+    /// The portable category.
+    pub kind: DbErrorKind,
+    /// The driver's message.
+    pub message: String,
+    /// The database's own code (SQLSTATE, or the engine's error number).
+    pub code: Option<String>,
+    /// The constraint, or for NOT NULL the column, the database named.
+    pub constraint: Option<String>,
+    /// The statement that failed, when there was one.
+    pub sql: Option<String>,
+}
+
+impl std::fmt::Display for DatabaseError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.kind.describe())?;
+        if let Some(c) = &self.constraint {
+            write!(f, " ({c})")?;
+        }
+        write!(f, ": {}", self.message)?;
+        if let Some(code) = &self.code {
+            write!(f, " [code {code}]")?;
+        }
+        if let Some(sql) = &self.sql {
+            write!(f, "\n[SQL: {sql}]")?;
+        }
+        Ok(())
+    }
+}
+
+impl Error {
+    /// A database error of `kind` with the driver's `message`.
+    pub fn database(kind: DbErrorKind, message: impl Into<String>) -> Self {
+        Error::Database(Box::new(DatabaseError {
+            kind,
+            message: message.into(),
+            code: None,
+            constraint: None,
+            sql: None,
+        }))
+    }
+
+    /// The database error category, if this is a database error.
+    pub fn db_kind(&self) -> Option<DbErrorKind> {
+        match self {
+            Error::Database(d) => Some(d.kind),
+            _ => None,
+        }
+    }
+
+    /// Whether this is a constraint violation.
+    pub fn is_integrity(&self) -> bool {
+        self.db_kind().is_some_and(DbErrorKind::is_integrity)
+    }
+
+    /// Attaches the failing statement to a database error that lacks one.
+    pub fn with_sql(mut self, sql: &str) -> Self {
+        if let Error::Database(d) = &mut self {
+            if d.sql.is_none() {
+                d.sql = Some(sql.to_string());
+            }
+        }
+        self
+    }
 }

@@ -25,10 +25,12 @@
 //! # Ok::<(), aludel_core::Error>(())
 //! ```
 
+pub mod blocking;
 pub mod compile;
 pub mod ddl;
 pub mod dialect;
 pub mod dml;
+pub mod engine;
 pub mod error;
 pub mod expr;
 pub mod generic;
@@ -47,7 +49,11 @@ pub use dialect::{
     dialect_by_name, dialect_for_url, registered_dialects, Capabilities, Dialect, ParamStyle,
 };
 pub use dml::{delete, excluded, insert, update, Delete, Insert, OnConflict, Update};
-pub use error::{Error, Result};
+pub use engine::{
+    create_engine, create_engine_with, Connection, DatabaseUrl, Engine, EngineOptions, FromRow,
+    IsolationLevel, QueryResult, Row, RowAccess, Transaction,
+};
+pub use error::{DatabaseError, DbErrorKind, Error, Result};
 pub use expr::{
     and, case, case_value, col, exists, func, not, null, or, star, value, Expr, FrameBound,
     IntoExpr, OrderBy, Window,

@@ -301,6 +301,10 @@ impl FromValue for Decimal {
             Value::I16(v) => Ok(v.into()),
             Value::I32(v) => Ok(v.into()),
             Value::I64(v) => Ok(v.into()),
+            Value::F64(f) => f.to_string().parse().map_err(|_| Error::Conversion {
+                expected: "Decimal",
+                found: format!("float {f}"),
+            }),
             Value::String(ref s) => s.parse().map_err(|_| Error::Conversion {
                 expected: "Decimal",
                 found: format!("text {s:?}"),
@@ -329,25 +333,107 @@ impl FromValue for Vec<u8> {
     }
 }
 
-macro_rules! variant_from_value {
-    ($($t:ty => $variant:ident),*) => {$(
-        impl FromValue for $t {
-            fn from_value(value: Value) -> Result<Self> {
-                match value {
-                    Value::$variant(v) => Ok(v),
-                    other => mismatch(stringify!($t), &other),
-                }
-            }
-        }
-    )*};
+// Databases without native types (SQLite) hand dates, times, UUIDs and
+// JSON back as text (or, for UUIDs, 16 bytes); those forms are accepted too.
+
+fn parse_text<T>(expected: &'static str, s: &str, parsed: Option<T>) -> Result<T> {
+    parsed.ok_or_else(|| Error::Conversion {
+        expected,
+        found: format!("text {s:?}"),
+    })
 }
-variant_from_value!(
-    NaiveDate => Date,
-    NaiveTime => Time,
-    NaiveDateTime => DateTime,
-    DateTime<Utc> => DateTimeTz,
-    Uuid => Uuid
-);
+
+impl FromValue for NaiveDate {
+    fn from_value(value: Value) -> Result<Self> {
+        match value {
+            Value::Date(d) => Ok(d),
+            Value::DateTime(t) => Ok(t.date()),
+            Value::String(s) => {
+                let p = NaiveDate::parse_from_str(s.get(..10).unwrap_or(&s), "%Y-%m-%d").ok();
+                parse_text("NaiveDate", &s, p)
+            }
+            other => mismatch("NaiveDate", &other),
+        }
+    }
+}
+
+impl FromValue for NaiveTime {
+    fn from_value(value: Value) -> Result<Self> {
+        match value {
+            Value::Time(t) => Ok(t),
+            Value::String(s) => {
+                let p = NaiveTime::parse_from_str(&s, "%H:%M:%S%.f")
+                    .or_else(|_| NaiveTime::parse_from_str(&s, "%H:%M"))
+                    .ok();
+                parse_text("NaiveTime", &s, p)
+            }
+            other => mismatch("NaiveTime", &other),
+        }
+    }
+}
+
+fn parse_datetime(s: &str) -> Option<NaiveDateTime> {
+    let s = s.trim();
+    NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f")
+        .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f"))
+        .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M"))
+        .ok()
+        .or_else(|| {
+            NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .ok()
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+        })
+}
+
+impl FromValue for NaiveDateTime {
+    fn from_value(value: Value) -> Result<Self> {
+        match value {
+            Value::DateTime(t) => Ok(t),
+            Value::DateTimeTz(t) => Ok(t.naive_utc()),
+            Value::Date(d) => Ok(d.and_time(NaiveTime::MIN)),
+            Value::String(s) => {
+                let p = parse_datetime(&s);
+                parse_text("NaiveDateTime", &s, p)
+            }
+            other => mismatch("NaiveDateTime", &other),
+        }
+    }
+}
+
+impl FromValue for DateTime<Utc> {
+    fn from_value(value: Value) -> Result<Self> {
+        match value {
+            Value::DateTimeTz(t) => Ok(t),
+            Value::DateTime(t) => Ok(t.and_utc()),
+            Value::String(s) => {
+                let p = DateTime::parse_from_str(s.trim(), "%Y-%m-%d %H:%M:%S%.f%:z")
+                    .or_else(|_| DateTime::parse_from_rfc3339(s.trim()))
+                    .map(|t| t.with_timezone(&Utc))
+                    .ok()
+                    .or_else(|| parse_datetime(&s).map(|t| t.and_utc()));
+                parse_text("DateTime<Utc>", &s, p)
+            }
+            other => mismatch("DateTime<Utc>", &other),
+        }
+    }
+}
+
+impl FromValue for Uuid {
+    fn from_value(value: Value) -> Result<Self> {
+        match value {
+            Value::Uuid(u) => Ok(u),
+            Value::String(s) => {
+                let p = Uuid::parse_str(s.trim()).ok();
+                parse_text("Uuid", &s, p)
+            }
+            Value::Bytes(b) => Uuid::from_slice(&b).map_err(|_| Error::Conversion {
+                expected: "Uuid",
+                found: format!("{} bytes", b.len()),
+            }),
+            other => mismatch("Uuid", &other),
+        }
+    }
+}
 
 impl FromValue for serde_json::Value {
     fn from_value(value: Value) -> Result<Self> {

@@ -2,14 +2,39 @@
 //!
 //! The SQLite dialect for Aludel: SQLite's spelling of SQL (`?`
 //! placeholders, `"` quoting, `ON CONFLICT` upserts, `RETURNING`, the rowid
-//! as an `INTEGER PRIMARY KEY`) and its capabilities. The connection side,
-//! on rusqlite with SQLite bundled so that nothing needs installing, arrives
-//! with the engine.
+//! as an `INTEGER PRIMARY KEY`), its capabilities, and connections on
+//! rusqlite with SQLite bundled, so that nothing needs installing.
 //!
 //! Linking this crate registers the dialect under the URL scheme `sqlite`.
+//!
+//! # URLs
+//!
+//! - `sqlite://` or `sqlite:///:memory:`: an in-memory database. It lives in
+//!   one connection, so the engine's pool holds exactly that one
+//!   connection and concurrent tasks take turns with it.
+//! - `sqlite:///relative/path.db`, `sqlite:////absolute/path.db`: a file,
+//!   created if missing.
+//!
+//! Options: `mode` (`ro`, `rw`, `rwc`, `memory`), `timeout` (busy timeout in
+//! seconds, default 5), `journal_mode` (e.g. `wal`), `foreign_keys`
+//! (`on` by default, `off`), `statement_cache_size` (prepared statements
+//! kept per connection, default 256).
+//!
+//! # Values
+//!
+//! Dates, times and timestamps are stored as ISO 8601 text (timestamps with
+//! time zone keep `+00:00`), decimals as text so that no precision is lost,
+//! UUIDs as 32 hex digits, JSON as text, booleans as 0 and 1.
+
+mod driver;
+
+pub use driver::{map_error, SqliteConnection};
 
 use aludel_core::dialect::*;
-use aludel_core::{Result, SqlType};
+use aludel_core::engine::{
+    BoxFuture, ConnectOptions, DatabaseUrl, DriverConnection, IsolationLevel,
+};
+use aludel_core::{Error, Result, SqlType};
 
 /// The SQLite dialect.
 #[derive(Debug, Clone, Copy, Default)]
@@ -74,6 +99,44 @@ impl Dialect for SqliteDialect {
             SqlType::Double => "DOUBLE".into(),
             other => generic_type_sql(self.name(), &CAPABILITIES, other, ctx)?,
         })
+    }
+
+    fn check_url(&self, url: &DatabaseUrl) -> Result<()> {
+        driver::check_url(url)
+    }
+
+    fn max_connections(&self, url: &DatabaseUrl) -> Option<usize> {
+        driver::is_memory(url).then_some(1)
+    }
+
+    fn connect<'a>(
+        &'a self,
+        url: &'a DatabaseUrl,
+        _options: &'a ConnectOptions,
+    ) -> BoxFuture<'a, Result<Box<dyn DriverConnection>>> {
+        let r = SqliteConnection::open(url).map(|c| Box::new(c) as Box<dyn DriverConnection>);
+        Box::pin(std::future::ready(r))
+    }
+
+    fn begin_sql(&self, isolation: Option<IsolationLevel>) -> Result<String> {
+        match isolation {
+            None | Some(IsolationLevel::Serializable) => Ok("BEGIN".into()),
+            Some(_) => Err(Error::Unsupported {
+                feature: "isolation levels other than SERIALIZABLE",
+                dialect: "sqlite",
+            }),
+        }
+    }
+
+    fn session_isolation_sql(&self, level: IsolationLevel) -> Result<String> {
+        match level {
+            // Every SQLite transaction is serializable.
+            IsolationLevel::Serializable => Ok(String::new()),
+            _ => Err(Error::Unsupported {
+                feature: "isolation levels other than SERIALIZABLE",
+                dialect: "sqlite",
+            }),
+        }
     }
 }
 

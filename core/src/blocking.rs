@@ -1,0 +1,232 @@
+//! The blocking facade: the same engine, connections and transactions for
+//! scripts, CLIs and tests that do not run an async runtime, in the manner
+//! of `reqwest::blocking`. Each call drives the async implementation to
+//! completion on a small runtime the engine owns; no logic is written twice.
+//!
+//! Do not call these from inside an async runtime (use the async API there).
+//!
+//! ```
+//! use aludel_core::blocking::create_engine;
+//! # use aludel_sqlite as _;
+//! let engine = create_engine("sqlite://")?;
+//! let mut conn = engine.connect()?;
+//! let n: Option<i64> = conn.execute(aludel_core::text("SELECT 1 + 1"))?.scalar()?;
+//! assert_eq!(n, Some(2));
+//! # Ok::<(), aludel_core::Error>(())
+//! ```
+
+use crate::engine::{
+    self, EngineOptions, ExecResult, FromRow, IsolationLevel, QueryResult, RowAccess,
+};
+use crate::error::{DbErrorKind, Error, Result};
+use crate::statement::Statement;
+use crate::value::Value;
+use std::fmt;
+use std::sync::Arc;
+use tokio::runtime::Runtime;
+
+/// A blocking engine: an [`engine::Engine`] and the runtime that drives it.
+#[derive(Clone)]
+pub struct Engine {
+    inner: engine::Engine,
+    rt: Arc<Runtime>,
+}
+
+impl fmt::Debug for Engine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.inner, f)
+    }
+}
+
+/// A blocking engine for `url` with default options.
+pub fn create_engine(url: &str) -> Result<Engine> {
+    create_engine_with(url, EngineOptions::default())
+}
+
+/// A blocking engine for `url` with the given options.
+pub fn create_engine_with(url: &str, options: EngineOptions) -> Result<Engine> {
+    let inner = engine::create_engine_with(url, options)?;
+    Engine::from_async(inner)
+}
+
+impl Engine {
+    /// Wraps an async engine (its pool and cache are shared).
+    pub fn from_async(inner: engine::Engine) -> Result<Engine> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| {
+                Error::database(DbErrorKind::Other, format!("cannot start the runtime: {e}"))
+            })?;
+        Ok(Engine {
+            inner,
+            rt: Arc::new(rt),
+        })
+    }
+
+    /// The async engine underneath.
+    pub fn as_async(&self) -> &engine::Engine {
+        &self.inner
+    }
+
+    /// Checks a connection out of the pool.
+    pub fn connect(&self) -> Result<Connection> {
+        let inner = self.rt.block_on(self.inner.connect())?;
+        Ok(Connection {
+            inner,
+            rt: self.rt.clone(),
+        })
+    }
+
+    /// Connections currently open.
+    pub fn open_connections(&self) -> usize {
+        self.inner.open_connections()
+    }
+
+    /// Closes every idle connection.
+    pub fn dispose(&self) {
+        self.inner.dispose()
+    }
+}
+
+/// A blocking connection; see [`engine::Connection`].
+pub struct Connection {
+    inner: engine::Connection,
+    rt: Arc<Runtime>,
+}
+
+impl fmt::Debug for Connection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.inner, f)
+    }
+}
+
+/// A blocking transaction or savepoint; see [`engine::Transaction`].
+pub struct Transaction<'c> {
+    inner: engine::Transaction<'c>,
+    rt: &'c Runtime,
+}
+
+impl fmt::Debug for Transaction<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.inner, f)
+    }
+}
+
+macro_rules! statement_methods {
+    ($conn:ident) => {
+        /// Runs a statement and buffers its rows.
+        pub fn execute(&mut self, stmt: impl Into<Statement>) -> Result<QueryResult> {
+            let stmt = stmt.into();
+            self.rt.block_on($conn!(self).execute(stmt))
+        }
+
+        /// Runs one statement once per parameter set.
+        pub fn execute_many(
+            &mut self,
+            stmt: impl Into<Statement>,
+            sets: &[Vec<Value>],
+        ) -> Result<ExecResult> {
+            let stmt = stmt.into();
+            self.rt.block_on($conn!(self).execute_many(stmt, sets))
+        }
+
+        /// Runs a query and decodes every row into `T`.
+        pub fn fetch_all<T: FromRow + Send>(
+            &mut self,
+            stmt: impl Into<Statement>,
+        ) -> Result<Vec<T>> {
+            let stmt = stmt.into();
+            self.rt.block_on($conn!(self).fetch_all(stmt))
+        }
+
+        /// Runs a query and decodes its only row.
+        pub fn fetch_one<T: FromRow + Send>(&mut self, stmt: impl Into<Statement>) -> Result<T> {
+            let stmt = stmt.into();
+            self.rt.block_on($conn!(self).fetch_one(stmt))
+        }
+
+        /// Runs a query and decodes its row, if any.
+        pub fn fetch_optional<T: FromRow + Send>(
+            &mut self,
+            stmt: impl Into<Statement>,
+        ) -> Result<Option<T>> {
+            let stmt = stmt.into();
+            self.rt.block_on($conn!(self).fetch_optional(stmt))
+        }
+
+        /// Runs a query and calls `f` with each row, buffering none.
+        pub fn for_each<F>(&mut self, stmt: impl Into<Statement>, f: F) -> Result<ExecResult>
+        where
+            F: FnMut(&dyn RowAccess) -> Result<()> + Send,
+        {
+            let stmt = stmt.into();
+            self.rt.block_on($conn!(self).for_each(stmt, f))
+        }
+    };
+}
+
+macro_rules! conn_inner {
+    ($s:ident) => {
+        $s.inner
+    };
+}
+macro_rules! tx_inner {
+    ($s:ident) => {
+        $s.inner.conn()
+    };
+}
+
+impl Connection {
+    statement_methods!(conn_inner);
+
+    /// Starts a transaction; dropping it without commit rolls it back.
+    pub fn begin(&mut self) -> Result<Transaction<'_>> {
+        let rt = &*self.rt;
+        let inner = rt.block_on(self.inner.begin())?;
+        Ok(Transaction { inner, rt })
+    }
+
+    /// Starts a transaction with its own isolation level.
+    pub fn begin_isolated(&mut self, level: IsolationLevel) -> Result<Transaction<'_>> {
+        let rt = &*self.rt;
+        let inner = rt.block_on(self.inner.begin_isolated(level))?;
+        Ok(Transaction { inner, rt })
+    }
+
+    /// Sets the isolation level of later transactions.
+    pub fn set_isolation_level(&mut self, level: IsolationLevel) -> Result<()> {
+        self.rt.block_on(self.inner.set_isolation_level(level))
+    }
+
+    /// Whether a transaction is open.
+    pub fn in_transaction(&self) -> bool {
+        self.inner.in_transaction()
+    }
+
+    /// The async connection underneath.
+    pub fn as_async(&mut self) -> &mut engine::Connection {
+        &mut self.inner
+    }
+}
+
+impl Transaction<'_> {
+    statement_methods!(tx_inner);
+
+    /// Starts a savepoint inside this transaction.
+    pub fn begin_nested(&mut self) -> Result<Transaction<'_>> {
+        let rt = self.rt;
+        let inner = rt.block_on(self.inner.begin_nested())?;
+        Ok(Transaction { inner, rt })
+    }
+
+    /// Commits (or releases the savepoint).
+    pub fn commit(self) -> Result<()> {
+        self.rt.block_on(self.inner.commit())
+    }
+
+    /// Rolls back (to the savepoint).
+    pub fn rollback(self) -> Result<()> {
+        self.rt.block_on(self.inner.rollback())
+    }
+}

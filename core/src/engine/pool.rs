@@ -1,0 +1,194 @@
+//! The connection pool (SQLAlchemy's QueuePool): `pool_size` connections
+//! kept, `max_overflow` more opened under load and closed when returned,
+//! checkouts that wait at most `pool_timeout`.
+
+use super::driver::{ConnectOptions, DriverConnection};
+use super::url::DatabaseUrl;
+use super::EngineOptions;
+use crate::dialect::Dialect;
+use crate::error::{DbErrorKind, Error, Result};
+use parking_lot::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+struct Idle {
+    conn: Box<dyn DriverConnection>,
+    created: Instant,
+    /// Returned with a transaction open: roll back before reuse.
+    dirty: bool,
+}
+
+pub(crate) struct Pool {
+    dialect: &'static dyn Dialect,
+    url: DatabaseUrl,
+    connect: ConnectOptions,
+    setup: Vec<String>,
+    idle: Mutex<Vec<Idle>>,
+    permits: Arc<Semaphore>,
+    pool_size: usize,
+    max: usize,
+    timeout: Duration,
+    pre_ping: bool,
+    recycle: Option<Duration>,
+    open: AtomicUsize,
+}
+
+impl Pool {
+    /// A pool; `setup` is SQL run on every new connection.
+    pub(crate) fn new(
+        dialect: &'static dyn Dialect,
+        url: DatabaseUrl,
+        o: &EngineOptions,
+        setup: Vec<String>,
+    ) -> Arc<Pool> {
+        let pool_size = o.pool_size.max(1);
+        let max = pool_size.saturating_add(o.max_overflow);
+        Arc::new(Pool {
+            dialect,
+            url,
+            connect: o.connect.clone(),
+            setup,
+            idle: Mutex::new(Vec::with_capacity(pool_size)),
+            permits: Arc::new(Semaphore::new(max)),
+            pool_size,
+            max,
+            timeout: o.pool_timeout,
+            pre_ping: o.pre_ping,
+            recycle: o.recycle,
+            open: AtomicUsize::new(0),
+        })
+    }
+
+    pub(crate) fn open(&self) -> usize {
+        self.open.load(Ordering::SeqCst)
+    }
+
+    pub(crate) fn idle(&self) -> usize {
+        self.idle.lock().len()
+    }
+
+    pub(crate) fn dispose(&self) {
+        let closed = std::mem::take(&mut *self.idle.lock());
+        self.open.fetch_sub(closed.len(), Ordering::SeqCst);
+    }
+
+    fn discard(&self, conn: Box<dyn DriverConnection>) {
+        drop(conn);
+        self.open.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    pub(crate) async fn checkout(self: &Arc<Self>) -> Result<PooledConn> {
+        let permit =
+            match tokio::time::timeout(self.timeout, self.permits.clone().acquire_owned()).await {
+                Ok(Ok(p)) => p,
+                Ok(Err(_)) => {
+                    return Err(Error::database(
+                        DbErrorKind::Connection,
+                        "the pool is closed",
+                    ))
+                }
+                Err(_) => {
+                    return Err(Error::PoolTimeout {
+                        timeout: self.timeout,
+                        max: self.max,
+                    })
+                }
+            };
+        loop {
+            let candidate = self.idle.lock().pop();
+            let Some(mut idle) = candidate else { break };
+            if self
+                .recycle
+                .is_some_and(|age| idle.created.elapsed() >= age)
+            {
+                self.discard(idle.conn);
+                continue;
+            }
+            if idle.dirty && idle.conn.execute_script("ROLLBACK").await.is_err() {
+                self.discard(idle.conn);
+                continue;
+            }
+            if self.pre_ping && idle.conn.ping().await.is_err() {
+                self.discard(idle.conn);
+                continue;
+            }
+            return Ok(PooledConn {
+                conn: Some(idle.conn),
+                created: idle.created,
+                pool: self.clone(),
+                _permit: permit,
+                broken: false,
+            });
+        }
+        let mut conn = self.dialect.connect(&self.url, &self.connect).await?;
+        for sql in &self.setup {
+            conn.execute_script(sql)
+                .await
+                .map_err(|e| e.with_sql(sql))?;
+        }
+        self.open.fetch_add(1, Ordering::SeqCst);
+        Ok(PooledConn {
+            conn: Some(conn),
+            created: Instant::now(),
+            pool: self.clone(),
+            _permit: permit,
+            broken: false,
+        })
+    }
+}
+
+/// A driver connection on loan from the pool.
+pub(crate) struct PooledConn {
+    conn: Option<Box<dyn DriverConnection>>,
+    created: Instant,
+    pool: Arc<Pool>,
+    _permit: OwnedSemaphorePermit,
+    broken: bool,
+}
+
+impl PooledConn {
+    pub(crate) fn driver(&mut self) -> &mut dyn DriverConnection {
+        match &mut self.conn {
+            Some(c) => c.as_mut(),
+            // Only `release` takes the connection, and it runs in Drop.
+            None => unreachable!("a pooled connection is used after release"),
+        }
+    }
+
+    /// Notes a failure that makes the connection unusable.
+    pub(crate) fn note_result<T>(&mut self, r: &Result<T>) {
+        if let Err(e) = r {
+            if e.db_kind() == Some(DbErrorKind::Connection) {
+                self.broken = true;
+            }
+        }
+        if let Some(c) = &self.conn {
+            if c.is_broken() {
+                self.broken = true;
+            }
+        }
+    }
+
+    /// Returns the connection to the pool, or closes it if it is broken or
+    /// beyond the pool size.
+    pub(crate) fn release(&mut self, dirty: bool) {
+        let Some(conn) = self.conn.take() else { return };
+        if self.broken || conn.is_broken() {
+            self.pool.discard(conn);
+            return;
+        }
+        let mut idle = self.pool.idle.lock();
+        if idle.len() >= self.pool.pool_size {
+            drop(idle);
+            self.pool.discard(conn);
+        } else {
+            idle.push(Idle {
+                conn,
+                created: self.created,
+                dirty,
+            });
+        }
+    }
+}

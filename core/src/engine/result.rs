@@ -1,0 +1,314 @@
+//! Query results: [`Row`], [`QueryResult`] and the [`FromRow`] conversion.
+
+use super::driver::{ExecResult, RowAccess, RowSink};
+use crate::error::{Error, Result};
+use crate::value::{FromValue, Value};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// A column position or name, for [`Row::get`].
+pub trait ColumnIndex {
+    /// The position of the column in `row`, or an error naming it.
+    fn position(&self, row: &dyn RowAccess) -> Result<usize>;
+}
+
+impl ColumnIndex for usize {
+    fn position(&self, row: &dyn RowAccess) -> Result<usize> {
+        if *self < row.len() {
+            Ok(*self)
+        } else {
+            Err(Error::UnknownColumn {
+                source_name: format!("a row of {} columns", row.len()),
+                column: format!("#{self}"),
+            })
+        }
+    }
+}
+
+impl ColumnIndex for &str {
+    fn position(&self, row: &dyn RowAccess) -> Result<usize> {
+        row.index_of(self).ok_or_else(|| Error::UnknownColumn {
+            source_name: "the result row".into(),
+            column: self.to_string(),
+        })
+    }
+}
+
+/// Typed access to any row, owned or the driver's own.
+pub trait RowExt: RowAccess {
+    /// The value of a column by position or name, converted to `T`.
+    fn get<T: FromValue>(&self, idx: impl ColumnIndex) -> Result<T>
+    where
+        Self: Sized,
+    {
+        let i = idx.position(self)?;
+        T::from_value(self.value(i)?).map_err(|e| annotate(e, self.column_name(i)))
+    }
+}
+impl<R: RowAccess> RowExt for R {}
+
+fn annotate(e: Error, column: &str) -> Error {
+    match e {
+        Error::Conversion { expected, found } => Error::Conversion {
+            expected,
+            found: format!("{found} in column {column:?}"),
+        },
+        other => other,
+    }
+}
+
+/// Reads a value from a `dyn RowAccess` by position or name.
+pub fn get<T: FromValue>(row: &dyn RowAccess, idx: impl ColumnIndex) -> Result<T> {
+    let i = idx.position(row)?;
+    T::from_value(row.value(i)?).map_err(|e| annotate(e, row.column_name(i)))
+}
+
+/// Building a Rust value from a result row.
+///
+/// Implemented for tuples (by position), for [`Row`] itself, and by
+/// `#[derive(FromRow)]` for structs (by column name, or by position with
+/// `#[aludel(by_position)]`).
+pub trait FromRow: Sized {
+    /// Decodes one row.
+    fn from_row(row: &dyn RowAccess) -> Result<Self>;
+}
+
+macro_rules! tuple_from_row {
+    ($($t:ident : $i:tt),+) => {
+        impl<$($t: FromValue),+> FromRow for ($($t,)+) {
+            fn from_row(row: &dyn RowAccess) -> Result<Self> {
+                Ok(($(get::<$t>(row, $i)?,)+))
+            }
+        }
+    };
+}
+tuple_from_row!(A: 0);
+tuple_from_row!(A: 0, B: 1);
+tuple_from_row!(A: 0, B: 1, C: 2);
+tuple_from_row!(A: 0, B: 1, C: 2, D: 3);
+tuple_from_row!(A: 0, B: 1, C: 2, D: 3, E: 4);
+tuple_from_row!(A: 0, B: 1, C: 2, D: 3, E: 4, F: 5);
+tuple_from_row!(A: 0, B: 1, C: 2, D: 3, E: 4, F: 5, G: 6);
+tuple_from_row!(A: 0, B: 1, C: 2, D: 3, E: 4, F: 5, G: 6, H: 7);
+
+/// An owned result row: values with the column names of their result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    columns: Arc<[String]>,
+    values: Vec<Value>,
+}
+
+impl Row {
+    /// A row from column names and values (of the same length).
+    pub fn new(columns: Arc<[String]>, values: Vec<Value>) -> Self {
+        Row { columns, values }
+    }
+
+    /// The column names.
+    pub fn columns(&self) -> &[String] {
+        &self.columns
+    }
+
+    /// The values, in column order.
+    pub fn values(&self) -> &[Value] {
+        &self.values
+    }
+
+    /// The values, taken out of the row.
+    pub fn into_values(self) -> Vec<Value> {
+        self.values
+    }
+
+    /// The value of a column by position or name, converted to `T`.
+    pub fn get<T: FromValue>(&self, idx: impl ColumnIndex) -> Result<T> {
+        get(self, idx)
+    }
+
+    /// The row as a map from column name to value.
+    pub fn to_mapping(&self) -> BTreeMap<String, Value> {
+        self.columns
+            .iter()
+            .cloned()
+            .zip(self.values.iter().cloned())
+            .collect()
+    }
+}
+
+impl RowAccess for Row {
+    fn len(&self) -> usize {
+        self.values.len()
+    }
+    fn column_name(&self, idx: usize) -> &str {
+        self.columns.get(idx).map(String::as_str).unwrap_or("")
+    }
+    fn value(&self, idx: usize) -> Result<Value> {
+        self.values
+            .get(idx)
+            .cloned()
+            .ok_or_else(|| Error::UnknownColumn {
+                source_name: format!("a row of {} columns", self.values.len()),
+                column: format!("#{idx}"),
+            })
+    }
+}
+
+impl FromRow for Row {
+    fn from_row(row: &dyn RowAccess) -> Result<Self> {
+        let columns: Arc<[String]> = (0..row.len())
+            .map(|i| row.column_name(i).to_string())
+            .collect();
+        let values = (0..row.len())
+            .map(|i| row.value(i))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Row { columns, values })
+    }
+}
+
+/// Collects rows into owned [`Row`]s sharing one list of column names.
+#[derive(Default)]
+pub(crate) struct RowCollector {
+    columns: Option<Arc<[String]>>,
+    pub(crate) rows: Vec<Row>,
+}
+
+impl RowSink for RowCollector {
+    fn row(&mut self, row: &dyn RowAccess) -> Result<()> {
+        let columns = self
+            .columns
+            .get_or_insert_with(|| {
+                (0..row.len())
+                    .map(|i| row.column_name(i).to_string())
+                    .collect()
+            })
+            .clone();
+        let mut values = Vec::with_capacity(row.len());
+        for i in 0..row.len() {
+            values.push(row.value(i)?);
+        }
+        self.rows.push(Row { columns, values });
+        Ok(())
+    }
+}
+
+/// Decodes rows with [`FromRow`] as they arrive.
+pub(crate) struct Decoder<T> {
+    pub(crate) out: Vec<T>,
+}
+
+impl<T: FromRow + Send> RowSink for Decoder<T> {
+    fn row(&mut self, row: &dyn RowAccess) -> Result<()> {
+        self.out.push(T::from_row(row)?);
+        Ok(())
+    }
+}
+
+/// Calls a closure with each row as it arrives, buffering nothing.
+pub(crate) struct ForEach<F>(pub(crate) F);
+
+impl<F: FnMut(&dyn RowAccess) -> Result<()> + Send> RowSink for ForEach<F> {
+    fn row(&mut self, row: &dyn RowAccess) -> Result<()> {
+        (self.0)(row)
+    }
+}
+
+/// The buffered result of a statement: its rows (if any), the number of
+/// rows it affected and the key it generated.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct QueryResult {
+    rows: Vec<Row>,
+    rows_affected: u64,
+    last_insert_id: Option<i64>,
+}
+
+impl QueryResult {
+    pub(crate) fn new(rows: Vec<Row>, exec: ExecResult) -> Self {
+        QueryResult {
+            rows,
+            rows_affected: exec.rows_affected,
+            last_insert_id: exec.last_insert_id,
+        }
+    }
+
+    /// Rows inserted, updated or deleted (SQLAlchemy's `rowcount`).
+    pub fn rows_affected(&self) -> u64 {
+        self.rows_affected
+    }
+
+    /// The key generated by an INSERT, where the database reports one.
+    pub fn last_insert_id(&self) -> Option<i64> {
+        self.last_insert_id
+    }
+
+    /// The number of rows returned.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Whether no rows were returned.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// The rows, borrowed.
+    pub fn rows(&self) -> &[Row] {
+        &self.rows
+    }
+
+    /// Every row.
+    pub fn all(self) -> Vec<Row> {
+        self.rows
+    }
+
+    /// The first row, if any (the others are discarded).
+    pub fn first(self) -> Option<Row> {
+        self.rows.into_iter().next()
+    }
+
+    /// Exactly one row: [`Error::NoRows`] for none, [`Error::MultipleRows`] for more.
+    pub fn one(self) -> Result<Row> {
+        match self.one_or_none()? {
+            Some(r) => Ok(r),
+            None => Err(Error::NoRows),
+        }
+    }
+
+    /// One row or none: [`Error::MultipleRows`] for more.
+    pub fn one_or_none(self) -> Result<Option<Row>> {
+        match self.rows.len() {
+            0 => Ok(None),
+            1 => Ok(self.rows.into_iter().next()),
+            n => Err(Error::MultipleRows { count: n }),
+        }
+    }
+
+    /// The first column of the first row, or `None` without rows.
+    pub fn scalar<T: FromValue>(self) -> Result<Option<T>> {
+        match self.rows.into_iter().next() {
+            Some(r) => r.get(0).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The first column of every row.
+    pub fn scalars<T: FromValue>(self) -> Result<Vec<T>> {
+        self.rows.into_iter().map(|r| r.get(0)).collect()
+    }
+
+    /// Every row as a map from column name to value.
+    pub fn mappings(self) -> Vec<BTreeMap<String, Value>> {
+        self.rows.iter().map(Row::to_mapping).collect()
+    }
+
+    /// Every row decoded into `T`.
+    pub fn decode<T: FromRow>(self) -> Result<Vec<T>> {
+        self.rows.iter().map(|r| T::from_row(r)).collect()
+    }
+}
+
+impl IntoIterator for QueryResult {
+    type Item = Row;
+    type IntoIter = std::vec::IntoIter<Row>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.rows.into_iter()
+    }
+}

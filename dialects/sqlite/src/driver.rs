@@ -1,0 +1,414 @@
+//! The SQLite connection, on rusqlite with SQLite bundled.
+//!
+//! SQLite runs in-process and its calls take microseconds, so a statement
+//! runs synchronously inside the future that asks for it, on the caller's
+//! thread, with no hand-off to another thread. Waiting for another
+//! connection's lock is bounded by the busy timeout (URL option `timeout`,
+//! in seconds, 5 by default).
+
+use aludel_core::engine::{
+    BoxFuture, DatabaseUrl, DriverConnection, ExecResult, RowAccess, RowSink,
+};
+use aludel_core::error::{DatabaseError, DbErrorKind};
+use aludel_core::{Error, Result, Value};
+use rusqlite::types::{ToSqlOutput, ValueRef};
+use rusqlite::{ffi, OpenFlags};
+use std::time::Duration;
+
+/// URL options the SQLite dialect accepts.
+pub const OPTIONS: &[&str] = &[
+    "mode",
+    "timeout",
+    "journal_mode",
+    "foreign_keys",
+    "statement_cache_size",
+];
+
+/// Whether a URL names an in-memory database.
+pub fn is_memory(url: &DatabaseUrl) -> bool {
+    matches!(url.database(), None | Some(":memory:")) || url.option("mode") == Some("memory")
+}
+
+/// Validates the URL's options and their values.
+pub fn check_url(url: &DatabaseUrl) -> Result<()> {
+    url.check_options(OPTIONS)?;
+    if let Some(m) = url.option("mode") {
+        if !matches!(m, "ro" | "rw" | "rwc" | "memory") {
+            return Err(url.bad_option("mode", "ro, rw, rwc or memory"));
+        }
+    }
+    if let Some(t) = url.option("timeout") {
+        if !t.parse::<f64>().is_ok_and(|v| v.is_finite() && v >= 0.0) {
+            return Err(url.bad_option("timeout", "a number of seconds"));
+        }
+    }
+    if let Some(j) = url.option("journal_mode") {
+        if !matches!(
+            j.to_ascii_lowercase().as_str(),
+            "delete" | "truncate" | "persist" | "memory" | "wal" | "off"
+        ) {
+            return Err(url.bad_option(
+                "journal_mode",
+                "delete, truncate, persist, memory, wal or off",
+            ));
+        }
+    }
+    if let Some(f) = url.option("foreign_keys") {
+        if !matches!(f, "on" | "off" | "true" | "false" | "1" | "0") {
+            return Err(url.bad_option("foreign_keys", "on or off"));
+        }
+    }
+    if let Some(n) = url.option("statement_cache_size") {
+        if n.parse::<usize>().is_err() {
+            return Err(url.bad_option("statement_cache_size", "a whole number"));
+        }
+    }
+    Ok(())
+}
+
+/// Maps a rusqlite error to the core's kinds, keeping the constraint or
+/// column SQLite names ("UNIQUE constraint failed: users.email").
+pub fn map_error(e: rusqlite::Error) -> Error {
+    let (kind, message, code) = match &e {
+        rusqlite::Error::SqliteFailure(f, msg) => {
+            let message = msg.clone().unwrap_or_else(|| f.to_string());
+            let kind = match f.extended_code {
+                ffi::SQLITE_CONSTRAINT_UNIQUE | ffi::SQLITE_CONSTRAINT_PRIMARYKEY => {
+                    DbErrorKind::UniqueViolation
+                }
+                ffi::SQLITE_CONSTRAINT_FOREIGNKEY => DbErrorKind::ForeignKeyViolation,
+                ffi::SQLITE_CONSTRAINT_NOTNULL => DbErrorKind::NotNullViolation,
+                ffi::SQLITE_CONSTRAINT_CHECK => DbErrorKind::CheckViolation,
+                _ => match f.code {
+                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked => {
+                        DbErrorKind::Timeout
+                    }
+                    rusqlite::ErrorCode::CannotOpen
+                    | rusqlite::ErrorCode::NotADatabase
+                    | rusqlite::ErrorCode::PermissionDenied
+                    | rusqlite::ErrorCode::ReadOnly => DbErrorKind::Connection,
+                    rusqlite::ErrorCode::TooBig | rusqlite::ErrorCode::TypeMismatch => {
+                        DbErrorKind::Data
+                    }
+                    rusqlite::ErrorCode::ConstraintViolation => DbErrorKind::CheckViolation,
+                    rusqlite::ErrorCode::Unknown => DbErrorKind::Syntax,
+                    _ => DbErrorKind::Other,
+                },
+            };
+            (kind, message, Some(f.extended_code.to_string()))
+        }
+        rusqlite::Error::SqlInputError {
+            error, msg, offset, ..
+        } => (
+            DbErrorKind::Syntax,
+            format!("{msg} (at byte {offset})"),
+            Some(error.extended_code.to_string()),
+        ),
+        rusqlite::Error::Utf8Error(..)
+        | rusqlite::Error::NulError(_)
+        | rusqlite::Error::ToSqlConversionFailure(_)
+        | rusqlite::Error::FromSqlConversionFailure(..)
+        | rusqlite::Error::IntegralValueOutOfRange(..)
+        | rusqlite::Error::InvalidColumnType(..) => (DbErrorKind::Data, e.to_string(), None),
+        rusqlite::Error::MultipleStatement
+        | rusqlite::Error::InvalidParameterCount(..)
+        | rusqlite::Error::ExecuteReturnedResults
+        | rusqlite::Error::Empty => (DbErrorKind::Syntax, e.to_string(), None),
+        _ => (DbErrorKind::Other, e.to_string(), None),
+    };
+    let constraint = if kind.is_integrity() {
+        message
+            .split_once("constraint failed: ")
+            .map(|(_, c)| c.trim().to_string())
+            .filter(|c| !c.is_empty())
+    } else {
+        None
+    };
+    Error::Database(Box::new(DatabaseError {
+        kind,
+        message,
+        code,
+        constraint,
+        sql: None,
+    }))
+}
+
+fn to_sql(v: &Value) -> Result<ToSqlOutput<'_>> {
+    use rusqlite::types::Value as Sv;
+    Ok(match v {
+        Value::Null => ToSqlOutput::Borrowed(ValueRef::Null),
+        Value::Bool(b) => ToSqlOutput::Borrowed(ValueRef::Integer(i64::from(*b))),
+        Value::I16(i) => ToSqlOutput::Borrowed(ValueRef::Integer(i64::from(*i))),
+        Value::I32(i) => ToSqlOutput::Borrowed(ValueRef::Integer(i64::from(*i))),
+        Value::I64(i) => ToSqlOutput::Borrowed(ValueRef::Integer(*i)),
+        Value::F32(f) => ToSqlOutput::Borrowed(ValueRef::Real(f64::from(*f))),
+        Value::F64(f) => ToSqlOutput::Borrowed(ValueRef::Real(*f)),
+        Value::String(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
+        Value::Bytes(b) => ToSqlOutput::Borrowed(ValueRef::Blob(b)),
+        Value::Decimal(d) => ToSqlOutput::Owned(Sv::Text(d.to_string())),
+        Value::Date(d) => ToSqlOutput::Owned(Sv::Text(d.format("%Y-%m-%d").to_string())),
+        Value::Time(t) => ToSqlOutput::Owned(Sv::Text(t.format("%H:%M:%S%.6f").to_string())),
+        Value::DateTime(t) => {
+            ToSqlOutput::Owned(Sv::Text(t.format("%Y-%m-%d %H:%M:%S%.6f").to_string()))
+        }
+        Value::DateTimeTz(t) => ToSqlOutput::Owned(Sv::Text(
+            t.format("%Y-%m-%d %H:%M:%S%.6f+00:00").to_string(),
+        )),
+        Value::Uuid(u) => ToSqlOutput::Owned(Sv::Text(u.simple().to_string())),
+        Value::Json(j) => ToSqlOutput::Owned(Sv::Text(j.to_string())),
+        other => {
+            return Err(Error::database(
+                DbErrorKind::Data,
+                format!("SQLite cannot store a value of kind {}", other.kind()),
+            ))
+        }
+    })
+}
+
+fn bind(stmt: &mut rusqlite::CachedStatement<'_>, params: &[Value]) -> Result<()> {
+    let expected = stmt.parameter_count();
+    if expected != params.len() {
+        return Err(Error::database(
+            DbErrorKind::Syntax,
+            format!(
+                "the statement has {expected} placeholders but {} values were given",
+                params.len()
+            ),
+        ));
+    }
+    for (i, p) in params.iter().enumerate() {
+        stmt.raw_bind_parameter(i + 1, to_sql(p)?)
+            .map_err(map_error)?;
+    }
+    Ok(())
+}
+
+struct SqliteRow<'r, 's> {
+    row: &'r rusqlite::Row<'s>,
+    names: &'r [String],
+}
+
+impl RowAccess for SqliteRow<'_, '_> {
+    fn len(&self) -> usize {
+        self.names.len()
+    }
+    fn column_name(&self, idx: usize) -> &str {
+        self.names.get(idx).map(String::as_str).unwrap_or("")
+    }
+    fn value(&self, idx: usize) -> Result<Value> {
+        Ok(match self.row.get_ref(idx).map_err(map_error)? {
+            ValueRef::Null => Value::Null,
+            ValueRef::Integer(i) => Value::I64(i),
+            ValueRef::Real(f) => Value::F64(f),
+            ValueRef::Text(t) => Value::String(
+                std::str::from_utf8(t)
+                    .map_err(|e| {
+                        Error::database(
+                            DbErrorKind::Data,
+                            format!("column {idx} is not UTF-8: {e}"),
+                        )
+                    })?
+                    .to_owned(),
+            ),
+            ValueRef::Blob(b) => Value::Bytes(b.to_vec()),
+        })
+    }
+}
+
+/// An open SQLite database connection.
+pub struct SqliteConnection {
+    conn: rusqlite::Connection,
+    /// Column names of the last statements queried, by SQL text.
+    names: Vec<(String, Vec<String>)>,
+}
+
+impl std::fmt::Debug for SqliteConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteConnection").finish_non_exhaustive()
+    }
+}
+
+impl SqliteConnection {
+    /// Opens the database a URL names, with foreign keys enforced (unless
+    /// `foreign_keys=off`), the busy timeout set and the journal mode asked for.
+    pub fn open(url: &DatabaseUrl) -> Result<Self> {
+        let conn = if is_memory(url) {
+            rusqlite::Connection::open_in_memory()
+        } else {
+            let path = url.database().unwrap_or_default();
+            let flags = match url.option("mode") {
+                Some("ro") => OpenFlags::SQLITE_OPEN_READ_ONLY,
+                Some("rw") => OpenFlags::SQLITE_OPEN_READ_WRITE,
+                _ => OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
+            } | OpenFlags::SQLITE_OPEN_URI
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+            rusqlite::Connection::open_with_flags(path, flags)
+        }
+        .map_err(|e| {
+            let mut err = map_error(e);
+            if let Error::Database(d) = &mut err {
+                d.kind = DbErrorKind::Connection;
+                d.message = format!(
+                    "cannot open {}: {}",
+                    url.database().unwrap_or(":memory:"),
+                    d.message
+                );
+            }
+            err
+        })?;
+        let timeout = url
+            .option("timeout")
+            .and_then(|t| t.parse::<f64>().ok())
+            .unwrap_or(5.0);
+        conn.busy_timeout(Duration::from_secs_f64(timeout))
+            .map_err(map_error)?;
+        let cache = url
+            .option("statement_cache_size")
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(256);
+        conn.set_prepared_statement_cache_capacity(cache);
+        let fk = !matches!(url.option("foreign_keys"), Some("off" | "false" | "0"));
+        conn.execute_batch(if fk {
+            "PRAGMA foreign_keys = ON"
+        } else {
+            "PRAGMA foreign_keys = OFF"
+        })
+        .map_err(map_error)?;
+        if let Some(j) = url.option("journal_mode") {
+            // The pragma answers with the mode it settled on.
+            let mode: String = conn
+                .query_row(
+                    &format!("PRAGMA journal_mode = {}", j.to_ascii_lowercase()),
+                    [],
+                    |r| r.get(0),
+                )
+                .map_err(map_error)?;
+            if !mode.eq_ignore_ascii_case(j) && !is_memory(url) {
+                return Err(Error::database(
+                    DbErrorKind::Connection,
+                    format!("journal_mode {j} was asked for, SQLite chose {mode}"),
+                ));
+            }
+        }
+        Ok(SqliteConnection {
+            conn,
+            names: Vec::new(),
+        })
+    }
+
+    /// The rusqlite connection underneath, for what Aludel does not cover.
+    pub fn raw(&mut self) -> &mut rusqlite::Connection {
+        &mut self.conn
+    }
+
+    fn execute_sync(&mut self, sql: &str, params: &[Value]) -> Result<ExecResult> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(map_error)?;
+        bind(&mut stmt, params)?;
+        let readonly = stmt.readonly();
+        let changed = if readonly || stmt.column_count() > 0 {
+            // Statements with rows (RETURNING, PRAGMA) are stepped through.
+            let mut rows = stmt.raw_query();
+            while rows.next().map_err(map_error)?.is_some() {}
+            drop(rows);
+            if readonly {
+                0
+            } else {
+                self.conn.changes()
+            }
+        } else {
+            stmt.raw_execute().map_err(map_error)? as u64
+        };
+        Ok(self.result(sql, changed))
+    }
+
+    fn query_sync(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        sink: &mut dyn RowSink,
+    ) -> Result<ExecResult> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(map_error)?;
+        bind(&mut stmt, params)?;
+        let idx = match self.names.iter().position(|(s, _)| s == sql) {
+            Some(i) => i,
+            None => {
+                let names: Vec<String> = stmt.column_names().map(str::to_owned).collect();
+                if self.names.len() >= 64 {
+                    self.names.remove(0);
+                }
+                self.names.push((sql.to_owned(), names));
+                self.names.len() - 1
+            }
+        };
+        let names = &self.names[idx].1;
+        let readonly = stmt.readonly();
+        let mut rows = stmt.raw_query();
+        while let Some(row) = rows.next().map_err(map_error)? {
+            sink.row(&SqliteRow { row, names })?;
+        }
+        drop(rows);
+        drop(stmt);
+        let changed = if readonly { 0 } else { self.conn.changes() };
+        Ok(self.result(sql, changed))
+    }
+
+    /// The result of a statement: the rowid is reported after an INSERT only.
+    fn result(&self, sql: &str, rows_affected: u64) -> ExecResult {
+        let head = sql.trim_start().get(..6).unwrap_or("");
+        ExecResult {
+            rows_affected,
+            last_insert_id: head
+                .eq_ignore_ascii_case("insert")
+                .then(|| self.conn.last_insert_rowid()),
+        }
+    }
+}
+
+impl DriverConnection for SqliteConnection {
+    fn execute<'a>(
+        &'a mut self,
+        sql: &'a str,
+        params: &'a [Value],
+    ) -> BoxFuture<'a, Result<ExecResult>> {
+        let r = self.execute_sync(sql, params);
+        Box::pin(std::future::ready(r))
+    }
+
+    fn query<'a>(
+        &'a mut self,
+        sql: &'a str,
+        params: &'a [Value],
+        sink: &'a mut dyn RowSink,
+    ) -> BoxFuture<'a, Result<ExecResult>> {
+        let r = self.query_sync(sql, params, sink);
+        Box::pin(std::future::ready(r))
+    }
+
+    fn execute_many<'a>(
+        &'a mut self,
+        sql: &'a str,
+        sets: &'a [Vec<Value>],
+    ) -> BoxFuture<'a, Result<ExecResult>> {
+        let r = (|| {
+            let mut stmt = self.conn.prepare_cached(sql).map_err(map_error)?;
+            let mut total = 0u64;
+            for params in sets {
+                bind(&mut stmt, params)?;
+                total += stmt.raw_execute().map_err(map_error)? as u64;
+            }
+            drop(stmt);
+            Ok(self.result(sql, total))
+        })();
+        Box::pin(std::future::ready(r))
+    }
+
+    fn execute_script<'a>(&'a mut self, sql: &'a str) -> BoxFuture<'a, Result<()>> {
+        let r = self.conn.execute_batch(sql).map_err(map_error);
+        Box::pin(std::future::ready(r))
+    }
+
+    fn ping(&mut self) -> BoxFuture<'_, Result<()>> {
+        let r = self.conn.execute_batch("SELECT 1").map_err(map_error);
+        Box::pin(std::future::ready(r))
+    }
+}

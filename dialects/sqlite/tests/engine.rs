@@ -1,0 +1,650 @@
+//! The engine on SQLite: connections, transactions, results, pool, errors.
+
+use aludel_core::engine::get;
+use aludel_core::{
+    create_engine, create_engine_with, insert, select, text, Column, DbErrorKind, Engine,
+    EngineOptions, Error, IsolationLevel, MetaData, SqlType, Table, Value,
+};
+use aludel_sqlite as _;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+fn users_table() -> Table {
+    let mut md = MetaData::new();
+    md.add(
+        Table::builder("users")
+            .column(Column::new("id", SqlType::Integer).primary_key())
+            .column(Column::new("name", SqlType::String(Some(50))).not_null())
+            .column(Column::new("email", SqlType::String(Some(100))).unique()),
+    )
+    .unwrap()
+}
+
+async fn setup(engine: &Engine, users: &Table) {
+    let mut conn = engine.connect().await.unwrap();
+    conn.execute(aludel_core::create_table(users))
+        .await
+        .unwrap();
+}
+
+fn temp_url(dir: &tempfile::TempDir, name: &str) -> String {
+    format!("sqlite:///{}", dir.path().join(name).display())
+}
+
+#[tokio::test]
+async fn insert_select_and_result_accessors() {
+    let engine = create_engine("sqlite://").unwrap();
+    let users = users_table();
+    setup(&engine, &users).await;
+    let mut conn = engine.connect().await.unwrap();
+
+    let r = conn
+        .execute(
+            insert(&users)
+                .value("name", "Alice")
+                .value("email", "alice@example.com"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.rows_affected(), 1);
+    assert_eq!(r.last_insert_id(), Some(1));
+
+    let r = conn
+        .execute(
+            insert(&users)
+                .columns(["name", "email"])
+                .row(["Bob", "bob@example.com"])
+                .row(["Carol", "carol@example.com"])
+                .returning(users.c("id").unwrap()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.clone().scalars::<i64>().unwrap(), vec![2, 3]);
+
+    let q = || select(&users).order_by(users.c("id").unwrap());
+    let rows = conn.execute(q()).await.unwrap();
+    assert_eq!(rows.len(), 3);
+    let first = rows.rows()[0].clone();
+    assert_eq!(first.get::<i64>(0).unwrap(), 1);
+    assert_eq!(first.get::<String>("name").unwrap(), "Alice");
+    assert_eq!(first.columns(), ["id", "name", "email"]);
+    assert_eq!(
+        first.get::<String>("nope").unwrap_err(),
+        Error::UnknownColumn {
+            source_name: "the result row".into(),
+            column: "nope".into()
+        }
+    );
+    assert!(matches!(
+        first.get::<i64>("name"),
+        Err(Error::Conversion { .. })
+    ));
+
+    assert_eq!(
+        conn.execute(q())
+            .await
+            .unwrap()
+            .first()
+            .unwrap()
+            .get::<i64>("id")
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        conn.execute(q()).await.unwrap().one(),
+        Err(Error::MultipleRows { count: 3 })
+    );
+    let by_id = |id: i64| select(&users).where_(users.c("id").unwrap().eq(id));
+    assert_eq!(
+        conn.execute(by_id(9)).await.unwrap().one(),
+        Err(Error::NoRows)
+    );
+    assert_eq!(
+        conn.execute(by_id(9)).await.unwrap().one_or_none(),
+        Ok(None)
+    );
+    assert_eq!(
+        conn.execute(by_id(2))
+            .await
+            .unwrap()
+            .one()
+            .unwrap()
+            .get::<String>(1)
+            .unwrap(),
+        "Bob"
+    );
+    let count: Option<i64> = conn
+        .execute(select(aludel_core::func::count_star()).from(&users))
+        .await
+        .unwrap()
+        .scalar()
+        .unwrap();
+    assert_eq!(count, Some(3));
+    let maps = conn.execute(by_id(3)).await.unwrap().mappings();
+    assert_eq!(maps[0]["email"], Value::String("carol@example.com".into()));
+
+    let pairs: Vec<(i64, String)> = conn
+        .fetch_all(
+            select([users.c("id").unwrap(), users.c("name").unwrap()])
+                .order_by(users.c("id").unwrap().desc()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        pairs,
+        vec![(3, "Carol".into()), (2, "Bob".into()), (1, "Alice".into())]
+    );
+    let one: (String,) = conn
+        .fetch_one(select(users.c("name").unwrap()).where_(users.c("id").unwrap().eq(1)))
+        .await
+        .unwrap();
+    assert_eq!(one.0, "Alice");
+
+    let upd = conn
+        .execute(
+            aludel_core::update(&users)
+                .set("name", "Bobby")
+                .where_(users.c("id").unwrap().ge(2)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(upd.rows_affected(), 2);
+    assert_eq!(upd.last_insert_id(), None);
+}
+
+#[tokio::test]
+async fn text_statements_with_named_binds() {
+    let engine = create_engine("sqlite:///:memory:").unwrap();
+    let mut conn = engine.connect().await.unwrap();
+    conn.execute(text("CREATE TABLE kv (k TEXT PRIMARY KEY, v INTEGER)"))
+        .await
+        .unwrap();
+    conn.execute(
+        text("INSERT INTO kv VALUES (:k, :v)")
+            .bind("k", "a")
+            .bind("v", 1),
+    )
+    .await
+    .unwrap();
+    let v: Option<i64> = conn
+        .execute(text("SELECT v FROM kv WHERE k = :k").bind("k", "a"))
+        .await
+        .unwrap()
+        .scalar()
+        .unwrap();
+    assert_eq!(v, Some(1));
+    assert_eq!(
+        conn.execute(text("SELECT v FROM kv WHERE k = :k"))
+            .await
+            .unwrap_err(),
+        Error::MissingBind { name: "k".into() }
+    );
+}
+
+#[tokio::test]
+async fn execute_many_runs_one_statement_per_parameter_set() {
+    let engine = create_engine("sqlite://").unwrap();
+    let users = users_table();
+    setup(&engine, &users).await;
+    let mut conn = engine.connect().await.unwrap();
+    let template = insert(&users).value("name", "").value("email", "");
+    let sets: Vec<Vec<Value>> = (0..50)
+        .map(|i| {
+            vec![
+                Value::String(format!("u{i}")),
+                Value::String(format!("u{i}@x")),
+            ]
+        })
+        .collect();
+    let r = conn.execute_many(template.clone(), &sets).await.unwrap();
+    assert_eq!(r.rows_affected, 50);
+    let n: Option<i64> = conn
+        .execute(text("SELECT count(*) FROM users"))
+        .await
+        .unwrap()
+        .scalar()
+        .unwrap();
+    assert_eq!(n, Some(50));
+    let err = conn
+        .execute_many(template, &[vec![Value::Null]])
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("parameter set 0 has 1 values"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn commit_rollback_and_dropped_transactions() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = create_engine(&temp_url(&dir, "tx.db")).unwrap();
+    let users = users_table();
+    setup(&engine, &users).await;
+    let count = |e: Engine| async move {
+        let mut c = e.connect().await.unwrap();
+        c.execute(text("SELECT count(*) FROM users"))
+            .await
+            .unwrap()
+            .scalar::<i64>()
+            .unwrap()
+            .unwrap()
+    };
+    let mut conn = engine.connect().await.unwrap();
+
+    let mut tx = conn.begin().await.unwrap();
+    tx.execute(insert(&users).value("name", "a")).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(count(engine.clone()).await, 1);
+
+    let mut tx = conn.begin().await.unwrap();
+    tx.execute(insert(&users).value("name", "b")).await.unwrap();
+    tx.rollback().await.unwrap();
+    assert_eq!(count(engine.clone()).await, 1);
+
+    {
+        let mut tx = conn.begin().await.unwrap();
+        tx.execute(insert(&users).value("name", "c")).await.unwrap();
+        // dropped without commit
+    }
+    assert!(!conn.in_transaction());
+    conn.execute(insert(&users).value("name", "d"))
+        .await
+        .unwrap();
+    assert_eq!(count(engine.clone()).await, 2);
+
+    // A second begin on the same connection is a clear error.
+    let mut tx = conn.begin().await.unwrap();
+    assert!(matches!(
+        tx.conn().begin().await,
+        Err(Error::Transaction(_))
+    ));
+    tx.rollback().await.unwrap();
+}
+
+#[tokio::test]
+async fn savepoints_release_and_roll_back_to() {
+    let engine = create_engine("sqlite://").unwrap();
+    let users = users_table();
+    setup(&engine, &users).await;
+    let mut conn = engine.connect().await.unwrap();
+    let mut tx = conn.begin().await.unwrap();
+    tx.execute(insert(&users).value("name", "outer"))
+        .await
+        .unwrap();
+    {
+        let mut sp = tx.begin_nested().await.unwrap();
+        assert!(sp.is_nested());
+        sp.execute(insert(&users).value("name", "kept"))
+            .await
+            .unwrap();
+        sp.commit().await.unwrap();
+    }
+    {
+        let mut sp = tx.begin_nested().await.unwrap();
+        sp.execute(insert(&users).value("name", "undone"))
+            .await
+            .unwrap();
+        {
+            let mut inner = sp.begin_nested().await.unwrap();
+            inner
+                .execute(insert(&users).value("name", "undone too"))
+                .await
+                .unwrap();
+            inner.commit().await.unwrap();
+        }
+        sp.rollback().await.unwrap();
+    }
+    {
+        let mut sp = tx.begin_nested().await.unwrap();
+        sp.execute(insert(&users).value("name", "dropped"))
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+    let names: Vec<(String,)> = conn
+        .fetch_all(select(users.c("name").unwrap()).order_by(users.c("id").unwrap()))
+        .await
+        .unwrap();
+    assert_eq!(names, vec![("outer".to_string(),), ("kept".to_string(),)]);
+}
+
+#[tokio::test]
+async fn isolation_levels() {
+    let engine = create_engine_with(
+        "sqlite://",
+        EngineOptions::default().isolation_level(IsolationLevel::Serializable),
+    )
+    .unwrap();
+    let mut conn = engine.connect().await.unwrap();
+    conn.set_isolation_level(IsolationLevel::Serializable)
+        .await
+        .unwrap();
+    conn.begin_isolated(IsolationLevel::Serializable)
+        .await
+        .unwrap()
+        .commit()
+        .await
+        .unwrap();
+    let err = conn
+        .begin_isolated(IsolationLevel::ReadCommitted)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Unsupported {
+                dialect: "sqlite",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let err = create_engine_with(
+        "sqlite://",
+        EngineOptions::default().isolation_level(IsolationLevel::ReadUncommitted),
+    )
+    .unwrap_err();
+    assert!(matches!(err, Error::Unsupported { .. }), "{err}");
+}
+
+#[tokio::test]
+async fn constraint_violations_are_integrity_errors_naming_the_constraint() {
+    let mut md = MetaData::new();
+    let parents = md
+        .add(Table::builder("parents").column(Column::new("id", SqlType::Integer).primary_key()))
+        .unwrap();
+    let kids = md
+        .add(
+            Table::builder("kids")
+                .column(Column::new("id", SqlType::Integer).primary_key())
+                .column(Column::new("parent_id", SqlType::Integer).foreign_key("parents.id"))
+                .column(
+                    Column::new("name", SqlType::String(Some(20)))
+                        .not_null()
+                        .unique(),
+                )
+                .column(Column::new("age", SqlType::Integer))
+                .check(Some("age_positive"), aludel_core::col("age").gt(0)),
+        )
+        .unwrap();
+    let engine = create_engine("sqlite://").unwrap();
+    let mut conn = engine.connect().await.unwrap();
+    for ddl in aludel_core::create_all(&md, engine.dialect(), false).unwrap() {
+        conn.execute(ddl).await.unwrap();
+    }
+    conn.execute(insert(&parents).value("id", 1)).await.unwrap();
+    conn.execute(
+        insert(&kids)
+            .value("parent_id", 1)
+            .value("name", "a")
+            .value("age", 3),
+    )
+    .await
+    .unwrap();
+
+    let check = |e: Error, kind: DbErrorKind, constraint: &str| {
+        let Error::Database(d) = &e else {
+            panic!("not a database error: {e:?}")
+        };
+        assert_eq!(d.kind, kind, "{e}");
+        assert!(e.is_integrity());
+        assert_eq!(d.constraint.as_deref(), Some(constraint), "{e}");
+        assert!(
+            d.sql
+                .as_deref()
+                .is_some_and(|s| s.starts_with("INSERT INTO kids")),
+            "{e}"
+        );
+    };
+    let e = conn
+        .execute(insert(&kids).value("name", "a"))
+        .await
+        .unwrap_err();
+    check(e, DbErrorKind::UniqueViolation, "kids.name");
+    let e = conn
+        .execute(insert(&kids).value("name", None::<String>))
+        .await
+        .unwrap_err();
+    check(e, DbErrorKind::NotNullViolation, "kids.name");
+    let e = conn
+        .execute(insert(&kids).value("name", "b").value("age", -1))
+        .await
+        .unwrap_err();
+    check(e, DbErrorKind::CheckViolation, "age_positive");
+    let e = conn
+        .execute(insert(&kids).value("name", "c").value("parent_id", 99))
+        .await
+        .unwrap_err();
+    let Error::Database(d) = &e else { panic!() };
+    assert_eq!(d.kind, DbErrorKind::ForeignKeyViolation, "{e}");
+    let e = conn.execute(text("SELEC nonsense")).await.unwrap_err();
+    assert_eq!(e.db_kind(), Some(DbErrorKind::Syntax), "{e}");
+}
+
+#[tokio::test]
+async fn statement_hook_counts_statements_and_echo_does_not_break() {
+    let count = Arc::new(AtomicUsize::new(0));
+    let seen = count.clone();
+    let engine = create_engine_with(
+        "sqlite://",
+        EngineOptions::default().echo(true).on_statement(move |e| {
+            assert!(!e.sql.is_empty());
+            seen.fetch_add(1, Ordering::SeqCst);
+        }),
+    )
+    .unwrap();
+    let mut conn = engine.connect().await.unwrap();
+    conn.execute(text("SELECT 1")).await.unwrap();
+    conn.execute(text("SELECT :x").bind("x", 2)).await.unwrap();
+    let tx = conn.begin().await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(
+        count.load(Ordering::SeqCst),
+        4,
+        "two selects, BEGIN, COMMIT"
+    );
+}
+
+#[tokio::test]
+async fn memory_database_is_one_connection_shared_by_the_pool() {
+    let engine = create_engine_with("sqlite://", EngineOptions::default().pool_size(5)).unwrap();
+    {
+        let mut c = engine.connect().await.unwrap();
+        c.execute(text("CREATE TABLE t (x INTEGER)")).await.unwrap();
+        c.execute(text("INSERT INTO t VALUES (1)")).await.unwrap();
+    }
+    let mut c = engine.connect().await.unwrap();
+    let n: Option<i64> = c
+        .execute(text("SELECT count(*) FROM t"))
+        .await
+        .unwrap()
+        .scalar()
+        .unwrap();
+    assert_eq!(n, Some(1));
+    assert_eq!(engine.open_connections(), 1);
+}
+
+#[tokio::test]
+async fn pool_limits_checkouts_and_times_out_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = create_engine_with(
+        &temp_url(&dir, "pool.db"),
+        EngineOptions::default()
+            .pool_size(2)
+            .max_overflow(1)
+            .pool_timeout(Duration::from_millis(50)),
+    )
+    .unwrap();
+    let a = engine.connect().await.unwrap();
+    let b = engine.connect().await.unwrap();
+    let c = engine.connect().await.unwrap();
+    assert_eq!(engine.open_connections(), 3);
+    let err = engine.connect().await.unwrap_err();
+    assert!(matches!(err, Error::PoolTimeout { max: 3, .. }), "{err}");
+    drop((a, b, c));
+    // The overflow connection is closed on return; two stay idle.
+    assert_eq!(engine.idle_connections(), 2);
+    assert_eq!(engine.open_connections(), 2);
+    let _again = engine.connect().await.unwrap();
+    assert_eq!(engine.open_connections(), 2);
+}
+
+#[tokio::test]
+async fn concurrent_tasks_share_the_pool() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = create_engine_with(
+        &temp_url(&dir, "conc.db"),
+        EngineOptions::default().pool_size(3).max_overflow(0),
+    )
+    .unwrap();
+    {
+        let mut c = engine.connect().await.unwrap();
+        c.execute(text("CREATE TABLE hits (task INTEGER)"))
+            .await
+            .unwrap();
+    }
+    let mut handles = Vec::new();
+    for task in 0..12 {
+        let e = engine.clone();
+        handles.push(tokio::spawn(async move {
+            let mut c = e.connect().await?;
+            for _ in 0..10 {
+                c.execute(text("INSERT INTO hits VALUES (:t)").bind("t", task))
+                    .await?;
+                tokio::task::yield_now().await;
+            }
+            Ok::<_, Error>(())
+        }));
+    }
+    for h in handles {
+        h.await.unwrap().unwrap();
+    }
+    let mut c = engine.connect().await.unwrap();
+    let n: Option<i64> = c
+        .execute(text("SELECT count(*) FROM hits"))
+        .await
+        .unwrap()
+        .scalar()
+        .unwrap();
+    assert_eq!(n, Some(120));
+    assert!(engine.open_connections() <= 3);
+}
+
+#[tokio::test]
+async fn connection_returned_inside_a_transaction_is_rolled_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = create_engine_with(
+        &temp_url(&dir, "ret.db"),
+        EngineOptions::default().pool_size(1).max_overflow(0),
+    )
+    .unwrap();
+    {
+        let mut c = engine.connect().await.unwrap();
+        c.execute(text("CREATE TABLE t (x INTEGER)")).await.unwrap();
+    }
+    {
+        let mut c = engine.connect().await.unwrap();
+        let mut tx = c.begin().await.unwrap();
+        tx.execute(text("INSERT INTO t VALUES (1)")).await.unwrap();
+        std::mem::forget(tx); // not even dropped: the connection still knows
+    }
+    let mut c = engine.connect().await.unwrap();
+    assert!(!c.in_transaction());
+    let n: Option<i64> = c
+        .execute(text("SELECT count(*) FROM t"))
+        .await
+        .unwrap()
+        .scalar()
+        .unwrap();
+    assert_eq!(n, Some(0));
+    // And the connection works normally: a new transaction can begin.
+    c.begin().await.unwrap().commit().await.unwrap();
+}
+
+#[tokio::test]
+async fn bad_urls_and_options_are_clear_errors() {
+    let err = create_engine("sqlite:///x.db?bogus=1").unwrap_err();
+    assert!(err.to_string().contains("\"bogus\""), "{err}");
+    let err = create_engine("sqlite:///x.db?timeout=soon").unwrap_err();
+    assert!(err.to_string().contains("timeout"), "{err}");
+    let err = create_engine("nosuch://user:hunter2@host/db").unwrap_err();
+    assert!(matches!(err, Error::UnknownDialect { .. }), "{err}");
+    assert!(!err.to_string().contains("hunter2"));
+    let err = create_engine("sqlite:/x.db").unwrap_err();
+    assert!(matches!(err, Error::InvalidUrl { .. }), "{err}");
+    let engine = create_engine("sqlite:////nonexistent-dir/sub/x.db").unwrap();
+    let err = engine.connect().await.unwrap_err();
+    assert_eq!(err.db_kind(), Some(DbErrorKind::Connection), "{err}");
+    assert!(
+        err.to_string().contains("/nonexistent-dir/sub/x.db"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn read_only_mode_rejects_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = temp_url(&dir, "ro.db");
+    {
+        let e = create_engine(&url).unwrap();
+        let mut c = e.connect().await.unwrap();
+        c.execute(text("CREATE TABLE t (x INTEGER)")).await.unwrap();
+    }
+    let e = create_engine(&format!("{url}?mode=ro")).unwrap();
+    let mut c = e.connect().await.unwrap();
+    assert!(c.execute(text("SELECT * FROM t")).await.is_ok());
+    assert!(c.execute(text("INSERT INTO t VALUES (1)")).await.is_err());
+}
+
+#[tokio::test]
+async fn wal_journal_mode_is_applied() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = create_engine(&format!("{}?journal_mode=wal", temp_url(&dir, "wal.db"))).unwrap();
+    let mut c = e.connect().await.unwrap();
+    let mode: Option<String> = c
+        .execute(text("PRAGMA journal_mode"))
+        .await
+        .unwrap()
+        .scalar()
+        .unwrap();
+    assert_eq!(mode.as_deref(), Some("wal"));
+    let fk: Option<i64> = c
+        .execute(text("PRAGMA foreign_keys"))
+        .await
+        .unwrap()
+        .scalar()
+        .unwrap();
+    assert_eq!(fk, Some(1), "foreign keys are enforced by default");
+}
+
+#[tokio::test]
+async fn for_each_streams_rows_without_buffering() {
+    let engine = create_engine("sqlite://").unwrap();
+    let mut conn = engine.connect().await.unwrap();
+    let mut sum = 0i64;
+    let mut seen = 0usize;
+    let q = text(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :max) SELECT i, 'row' AS label FROM n",
+    )
+    .bind("max", 10_000);
+    conn.for_each(q, |row| {
+        sum += get::<i64>(row, 0)?;
+        assert_eq!(get::<String>(row, "label")?, "row");
+        seen += 1;
+        Ok(())
+    })
+    .await
+    .unwrap();
+    assert_eq!(seen, 10_000);
+    assert_eq!(sum, 10_000 * 10_001 / 2);
+    // An error from the callback stops the query and comes back.
+    let err = conn
+        .for_each(text("SELECT 1 UNION ALL SELECT 2"), |_| {
+            Err(Error::InvalidStatement("stop".into()))
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err, Error::InvalidStatement("stop".into()));
+}
