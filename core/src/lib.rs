@@ -25,6 +25,8 @@
 //! # Ok::<(), aludel_core::Error>(())
 //! ```
 
+extern crate self as aludel_core;
+
 pub mod blocking;
 pub mod compile;
 pub mod ddl;
@@ -68,6 +70,11 @@ pub use statement::Statement;
 pub use text::{text, TextClause};
 pub use types::SqlType;
 pub use value::{FromValue, IntoValue, Value};
+
+/// `#[derive(FromRow)]`: decode rows into a struct by column name (or by
+/// position with `#[aludel(by_position)]`; `#[aludel(rename = "col")]` on a field).
+#[cfg(feature = "derive")]
+pub use aludel_derive::FromRow;
 
 #[doc(hidden)]
 pub mod __private {

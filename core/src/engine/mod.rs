@@ -23,7 +23,7 @@ mod url;
 pub use driver::{
     BoxFuture, ConnectOptions, DriverConnection, ExecResult, IsolationLevel, RowAccess, RowSink,
 };
-pub use result::{get, ColumnIndex, FromRow, QueryResult, Row, RowExt};
+pub use result::{get, get_named, ColumnIndex, FromRow, QueryResult, Row, RowExt};
 pub use url::{redact, DatabaseUrl};
 
 use crate::compile::{Compiled, StatementCache};

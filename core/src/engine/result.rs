@@ -63,6 +63,18 @@ pub fn get<T: FromValue>(row: &dyn RowAccess, idx: impl ColumnIndex) -> Result<T
     T::from_value(row.value(i)?).map_err(|e| annotate(e, row.column_name(i)))
 }
 
+/// Reads column `name`, looking first at position `hint` (where the column
+/// usually is when a struct mirrors its SELECT) before searching by name.
+/// Used by `#[derive(FromRow)]`.
+pub fn get_named<T: FromValue>(row: &dyn RowAccess, hint: usize, name: &str) -> Result<T> {
+    let i = if hint < row.len() && row.column_name(hint) == name {
+        hint
+    } else {
+        name.position(row)?
+    };
+    T::from_value(row.value(i)?).map_err(|e| annotate(e, name))
+}
+
 /// Building a Rust value from a result row.
 ///
 /// Implemented for tuples (by position), for [`Row`] itself, and by

@@ -1,6 +1,146 @@
-//! `aludel-derive`: the procedural macros of Aludel's ORM.
+//! `aludel-derive`: the procedural macros of Aludel.
 //!
-//! This crate will hold `#[derive(Model)]`, which generates a model's table
-//! metadata, its typed column handles, row decoding and primary-key identity
-//! for `aludel-orm`. The generated code names `aludel_orm`, never this crate.
-//! The derive arrives with the ORM; until then the crate exports nothing.
+//! - `#[derive(FromRow)]` decodes a query's row into a plain struct, by
+//!   column name (the default; `#[aludel(rename = "col")]` on a field) or
+//!   by position (`#[aludel(by_position)]` on the struct). It is re-exported
+//!   as `aludel_core::FromRow` and `aludel::FromRow`.
+//! - `#[derive(Model)]` arrives with the ORM.
+//!
+//! Generated code names the crate the user depends on: `aludel` if it is a
+//! dependency, otherwise `aludel_core`.
+
+use proc_macro::TokenStream;
+use proc_macro2::{Span, TokenStream as TokenStream2};
+use quote::quote;
+use syn::{parse_macro_input, Data, DeriveInput, Fields, LitStr};
+
+/// The path through which generated code reaches Aludel Core.
+fn core_path() -> TokenStream2 {
+    use proc_macro_crate::{crate_name, FoundCrate};
+    let found = |name: &str| match crate_name(name) {
+        // Inside the crate itself (its integration tests, too) the crate's
+        // own name resolves: aludel-core declares `extern crate self as aludel_core`.
+        Ok(FoundCrate::Itself) => {
+            let ident = syn::Ident::new(&name.replace('-', "_"), Span::call_site());
+            Some(quote!(::#ident))
+        }
+        Ok(FoundCrate::Name(n)) => {
+            let ident = syn::Ident::new(&n, Span::call_site());
+            Some(quote!(::#ident))
+        }
+        Err(_) => None,
+    };
+    if let Some(p) = found("aludel") {
+        return p;
+    }
+    found("aludel-core").unwrap_or_else(|| quote!(::aludel_core))
+}
+
+struct FieldAttrs {
+    rename: Option<String>,
+}
+
+fn struct_by_position(input: &DeriveInput) -> syn::Result<bool> {
+    let mut by_position = false;
+    for attr in input.attrs.iter().filter(|a| a.path().is_ident("aludel")) {
+        attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("by_position") {
+                by_position = true;
+                Ok(())
+            } else {
+                Err(meta
+                    .error("unknown aludel attribute on a FromRow struct; expected `by_position`"))
+            }
+        })?;
+    }
+    Ok(by_position)
+}
+
+fn field_attrs(field: &syn::Field) -> syn::Result<FieldAttrs> {
+    let mut out = FieldAttrs { rename: None };
+    for attr in field.attrs.iter().filter(|a| a.path().is_ident("aludel")) {
+        attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("rename") {
+                let lit: LitStr = meta.value()?.parse()?;
+                out.rename = Some(lit.value());
+                Ok(())
+            } else {
+                Err(meta.error(
+                    "unknown aludel attribute on a FromRow field; expected `rename = \"column\"`",
+                ))
+            }
+        })?;
+    }
+    Ok(out)
+}
+
+/// Derives `FromRow` for a struct with named fields or a tuple struct.
+#[proc_macro_derive(FromRow, attributes(aludel))]
+pub fn derive_from_row(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    match from_row(&input) {
+        Ok(ts) => ts.into(),
+        Err(e) => e.to_compile_error().into(),
+    }
+}
+
+fn from_row(input: &DeriveInput) -> syn::Result<TokenStream2> {
+    let core = core_path();
+    let name = &input.ident;
+    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    let Data::Struct(data) = &input.data else {
+        return Err(syn::Error::new_spanned(
+            &input.ident,
+            "FromRow can only be derived for structs",
+        ));
+    };
+    let by_position = struct_by_position(input)?;
+    let body = match &data.fields {
+        Fields::Named(fields) => {
+            let mut inits = Vec::new();
+            for (i, f) in fields.named.iter().enumerate() {
+                let attrs = field_attrs(f)?;
+                let ident = f
+                    .ident
+                    .as_ref()
+                    .ok_or_else(|| syn::Error::new_spanned(f, "unnamed field"))?;
+                let get = if by_position {
+                    quote!(#core::engine::get(row, #i)?)
+                } else {
+                    let col = attrs
+                        .rename
+                        .unwrap_or_else(|| ident.to_string().trim_start_matches("r#").to_string());
+                    quote!(#core::engine::get_named(row, #i, #col)?)
+                };
+                inits.push(quote!(#ident: #get));
+            }
+            quote!(Self { #(#inits),* })
+        }
+        Fields::Unnamed(fields) => {
+            let mut inits = Vec::new();
+            for (i, f) in fields.unnamed.iter().enumerate() {
+                if field_attrs(f)?.rename.is_some() {
+                    return Err(syn::Error::new_spanned(
+                        f,
+                        "a tuple struct reads columns by position; `rename` does not apply",
+                    ));
+                }
+                inits.push(quote!(#core::engine::get(row, #i)?));
+            }
+            quote!(Self(#(#inits),*))
+        }
+        Fields::Unit => {
+            return Err(syn::Error::new_spanned(
+                &input.ident,
+                "FromRow needs a struct with fields",
+            ));
+        }
+    };
+    Ok(quote! {
+        impl #impl_generics #core::engine::FromRow for #name #ty_generics #where_clause {
+            fn from_row(row: &dyn #core::engine::RowAccess) -> #core::Result<Self> {
+                ::core::result::Result::Ok(#body)
+            }
+        }
+    })
+}
