@@ -22,8 +22,24 @@ use crate::error::{DbErrorKind, Error, Result};
 use crate::statement::Statement;
 use crate::value::Value;
 use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
 use tokio::runtime::Runtime;
+
+/// Drives `fut` to completion. Work that needs no waiting (SQLite's, which
+/// runs in-process) completes on the first poll, without entering the
+/// runtime's scheduler; anything that waits goes to `block_on`.
+fn drive<F: Future>(rt: &Runtime, fut: F) -> F::Output {
+    let mut fut = std::pin::pin!(fut);
+    {
+        let _context = rt.enter();
+        if let Poll::Ready(v) = fut.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+            return v;
+        }
+    }
+    rt.block_on(fut)
+}
 
 /// A blocking engine: an [`engine::Engine`] and the runtime that drives it.
 #[derive(Clone)]
@@ -71,7 +87,7 @@ impl Engine {
 
     /// Checks a connection out of the pool.
     pub fn connect(&self) -> Result<Connection> {
-        let inner = self.rt.block_on(self.inner.connect())?;
+        let inner = drive(&self.rt, self.inner.connect())?;
         Ok(Connection {
             inner,
             rt: self.rt.clone(),
@@ -118,7 +134,7 @@ macro_rules! statement_methods {
         /// Runs a statement and buffers its rows.
         pub fn execute(&mut self, stmt: impl Into<Statement>) -> Result<QueryResult> {
             let stmt = stmt.into();
-            self.rt.block_on($conn!(self).execute(stmt))
+            drive(&self.rt, $conn!(self).execute(stmt))
         }
 
         /// Runs one statement once per parameter set.
@@ -128,7 +144,7 @@ macro_rules! statement_methods {
             sets: &[Vec<Value>],
         ) -> Result<ExecResult> {
             let stmt = stmt.into();
-            self.rt.block_on($conn!(self).execute_many(stmt, sets))
+            drive(&self.rt, $conn!(self).execute_many(stmt, sets))
         }
 
         /// Runs a query and decodes every row into `T`.
@@ -137,13 +153,13 @@ macro_rules! statement_methods {
             stmt: impl Into<Statement>,
         ) -> Result<Vec<T>> {
             let stmt = stmt.into();
-            self.rt.block_on($conn!(self).fetch_all(stmt))
+            drive(&self.rt, $conn!(self).fetch_all(stmt))
         }
 
         /// Runs a query and decodes its only row.
         pub fn fetch_one<T: FromRow + Send>(&mut self, stmt: impl Into<Statement>) -> Result<T> {
             let stmt = stmt.into();
-            self.rt.block_on($conn!(self).fetch_one(stmt))
+            drive(&self.rt, $conn!(self).fetch_one(stmt))
         }
 
         /// Runs a query and decodes its row, if any.
@@ -152,7 +168,7 @@ macro_rules! statement_methods {
             stmt: impl Into<Statement>,
         ) -> Result<Option<T>> {
             let stmt = stmt.into();
-            self.rt.block_on($conn!(self).fetch_optional(stmt))
+            drive(&self.rt, $conn!(self).fetch_optional(stmt))
         }
 
         /// Runs a query and calls `f` with each row, buffering none.
@@ -161,7 +177,7 @@ macro_rules! statement_methods {
             F: FnMut(&dyn RowAccess) -> Result<()> + Send,
         {
             let stmt = stmt.into();
-            self.rt.block_on($conn!(self).for_each(stmt, f))
+            drive(&self.rt, $conn!(self).for_each(stmt, f))
         }
     };
 }
@@ -183,20 +199,20 @@ impl Connection {
     /// Starts a transaction; dropping it without commit rolls it back.
     pub fn begin(&mut self) -> Result<Transaction<'_>> {
         let rt = &*self.rt;
-        let inner = rt.block_on(self.inner.begin())?;
+        let inner = drive(rt, self.inner.begin())?;
         Ok(Transaction { inner, rt })
     }
 
     /// Starts a transaction with its own isolation level.
     pub fn begin_isolated(&mut self, level: IsolationLevel) -> Result<Transaction<'_>> {
         let rt = &*self.rt;
-        let inner = rt.block_on(self.inner.begin_isolated(level))?;
+        let inner = drive(rt, self.inner.begin_isolated(level))?;
         Ok(Transaction { inner, rt })
     }
 
     /// Sets the isolation level of later transactions.
     pub fn set_isolation_level(&mut self, level: IsolationLevel) -> Result<()> {
-        self.rt.block_on(self.inner.set_isolation_level(level))
+        drive(&self.rt, self.inner.set_isolation_level(level))
     }
 
     /// Whether a transaction is open.
@@ -216,17 +232,17 @@ impl Transaction<'_> {
     /// Starts a savepoint inside this transaction.
     pub fn begin_nested(&mut self) -> Result<Transaction<'_>> {
         let rt = self.rt;
-        let inner = rt.block_on(self.inner.begin_nested())?;
+        let inner = drive(rt, self.inner.begin_nested())?;
         Ok(Transaction { inner, rt })
     }
 
     /// Commits (or releases the savepoint).
     pub fn commit(self) -> Result<()> {
-        self.rt.block_on(self.inner.commit())
+        drive(self.rt, self.inner.commit())
     }
 
     /// Rolls back (to the savepoint).
     pub fn rollback(self) -> Result<()> {
-        self.rt.block_on(self.inner.rollback())
+        drive(self.rt, self.inner.rollback())
     }
 }

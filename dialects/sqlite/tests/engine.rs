@@ -648,3 +648,107 @@ async fn for_each_streams_rows_without_buffering() {
         .unwrap_err();
     assert_eq!(err, Error::InvalidStatement("stop".into()));
 }
+
+#[tokio::test]
+async fn upserts_and_returning_on_sqlite() {
+    use aludel_core::{excluded, OnConflict};
+    let engine = create_engine("sqlite://").unwrap();
+    let users = users_table();
+    setup(&engine, &users).await;
+    let mut conn = engine.connect().await.unwrap();
+    let upsert = |id: i64, name: &str, email: &str| {
+        insert(&users)
+            .value("id", id)
+            .value("name", name.to_string())
+            .value("email", email.to_string())
+            .on_conflict(OnConflict::columns(["id"]).do_update([("name", excluded("name"))]))
+            .returning([users.c("id").unwrap(), users.c("name").unwrap()])
+    };
+    let first: (i64, String) = conn.fetch_one(upsert(1, "Ann", "ann@x")).await.unwrap();
+    assert_eq!(first, (1, "Ann".to_string()));
+    let second: (i64, String) = conn.fetch_one(upsert(1, "Annie", "other@x")).await.unwrap();
+    assert_eq!(second, (1, "Annie".to_string()));
+    let email: Option<String> = conn
+        .execute(select(users.c("email").unwrap()).where_(users.c("id").unwrap().eq(1)))
+        .await
+        .unwrap()
+        .scalar()
+        .unwrap();
+    assert_eq!(email.as_deref(), Some("ann@x"), "only name was updated");
+
+    let ignored = conn
+        .execute(
+            insert(&users)
+                .value("id", 1)
+                .value("name", "Nobody")
+                .on_conflict(OnConflict::columns(["id"]).do_nothing()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(ignored.rows_affected(), 0);
+
+    let deleted: Vec<(String,)> = conn
+        .fetch_all(
+            aludel_core::delete(&users)
+                .where_(users.c("id").unwrap().eq(1))
+                .returning(users.c("name").unwrap()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(deleted, vec![("Annie".to_string(),)]);
+}
+
+#[test]
+fn echo_logs_statements_hides_parameters_when_asked_and_never_passwords() {
+    use std::io::Write;
+    #[derive(Clone, Default)]
+    struct Buf(Arc<std::sync::Mutex<Vec<u8>>>);
+    impl Write for Buf {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let buf = Buf::default();
+    let writer = buf.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    tracing::subscriber::with_default(subscriber, || {
+        let shown = aludel_core::blocking::create_engine_with(
+            "sqlite://",
+            EngineOptions::default().echo(true),
+        )
+        .unwrap();
+        let mut c = shown.connect().unwrap();
+        c.execute(text("SELECT :secret_value").bind("secret_value", "visible-param"))
+            .unwrap();
+        let hidden = aludel_core::blocking::create_engine_with(
+            "sqlite://",
+            EngineOptions::default().echo(true).hide_parameters(true),
+        )
+        .unwrap();
+        let mut c = hidden.connect().unwrap();
+        c.execute(text("SELECT :p").bind("p", "hidden-param"))
+            .unwrap();
+    });
+    let log = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        log.contains("SELECT ?") && log.contains("visible-param"),
+        "{log}"
+    );
+    assert!(
+        log.contains("[parameters hidden]") && !log.contains("hidden-param"),
+        "{log}"
+    );
+
+    // A URL's password shows in no error and no Debug output.
+    let err = create_engine("sqlite://user:hunter2@/x.db?bogus=1").unwrap_err();
+    assert!(!err.to_string().contains("hunter2"), "{err}");
+    let e = create_engine("sqlite:///x.db").unwrap();
+    assert!(!format!("{e:?}").contains("hunter2"));
+}
