@@ -26,6 +26,7 @@ impl Name {
     }
 
     /// The name as a string slice.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match &self.0 {
             Repr::Static(s) => s,
@@ -54,8 +55,11 @@ impl AsRef<str> for Name {
 }
 
 impl PartialEq for Name {
+    #[inline]
     fn eq(&self, other: &Self) -> bool {
-        self.as_str() == other.as_str()
+        let (a, b) = (self.as_str(), other.as_str());
+        // Clones of one name share their text: compare addresses first.
+        (a.as_ptr() == b.as_ptr() && a.len() == b.len()) || a == b
     }
 }
 impl Eq for Name {}

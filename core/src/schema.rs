@@ -6,7 +6,8 @@ use crate::expr::{ColumnRef, Expr, Source};
 use crate::name::Name;
 use crate::types::SqlType;
 use crate::value::{IntoValue, Value};
-use std::collections::{BTreeMap, HashMap};
+use rustc_hash::FxHashMap;
+use std::collections::BTreeMap;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
@@ -488,7 +489,7 @@ pub struct TableData {
     pub indexes: Vec<Index>,
     /// A comment on the table.
     pub comment: Option<String>,
-    by_name: HashMap<Name, usize>,
+    by_name: FxHashMap<Name, usize>,
 }
 
 /// A table: shared, immutable metadata that statements refer to.
@@ -547,10 +548,21 @@ impl Table {
         }
     }
 
+    /// The position of the column called `name`. A scan beats hashing the
+    /// name for the handful of columns most tables have.
+    #[inline]
+    fn column_index(&self, name: &str) -> Option<usize> {
+        if self.columns.len() <= 16 {
+            self.columns.iter().position(|c| c.name.as_str() == name)
+        } else {
+            self.by_name.get(name).copied()
+        }
+    }
+
     /// The column called `name`, as an expression (`users.c.name` in SQLAlchemy).
     pub fn c(&self, name: &str) -> Result<Expr> {
-        match self.by_name.get(name) {
-            Some(&i) => Ok(Expr::Column(ColumnRef {
+        match self.column_index(name) {
+            Some(i) => Ok(Expr::Column(ColumnRef {
                 source: Some(Source::Table(self.clone())),
                 name: self.columns[i].name.clone(),
             })),
@@ -563,7 +575,7 @@ impl Table {
 
     /// The definition of the column called `name`.
     pub fn column(&self, name: &str) -> Option<&ColumnDef> {
-        self.by_name.get(name).map(|&i| &self.columns[i])
+        self.column_index(name).map(|i| &self.columns[i])
     }
 
     /// Every column as an expression, in declaration order.
@@ -710,7 +722,8 @@ impl TableBuilder {
         if self.columns.is_empty() {
             return Err(err("has no columns".into()));
         }
-        let mut by_name = HashMap::with_capacity(self.columns.len());
+        let mut by_name =
+            FxHashMap::with_capacity_and_hasher(self.columns.len(), Default::default());
         for (i, c) in self.columns.iter().enumerate() {
             if by_name.insert(c.name.clone(), i).is_some() {
                 return Err(err(format!("column {} is declared twice", c.name)));

@@ -6,7 +6,7 @@ use crate::expr::{ColumnRef, Expr, IntoExpr, OrderBy, Source};
 use crate::name::Name;
 use crate::schema::Table;
 use std::fmt;
-use std::hash::Hash;
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 /// The kind of a join.
@@ -132,8 +132,23 @@ struct AliasData {
 }
 
 /// An aliased table or subquery; its columns are qualified by the alias name.
-#[derive(Clone, PartialEq, Eq, Hash)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Alias(Arc<AliasData>);
+
+/// Hashes all but a subquery's body, which `==` still compares: a statement
+/// names an alias from every column it selects through it, and hashing the
+/// body at each of them would cost the statement cache more than the SQL
+/// it saves.
+impl Hash for Alias {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.0.name.hash(state);
+        self.0.lateral.hash(state);
+        match &self.0.target {
+            AliasTarget::Table(t) => t.hash(state),
+            AliasTarget::Query(_) => {}
+        }
+    }
+}
 
 impl fmt::Debug for Alias {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -213,8 +228,17 @@ struct CteData {
 ///
 /// Using a CTE as a FROM item anywhere in a statement puts it in the
 /// statement's WITH clause, as SQLAlchemy does.
-#[derive(Clone, PartialEq, Eq, Hash)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Cte(Arc<CteData>);
+
+/// Hashes all but the body, which `==` still compares (see [`Alias`]'s `Hash`).
+impl Hash for Cte {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.0.name.hash(state);
+        self.0.columns.hash(state);
+        self.0.recursive.hash(state);
+    }
+}
 
 impl fmt::Debug for Cte {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -103,6 +103,11 @@ impl TextClause {
         self
     }
 
+    /// Uses the text as an expression (also available through [`IntoExpr`](crate::expr::IntoExpr)).
+    pub fn into_expr(self) -> Expr {
+        Expr::Text(Box::new(self))
+    }
+
     /// The names of the parameters, in order of first appearance.
     pub fn param_names(&self) -> Vec<&str> {
         let mut out: Vec<&str> = Vec::new();
@@ -115,16 +120,18 @@ impl TextClause {
         }
         out
     }
-
-    /// Uses the text as an expression.
-    pub fn into_expr(self) -> Expr {
-        Expr::Text(Box::new(self))
-    }
 }
 
 impl From<TextClause> for Expr {
     fn from(t: TextClause) -> Expr {
         t.into_expr()
+    }
+}
+
+/// A text clause can stand wherever an expression can: `.where_(text("x > :n").bind("n", 1))`.
+impl crate::expr::IntoExpr for TextClause {
+    fn into_expr(self) -> Expr {
+        TextClause::into_expr(self)
     }
 }
 

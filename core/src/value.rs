@@ -443,6 +443,17 @@ impl FromValue for serde_json::Value {
                 expected: "serde_json::Value",
                 found: format!("text that is not JSON ({e})"),
             }),
+            // A JSON number stored as text comes back as a number from a
+            // column with numeric affinity (SQLite's JSON columns).
+            Value::I16(v) => Ok(v.into()),
+            Value::I32(v) => Ok(v.into()),
+            Value::I64(v) => Ok(v.into()),
+            Value::F64(f) => serde_json::Number::from_f64(f)
+                .map(serde_json::Value::Number)
+                .ok_or_else(|| Error::Conversion {
+                    expected: "serde_json::Value",
+                    found: format!("float {f}"),
+                }),
             other => mismatch("serde_json::Value", &other),
         }
     }

@@ -1,5 +1,6 @@
 //! [`StatementCache`]: compiled SQL reused for statements of the same shape.
 
+use super::walk::for_each_value;
 use super::{collect_values, Compiled, Compiler};
 use crate::dialect::Dialect;
 use crate::error::Result;
@@ -18,6 +19,13 @@ struct Entry {
     /// For each placeholder, the index of its value in canonical order;
     /// `None` when the two orders are the same.
     map: Option<Box<[u32]>>,
+    /// The number of bound values in canonical order.
+    values: usize,
+    /// Pairs of canonical positions that held the same value (an alias or
+    /// CTE object used in several places) where `map` points at the first;
+    /// a statement of the same shape may hold separate objects there, and
+    /// then the mapping does not apply to it.
+    shared: Box<[(u32, u32)]>,
 }
 
 /// A cache of compiled SQL for one dialect, keyed by statement *shape*:
@@ -110,11 +118,25 @@ impl StatementCache {
             let entries = self.entries.read();
             if let Some(bucket) = entries.by_hash.get(&hash) {
                 if let Some(e) = bucket.iter().find(|e| same_shape(&e.shape, stmt)) {
-                    let mut values = Vec::with_capacity(8);
-                    collect_values(stmt, &mut values);
                     let params: Vec<Value> = match &e.map {
-                        None => values.into_iter().cloned().collect(),
-                        Some(map) => map.iter().map(|&i| values[i as usize].clone()).collect(),
+                        None => {
+                            let mut params = Vec::with_capacity(e.values);
+                            for_each_value(stmt, &mut |v| params.push(v.clone()));
+                            params
+                        }
+                        Some(map) => {
+                            let mut values = Vec::with_capacity(e.values);
+                            collect_values(stmt, &mut values);
+                            let same = |&(i, j): &(u32, u32)| {
+                                std::ptr::eq(values[i as usize], values[j as usize])
+                            };
+                            if !e.shared.iter().all(same) {
+                                // Separate objects where the cached statement
+                                // shared one: `map` may point at the wrong one.
+                                return super::compile(stmt, self.dialect);
+                            }
+                            map.iter().map(|&i| values[i as usize].clone()).collect()
+                        }
                     };
                     return Ok(Compiled {
                         sql: e.sql.clone(),
@@ -133,10 +155,18 @@ impl StatementCache {
         let mut values = Vec::with_capacity(addrs.len());
         collect_values(stmt, &mut values);
         let mut map = Vec::with_capacity(addrs.len());
+        let mut shared = Vec::new();
         let mut cacheable = true;
         for a in &addrs {
             match values.iter().position(|v| std::ptr::eq(*v, *a)) {
-                Some(i) => map.push(i as u32),
+                Some(i) => {
+                    map.push(i as u32);
+                    for (j, v) in values.iter().enumerate().skip(i + 1) {
+                        if std::ptr::eq(*v, *a) && !shared.contains(&(i as u32, j as u32)) {
+                            shared.push((i as u32, j as u32));
+                        }
+                    }
+                }
                 None => {
                     cacheable = false;
                     break;
@@ -154,6 +184,8 @@ impl StatementCache {
                 } else {
                     Some(map.into_boxed_slice())
                 },
+                values: values.len(),
+                shared: shared.into_boxed_slice(),
             };
             let mut entries = self.entries.write();
             if entries.count >= self.capacity {

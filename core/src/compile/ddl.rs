@@ -281,12 +281,22 @@ impl Compiler<'_> {
             });
         } else {
             let ty = match &col.ty {
-                SqlType::Enum(e) if self.caps.enums == crate::dialect::EnumStyle::NamedType => {
+                SqlType::Enum(_) | SqlType::Array(_) => {
                     let mut s = String::new();
                     std::mem::swap(&mut s, &mut self.sql);
-                    self.push_ident(&e.name);
+                    let r = self.push_type(&col.ty, TypeContext::Ddl);
                     std::mem::swap(&mut s, &mut self.sql);
+                    r?;
                     s
+                }
+                // Only a key declared exactly INTEGER is the rowid, which
+                // the database generates (and holds 64 bits).
+                SqlType::SmallInt | SqlType::BigInt
+                    if col.autoincrement
+                        && col.primary_key
+                        && self.caps.autoincrement == AutoIncrementStyle::RowId =>
+                {
+                    self.d.type_sql(&SqlType::Integer, TypeContext::Ddl)?
                 }
                 other => self.d.type_sql(other, TypeContext::Ddl)?,
             };

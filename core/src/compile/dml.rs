@@ -7,6 +7,7 @@ use crate::error::{Error, Result};
 use crate::expr::Expr;
 use crate::name::Name;
 use crate::schema::Table;
+use crate::select::Query;
 
 fn check_column(table: &Table, name: &Name) -> Result<()> {
     if table.column(name).is_none() {
@@ -19,7 +20,9 @@ fn check_column(table: &Table, name: &Name) -> Result<()> {
 }
 
 impl Compiler<'_> {
-    fn returning(&mut self, cols: &[Expr], allowed: bool) -> Result<()> {
+    /// `RETURNING cols`, qualified when other tables are in the statement
+    /// (`UPDATE ... FROM`, `DELETE ... USING`), where bare names could be ambiguous.
+    fn returning(&mut self, cols: &[Expr], allowed: bool, qualified: bool) -> Result<()> {
         if cols.is_empty() {
             return Ok(());
         }
@@ -27,7 +30,7 @@ impl Compiler<'_> {
             return Err(self.unsupported("RETURNING"));
         }
         self.push_sql(" RETURNING ");
-        let saved = std::mem::replace(&mut self.unqualified, true);
+        let saved = std::mem::replace(&mut self.unqualified, !qualified);
         let r = self.comma_sep(cols, |c, e| c.select_item(e));
         self.unqualified = saved;
         r
@@ -100,7 +103,24 @@ impl Compiler<'_> {
                 InsertSource::Query(q) => {
                     self.push_sql(" ");
                     let saved = std::mem::take(&mut self.visible);
-                    self.query_body(q)?;
+                    self.with_clause()?;
+                    // SQLite reads `ON` after `INSERT ... SELECT ... FROM t`
+                    // as a join constraint: before ON CONFLICT, the SELECT
+                    // must end with a WHERE clause.
+                    let guard = i.on_conflict.is_some()
+                        && self.caps.upsert == UpsertStyle::OnConflict
+                        && !matches!(&**q, Query::Select(s) if s.where_.is_some());
+                    if guard {
+                        self.push_sql("SELECT * FROM ");
+                        self.subquery(q, false)?;
+                        self.anon += 1;
+                        self.push_sql(" AS anon_");
+                        super::push_u64(&mut self.sql, self.anon as u64);
+                        self.push_sql(" WHERE ");
+                        self.expr_dyn(&Expr::Bool(true))?;
+                    } else {
+                        self.query_body(q)?;
+                    }
                     self.visible = saved;
                 }
                 InsertSource::DefaultValues => {}
@@ -169,7 +189,7 @@ impl Compiler<'_> {
                 }
             }
         }
-        self.returning(&i.returning, self.caps.insert_returning)?;
+        self.returning(&i.returning, self.caps.insert_returning, false)?;
         self.visible.truncate(mark);
         Ok(())
     }
@@ -231,7 +251,7 @@ impl Compiler<'_> {
             self.push_sql(" WHERE ");
             self.expr_dyn(w)?;
         }
-        self.returning(&u.returning, self.caps.update_returning)?;
+        self.returning(&u.returning, self.caps.update_returning, multi)?;
         self.visible.truncate(mark);
         Ok(())
     }
@@ -256,6 +276,9 @@ impl Compiler<'_> {
                     self.comma_sep(&d.using, |c, f| c.render_from_item(f))?;
                 }
                 DeleteUsingStyle::MultiTable => {
+                    if !d.returning.is_empty() && self.caps.delete_returning {
+                        return Err(self.unsupported("RETURNING on a multi-table DELETE"));
+                    }
                     self.push_sql("DELETE ");
                     self.push_table_name(t);
                     self.push_sql(" FROM ");
@@ -269,7 +292,11 @@ impl Compiler<'_> {
             self.push_sql(" WHERE ");
             self.expr_dyn(w)?;
         }
-        self.returning(&d.returning, self.caps.delete_returning)?;
+        self.returning(
+            &d.returning,
+            self.caps.delete_returning,
+            !d.using.is_empty(),
+        )?;
         self.visible.truncate(mark);
         Ok(())
     }

@@ -173,6 +173,36 @@ impl<'a> Compiler<'a> {
         self.push_ident(&t.name);
     }
 
+    /// Writes the spelling of `ty`. A named enum type is an identifier,
+    /// quoted where needed, also as the element type of an array.
+    fn push_type(
+        &mut self,
+        ty: &crate::types::SqlType,
+        ctx: crate::dialect::TypeContext,
+    ) -> Result<()> {
+        use crate::types::SqlType;
+        fn enum_elements(ty: &SqlType) -> bool {
+            match ty {
+                SqlType::Enum(_) => true,
+                SqlType::Array(inner) => enum_elements(inner),
+                _ => false,
+            }
+        }
+        let named = self.caps.enums == crate::dialect::EnumStyle::NamedType;
+        match ty {
+            SqlType::Enum(e) if named => self.push_ident(&e.name),
+            SqlType::Array(inner) if named && self.caps.arrays && enum_elements(inner) => {
+                self.push_type(inner, ctx)?;
+                self.sql.push_str("[]");
+            }
+            other => {
+                let t = self.d.type_sql(other, ctx)?;
+                self.sql.push_str(&t);
+            }
+        }
+        Ok(())
+    }
+
     fn comma_sep<T>(
         &mut self,
         items: &[T],
@@ -201,7 +231,15 @@ impl<'a> Compiler<'a> {
             }
             self.visible.clear();
             self.anon = 0;
-            self.with_clause()?;
+            // INSERT ... SELECT puts the WITH clause before its SELECT
+            // (MySQL has no `WITH ... INSERT`).
+            let with_in_select = matches!(
+                stmt,
+                Statement::Insert(i) if matches!(i.source, crate::dml::InsertSource::Query(_))
+            );
+            if !with_in_select {
+                self.with_clause()?;
+            }
             match stmt {
                 Statement::Query(q) => self.query_body(q)?,
                 Statement::Insert(i) => self.insert(i)?,
@@ -414,7 +452,10 @@ impl<'a> Compiler<'a> {
                 let natural_first = !t.desc;
                 let want_first = n == Nulls::First;
                 if natural_first != want_first {
-                    self.order_key(&t.expr)?;
+                    match &t.expr {
+                        Expr::Label(..) => self.order_key(&t.expr)?,
+                        e => self.operand(e, PREC_CMP + 1)?,
+                    }
                     self.sql.push_str(if want_first {
                         " IS NOT NULL, "
                     } else {
@@ -503,7 +544,7 @@ impl<'a> Compiler<'a> {
 
     /// FROM items inferred from the tables a SELECT's expressions use, in
     /// order of first use, leaving out those an enclosing query provides
-    /// (correlation).
+    /// (correlation) unless that would leave none.
     fn infer_from(&self, s: &Select) -> Vec<FromItem> {
         let mut found: Vec<Source> = Vec::new();
         let mut add = |src: &Source| {
@@ -527,11 +568,15 @@ impl<'a> Compiler<'a> {
         for o in &s.order_by {
             visit_sources(&o.expr, &mut add);
         }
-        found
-            .into_iter()
-            .filter(|src| !self.visible.contains(src.qualifier()))
-            .map(FromItem::Source)
-            .collect()
+        // A query over the enclosing query's tables alone is not correlated
+        // (as in SQLAlchemy): it keeps them, rather than lose its FROM.
+        if found
+            .iter()
+            .any(|src| !self.visible.contains(src.qualifier()))
+        {
+            found.retain(|src| !self.visible.contains(src.qualifier()));
+        }
+        found.into_iter().map(FromItem::Source).collect()
     }
 
     fn register_from(&mut self, item: &FromItem) {
@@ -660,18 +705,19 @@ fn infer_join_condition(left: &FromItem, right: &FromItem) -> Result<Expr> {
     tables_in(right, &mut right_tables);
     let mut left_tables = Vec::new();
     tables_in(left, &mut left_tables);
-    let describe = |v: &[(Table, Name)]| {
-        v.iter()
-            .map(|(_, n)| n.to_string())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    // Names every FROM item of a side, subqueries and CTEs included.
+    fn describe(item: &FromItem) -> String {
+        match item {
+            FromItem::Source(s) => s.qualifier().to_string(),
+            FromItem::Join(j) => format!("{}, {}", describe(&j.left), describe(&j.right)),
+        }
+    }
     let (rt, rname) = match right_tables.as_slice() {
         [one] => one.clone(),
         _ => {
             return Err(Error::JoinCondition {
-                left: describe(&left_tables),
-                right: describe(&right_tables),
+                left: describe(left),
+                right: describe(right),
                 reason: "the right side is not a single table; give an ON condition".into(),
             })
         }
@@ -692,12 +738,12 @@ fn infer_join_condition(left: &FromItem, right: &FromItem) -> Result<Expr> {
     match candidates.len() {
         1 => Ok(candidates.remove(0)),
         0 => Err(Error::JoinCondition {
-            left: describe(&left_tables),
+            left: describe(left),
             right: rname.to_string(),
             reason: "no foreign key links them; give an ON condition".into(),
         }),
         n => Err(Error::JoinCondition {
-            left: describe(&left_tables),
+            left: describe(left),
             right: rname.to_string(),
             reason: format!("{n} foreign keys link them; give an ON condition"),
         }),
@@ -741,6 +787,10 @@ fn precedence(e: &Expr) -> u8 {
     match e {
         Expr::Or(v) if v.len() > 1 => PREC_OR,
         Expr::And(v) if v.len() > 1 => PREC_AND,
+        // One term renders as that term; none as `1 = 1` / `1 = 0`.
+        Expr::Or(v) | Expr::And(v) => v.first().map_or(PREC_CMP, precedence),
+        // A label inside an expression renders as the labelled expression.
+        Expr::Label(inner, _) => precedence(inner),
         Expr::Not(_) => PREC_NOT,
         Expr::Binary(b) => b.1.precedence(),
         Expr::IsNull(..)
@@ -839,6 +889,14 @@ impl<'a> Compiler<'a> {
                     self.sql.push_str(", ");
                     self.expr_dyn(r)?;
                     self.sql.push(')');
+                } else if op == BinOp::Concat {
+                    // SQLite binds `||` tighter than arithmetic, PostgreSQL
+                    // looser: group every operand that is not an atom (but
+                    // a concatenation on the left, as `||` is associative).
+                    let chained = matches!(l, Expr::Binary(lb) if lb.1 == BinOp::Concat);
+                    self.operand(l, if chained { PREC_CONCAT } else { PREC_UNARY })?;
+                    self.sql.push_str(op.sql());
+                    self.operand(r, PREC_UNARY)?;
                 } else {
                     let p = op.precedence();
                     let left_min = if p == PREC_CMP { p + 1 } else { p };
@@ -855,7 +913,13 @@ impl<'a> Compiler<'a> {
             }
             Expr::Neg(inner) => {
                 self.sql.push('-');
-                self.operand(inner, PREC_UNARY)?;
+                let at = self.sql.len();
+                // `-(-x)`, never `--x`, which starts a comment.
+                self.operand(inner, PREC_UNARY + 1)?;
+                // Nor `--5` from a negative literal (literal mode): `- -5`.
+                if self.sql[at..].starts_with('-') {
+                    self.sql.insert(at, ' ');
+                }
             }
             Expr::IsNull(inner, negated) => {
                 self.operand(inner, PREC_CMP + 1)?;
@@ -952,8 +1016,7 @@ impl<'a> Compiler<'a> {
                 self.sql.push_str("CAST(");
                 self.expr_dyn(inner)?;
                 self.sql.push_str(" AS ");
-                let t = self.d.type_sql(ty, crate::dialect::TypeContext::Cast)?;
-                self.sql.push_str(&t);
+                self.push_type(ty, crate::dialect::TypeContext::Cast)?;
                 self.sql.push(')');
             }
             Expr::Func(f) => self.func(f)?,

@@ -77,7 +77,12 @@ pub(crate) fn visit_sources(e: &Expr, f: &mut dyn FnMut(&Source)) {
 /// Every bound value of `stmt`, in a fixed canonical order (the order the
 /// statement cache maps placeholders from).
 pub fn collect_values<'s>(stmt: &'s Statement, out: &mut Vec<&'s Value>) {
-    let mut w = Walker { out };
+    for_each_value(stmt, &mut |v| out.push(v));
+}
+
+/// Calls `f` with every bound value of `stmt`, in the order of [`collect_values`].
+pub(crate) fn for_each_value<'s, F: FnMut(&'s Value)>(stmt: &'s Statement, f: &mut F) {
+    let mut w = Walker { f };
     match stmt {
         Statement::Query(q) => w.query(q),
         Statement::Insert(i) => {
@@ -111,7 +116,7 @@ pub fn collect_values<'s>(stmt: &'s Statement, out: &mut Vec<&'s Value>) {
             }
             d.returning.iter().for_each(|e| w.expr(e));
         }
-        Statement::Text(t) => t.binds.iter().for_each(|(_, Bind(v))| w.out.push(v)),
+        Statement::Text(t) => t.binds.iter().for_each(|(_, Bind(v))| (w.f)(v)),
         Statement::Ddl(d) => {
             if let Ddl::CreateTable { table, .. } = d.as_ref() {
                 table.checks.iter().for_each(|c| w.expr(&c.condition))
@@ -120,11 +125,11 @@ pub fn collect_values<'s>(stmt: &'s Statement, out: &mut Vec<&'s Value>) {
     }
 }
 
-struct Walker<'s, 'o> {
-    out: &'o mut Vec<&'s Value>,
+struct Walker<'f, F> {
+    f: &'f mut F,
 }
 
-impl<'s> Walker<'s, '_> {
+impl<'s, F: FnMut(&'s Value)> Walker<'_, F> {
     fn query(&mut self, q: &'s Query) {
         match q {
             Query::Select(s) => self.select(s),
@@ -180,7 +185,7 @@ impl<'s> Walker<'s, '_> {
 
     fn expr(&mut self, e: &'s Expr) {
         match e {
-            Expr::Value(Bind(v)) => self.out.push(v),
+            Expr::Value(Bind(v)) => (self.f)(v),
             Expr::Column(c) => {
                 if let Some(s) = &c.source {
                     self.source(s)
@@ -238,7 +243,7 @@ impl<'s> Walker<'s, '_> {
                 }
             }
             Expr::Subquery(q) | Expr::Exists(q) => self.query(q),
-            Expr::Text(t) => t.binds.iter().for_each(|(_, Bind(v))| self.out.push(v)),
+            Expr::Text(t) => t.binds.iter().for_each(|(_, Bind(v))| (self.f)(v)),
             Expr::Null | Expr::Star(None) | Expr::Excluded(_) | Expr::Bool(_) => {}
         }
     }

@@ -13,6 +13,7 @@ use aludel_core::error::{DatabaseError, DbErrorKind};
 use aludel_core::{Error, Result, Value};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{ffi, OpenFlags};
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// URL options the SQLite dialect accepts.
@@ -79,6 +80,10 @@ pub fn map_error(e: rusqlite::Error) -> Error {
                 ffi::SQLITE_CONSTRAINT_FOREIGNKEY => DbErrorKind::ForeignKeyViolation,
                 ffi::SQLITE_CONSTRAINT_NOTNULL => DbErrorKind::NotNullViolation,
                 ffi::SQLITE_CONSTRAINT_CHECK => DbErrorKind::CheckViolation,
+                // Writing through a read-only connection; the other
+                // SQLITE_READONLY_* codes (the file was moved or deleted,
+                // cannot lock) mean the connection is unusable.
+                ffi::SQLITE_READONLY => DbErrorKind::Other,
                 _ => match f.code {
                     rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked => {
                         DbErrorKind::Timeout
@@ -133,6 +138,13 @@ pub fn map_error(e: rusqlite::Error) -> Error {
     }))
 }
 
+fn nan() -> Error {
+    Error::database(
+        DbErrorKind::Data,
+        "SQLite cannot store a float NaN (it would become NULL)",
+    )
+}
+
 fn to_sql(v: &Value) -> Result<ToSqlOutput<'_>> {
     use rusqlite::types::Value as Sv;
     Ok(match v {
@@ -141,6 +153,9 @@ fn to_sql(v: &Value) -> Result<ToSqlOutput<'_>> {
         Value::I16(i) => ToSqlOutput::Borrowed(ValueRef::Integer(i64::from(*i))),
         Value::I32(i) => ToSqlOutput::Borrowed(ValueRef::Integer(i64::from(*i))),
         Value::I64(i) => ToSqlOutput::Borrowed(ValueRef::Integer(*i)),
+        // SQLite would store NaN as NULL.
+        Value::F32(f) if f.is_nan() => return Err(nan()),
+        Value::F64(f) if f.is_nan() => return Err(nan()),
         Value::F32(f) => ToSqlOutput::Borrowed(ValueRef::Real(f64::from(*f))),
         Value::F64(f) => ToSqlOutput::Borrowed(ValueRef::Real(*f)),
         Value::String(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
@@ -220,6 +235,24 @@ pub struct SqliteConnection {
     conn: rusqlite::Connection,
     /// Column names of the last statements queried, by SQL text.
     names: Vec<(String, Vec<String>)>,
+    /// The database file and its identity when opened, for `ping` to
+    /// notice the file deleted or replaced under the open connection.
+    file: Option<(PathBuf, FileId)>,
+}
+
+/// What identifies a file: its device and inode on Unix; elsewhere only
+/// whether it exists.
+type FileId = (u64, u64);
+
+#[cfg(unix)]
+fn file_id(path: &Path) -> Option<FileId> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+}
+
+#[cfg(not(unix))]
+fn file_id(path: &Path) -> Option<FileId> {
+    std::fs::metadata(path).ok().map(|_| (0, 0))
 }
 
 impl std::fmt::Debug for SqliteConnection {
@@ -293,6 +326,12 @@ impl SqliteConnection {
         Ok(SqliteConnection {
             conn,
             names: Vec::new(),
+            file: if is_memory(url) {
+                None
+            } else {
+                let path = PathBuf::from(url.database().unwrap_or_default());
+                file_id(&path).map(|id| (path, id))
+            },
         })
     }
 
@@ -408,7 +447,20 @@ impl DriverConnection for SqliteConnection {
     }
 
     fn ping(&mut self) -> BoxFuture<'_, Result<()>> {
-        let r = self.conn.execute_batch("SELECT 1").map_err(map_error);
+        let moved = self
+            .file
+            .as_ref()
+            .filter(|(path, id)| file_id(path) != Some(*id));
+        let r = match moved {
+            Some((path, _)) => Err(Error::database(
+                DbErrorKind::Connection,
+                format!(
+                    "the database file {} was deleted or replaced after the connection opened it",
+                    path.display()
+                ),
+            )),
+            None => self.conn.execute_batch("SELECT 1").map_err(map_error),
+        };
         Box::pin(std::future::ready(r))
     }
 }

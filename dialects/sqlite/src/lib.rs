@@ -23,8 +23,16 @@
 //! # Values
 //!
 //! Dates, times and timestamps are stored as ISO 8601 text (timestamps with
-//! time zone keep `+00:00`), decimals as text so that no precision is lost,
-//! UUIDs as 32 hex digits, JSON as text, booleans as 0 and 1.
+//! time zone keep `+00:00`), UUIDs as 32 hex digits, JSON as text, booleans
+//! as 0 and 1. Decimals are bound as exact text; a `NUMERIC` column (what
+//! `SqlType::Numeric` declares, as SQLAlchemy does) then stores them as
+//! numbers, keeping 15 significant digits, so that SQL compares and sorts
+//! them as numbers. A column declared `TEXT` (`SqlType::Custom("TEXT")`)
+//! keeps every digit instead; see `docs/adr/0003-sqlite-decimals.md`.
+//!
+//! The async API needs a tokio runtime with its time driver enabled (the
+//! pool's checkout timeout uses it), as `#[tokio::main]` and
+//! `#[tokio::test]` provide.
 
 mod driver;
 
