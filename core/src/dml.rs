@@ -227,6 +227,22 @@ impl Insert {
         !self.returning.is_empty()
     }
 
+    /// The columns a VALUES insert leaves out that have a client-side
+    /// default ([`Column::default`](crate::Column::default)): the compiler
+    /// adds them, with their defaults, to every row.
+    pub(crate) fn client_defaults(&self) -> Vec<&crate::schema::ColumnDef> {
+        if !matches!(self.source, InsertSource::Values(_))
+            || !self.table.columns.iter().any(|c| c.default.is_some())
+        {
+            return Vec::new();
+        }
+        self.table
+            .columns
+            .iter()
+            .filter(|c| c.default.is_some() && !self.columns.contains(&c.name))
+            .collect()
+    }
+
     /// The table inserted into.
     pub fn table(&self) -> &Table {
         &self.table

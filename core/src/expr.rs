@@ -838,9 +838,12 @@ pub mod func {
     pub fn upper(e: impl IntoExpr) -> Expr {
         call_with("upper", vec![e.into_expr()])
     }
-    /// The length of a string in characters (`length`, `char_length` on MySQL).
+    /// The length of a string in characters: `char_length` where the
+    /// database has it, `length` on SQLite (and `func::call("char_length", ..)`
+    /// is translated the same way). `func::call("length", ..)` is left as
+    /// written, which on MySQL counts bytes.
     pub fn length(e: impl IntoExpr) -> Expr {
-        call_with("length", vec![e.into_expr()])
+        call_with("char_length", vec![e.into_expr()])
     }
     /// `CURRENT_TIMESTAMP`.
     pub fn current_timestamp() -> Expr {

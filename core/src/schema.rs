@@ -719,8 +719,24 @@ impl TableBuilder {
     fn build_with(self, conv: &NamingConvention) -> Result<Table> {
         let table_name = self.name.clone();
         let err = |msg: String| Error::InvalidSchema(format!("table {table_name}: {msg}"));
+        if self.name.is_empty() || self.name.contains('\0') {
+            return Err(Error::InvalidSchema(format!(
+                "a table name must be non-empty and free of NUL characters, not {:?}",
+                self.name.as_str()
+            )));
+        }
         if self.columns.is_empty() {
             return Err(err("has no columns".into()));
+        }
+        if let Some(c) = self
+            .columns
+            .iter()
+            .find(|c| c.name.is_empty() || c.name.contains('\0'))
+        {
+            return Err(err(format!(
+                "a column name must be non-empty and free of NUL characters, not {:?}",
+                c.name.as_str()
+            )));
         }
         let mut by_name =
             FxHashMap::with_capacity_and_hasher(self.columns.len(), Default::default());

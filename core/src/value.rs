@@ -289,6 +289,8 @@ impl FromValue for f32 {
             Value::F32(v) => Ok(v),
             Value::F64(v) => Ok(v as f32),
             Value::I16(v) => Ok(v.into()),
+            Value::I32(v) => Ok(v as f32),
+            Value::I64(v) => Ok(v as f32),
             other => mismatch("f32", &other),
         }
     }

@@ -819,3 +819,63 @@ fn upsert_on_awkward_identifiers() {
         "#]],
     );
 }
+
+mod client_defaults {
+    use aludel_core::{
+        compile, dialect_by_name, insert, Column, SqlType, StatementCache, Table, Value,
+    };
+
+    fn table() -> Table {
+        Table::builder("jobs")
+            .column(Column::new("id", SqlType::Integer).primary_key())
+            .column(Column::new("name", SqlType::String(Some(20))))
+            .column(Column::new("state", SqlType::String(Some(10))).default("queued"))
+            .column(Column::new("tries", SqlType::Integer).default(0))
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn omitted_columns_with_a_client_default_are_filled_in() {
+        use aludel_sqlite as _;
+        let d = dialect_by_name("sqlite").unwrap();
+        let t = table();
+        let c = compile(&insert(&t).value("name", "a").value("tries", 3).into(), d).unwrap();
+        assert_eq!(
+            &*c.sql,
+            "INSERT INTO jobs (name, tries, state) VALUES (?, ?, ?)"
+        );
+        assert_eq!(
+            c.params,
+            vec![
+                Value::String("a".into()),
+                Value::I32(3),
+                Value::String("queued".into())
+            ]
+        );
+
+        let many = insert(&t).columns(["name"]).row(["a"]).row(["b"]);
+        let c = compile(&many.clone().into(), d).unwrap();
+        assert_eq!(
+            &*c.sql,
+            "INSERT INTO jobs (name, state, tries) VALUES (?, ?, ?), (?, ?, ?)"
+        );
+        assert_eq!(c.params.len(), 6);
+        assert_eq!(c.params[4], Value::String("queued".into()));
+
+        let bare = compile(&insert(&t).into(), d).unwrap();
+        assert_eq!(&*bare.sql, "INSERT INTO jobs (state, tries) VALUES (?, ?)");
+
+        // The statement cache binds the same values on a hit.
+        let cache = StatementCache::new(d);
+        let first = cache.compile(&many.clone().into()).unwrap();
+        let second = cache
+            .compile(&insert(&t).columns(["name"]).row(["x"]).row(["y"]).into())
+            .unwrap();
+        assert_eq!(first, c);
+        assert_eq!(second.sql, c.sql);
+        assert_eq!(second.params[0], Value::String("x".into()));
+        assert_eq!(second.params[1], Value::String("queued".into()));
+        assert_eq!(second.params[5], Value::I32(0));
+    }
+}

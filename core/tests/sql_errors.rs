@@ -373,3 +373,43 @@ fn too_many_bound_parameters_for_one_insert() {
         postgresql: 40000 parameters
         mysql: 40000 parameters"#]].assert_eq(&rendered.join("\n"));
 }
+
+#[test]
+fn identifiers_longer_than_the_database_allows_are_errors_in_ddl() {
+    use aludel_core::{compile, create_table, dialect_by_name, Column, SqlType, Table};
+    let long = "x".repeat(64);
+    let t = Table::builder(long.clone())
+        .column(Column::new("id", SqlType::Integer))
+        .build()
+        .unwrap();
+    let pg = dialect_by_name("postgresql").unwrap();
+    let err = compile(&create_table(&t).into(), pg).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("64 bytes long; the postgresql dialect allows at most 63"),
+        "{err}"
+    );
+    // MySQL allows 64, SQLite has no limit.
+    assert!(compile(&create_table(&t).into(), dialect_by_name("mysql").unwrap()).is_ok());
+    assert!(compile(&create_table(&t).into(), dialect_by_name("sqlite").unwrap()).is_ok());
+}
+
+#[test]
+fn empty_or_nul_names_are_schema_errors() {
+    use aludel_core::{Column, Error, SqlType, Table};
+    let e = Table::builder("")
+        .column(Column::new("a", SqlType::Integer))
+        .build()
+        .unwrap_err();
+    assert!(matches!(e, Error::InvalidSchema(_)), "{e}");
+    let e = Table::builder("t")
+        .column(Column::new("", SqlType::Integer))
+        .build()
+        .unwrap_err();
+    assert!(matches!(e, Error::InvalidSchema(_)), "{e}");
+    let e = Table::builder("t")
+        .column(Column::new("a\0b", SqlType::Integer))
+        .build()
+        .unwrap_err();
+    assert!(matches!(e, Error::InvalidSchema(_)), "{e}");
+}

@@ -40,6 +40,7 @@ impl Compiler<'_> {
                 if_not_exists,
             } => {
                 let ix = find_index(table, index)?;
+                self.check_ident_len("index", index)?;
                 self.push_sql(if ix.unique {
                     "CREATE UNIQUE INDEX "
                 } else {
@@ -177,7 +178,35 @@ impl Compiler<'_> {
         }
     }
 
+    /// An error when `name` is longer than the database accepts (PostgreSQL
+    /// would silently cut it, so two long names could collide).
+    fn check_ident_len(&self, what: &str, name: &str) -> Result<()> {
+        let max = self.caps.max_identifier_length;
+        if max > 0 && name.len() > max {
+            return Err(Error::InvalidStatement(format!(
+                "{what} name {name:?} is {} bytes long; the {} dialect allows at most {max}",
+                name.len(),
+                self.d.name()
+            )));
+        }
+        Ok(())
+    }
+
     fn create_table(&mut self, t: &Table, if_not_exists: bool) -> Result<()> {
+        self.check_ident_len("table", &t.name)?;
+        for c in &t.columns {
+            self.check_ident_len("column", &c.name)?;
+        }
+        let constraint_names = t
+            .primary_key
+            .name
+            .iter()
+            .chain(t.uniques.iter().filter_map(|u| u.name.as_ref()))
+            .chain(t.checks.iter().filter_map(|c| c.name.as_ref()))
+            .chain(t.foreign_keys.iter().filter_map(|f| f.name.as_ref()));
+        for n in constraint_names {
+            self.check_ident_len("constraint", n)?;
+        }
         self.push_sql("CREATE TABLE ");
         if if_not_exists {
             self.push_sql("IF NOT EXISTS ");

@@ -45,9 +45,12 @@ impl Compiler<'_> {
         for c in &i.columns {
             check_column(t, c)?;
         }
+        let defaults = i.client_defaults();
+        let only_defaults = matches!(&i.source, InsertSource::Values(rows) if rows.is_empty())
+            && i.columns.is_empty();
         let default_values = match &i.source {
             InsertSource::DefaultValues => true,
-            InsertSource::Values(rows) => rows.is_empty() && i.columns.is_empty(),
+            InsertSource::Values(_) => only_defaults && defaults.is_empty(),
             InsertSource::Query(_) => false,
         };
         if default_values {
@@ -62,8 +65,19 @@ impl Compiler<'_> {
                 c.push_ident(n);
                 Ok(())
             })?;
+            for (k, col) in defaults.iter().enumerate() {
+                if k > 0 || !i.columns.is_empty() {
+                    self.push_sql(", ");
+                }
+                self.push_ident(&col.name);
+            }
             self.push_sql(")");
             match &i.source {
+                InsertSource::Values(_) if only_defaults => {
+                    self.push_sql(" VALUES (");
+                    self.bind_defaults(&defaults, true)?;
+                    self.push_sql(")");
+                }
                 InsertSource::Values(rows) => {
                     if rows.is_empty() {
                         return Err(Error::InvalidStatement(format!(
@@ -74,7 +88,7 @@ impl Compiler<'_> {
                     if rows.len() > 1 && !self.caps.multi_row_insert {
                         return Err(self.unsupported("multi-row INSERT"));
                     }
-                    let binds = rows.len().saturating_mul(i.columns.len());
+                    let binds = rows.len().saturating_mul(i.columns.len() + defaults.len());
                     if binds > self.caps.max_bind_params {
                         return Err(Error::InvalidStatement(format!(
                             "INSERT of {} rows needs {binds} bound parameters; the {} dialect allows {}",
@@ -82,6 +96,12 @@ impl Compiler<'_> {
                             self.d.name(),
                             self.caps.max_bind_params
                         )));
+                    }
+                    if !self.literal_binds {
+                        // Room for every value and its placeholder (`$nn, `),
+                        // rather than growing row by row.
+                        self.params.reserve(binds);
+                        self.sql.reserve(binds.saturating_mul(5));
                     }
                     self.push_sql(" VALUES ");
                     for (ri, row) in rows.iter().enumerate() {
@@ -97,6 +117,7 @@ impl Compiler<'_> {
                         }
                         self.push_sql("(");
                         self.comma_sep(row, |c, e| c.expr_dyn(e))?;
+                        self.bind_defaults(&defaults, row.is_empty())?;
                         self.push_sql(")");
                     }
                 }
@@ -191,6 +212,19 @@ impl Compiler<'_> {
         }
         self.returning(&i.returning, self.caps.insert_returning, false)?;
         self.visible.truncate(mark);
+        Ok(())
+    }
+
+    /// Binds the client-side defaults of the columns an INSERT row leaves out.
+    fn bind_defaults(&mut self, defaults: &[&crate::schema::ColumnDef], first: bool) -> Result<()> {
+        for (k, col) in defaults.iter().enumerate() {
+            if k > 0 || !first {
+                self.push_sql(", ");
+            }
+            if let Some(v) = &col.default {
+                self.push_bind(v)?;
+            }
+        }
         Ok(())
     }
 

@@ -1103,10 +1103,18 @@ impl<'a> Compiler<'a> {
     }
 
     fn func(&mut self, f: &FuncCall) -> Result<()> {
-        if f.name.as_str() == "length" {
+        // `char_length` is the portable spelling of a string's length in
+        // characters; each dialect names its own function for it.
+        if f.name.as_str() == "char_length" {
             self.sql.push_str(self.caps.char_length_function);
         } else {
             self.sql.push_str(&f.name);
+        }
+        if f.distinct && f.star {
+            return Err(Error::InvalidStatement(format!(
+                "{}(DISTINCT *) is not valid SQL; count DISTINCT over a column",
+                f.name
+            )));
         }
         if f.bare {
             return Ok(());

@@ -87,7 +87,20 @@ pub(crate) fn for_each_value<'s, F: FnMut(&'s Value)>(stmt: &'s Statement, f: &m
         Statement::Query(q) => w.query(q),
         Statement::Insert(i) => {
             match &i.source {
-                InsertSource::Values(rows) => rows.iter().flatten().for_each(|e| w.expr(e)),
+                InsertSource::Values(rows) => {
+                    // The same order the compiler binds in: each row's
+                    // values, then the client-side defaults it adds.
+                    let defaults = i.client_defaults();
+                    let default_values = defaults.iter().filter_map(|c| c.default.as_ref());
+                    if rows.is_empty() && i.columns.is_empty() {
+                        default_values.for_each(|v| (w.f)(v));
+                    } else {
+                        for row in rows {
+                            row.iter().for_each(|e| w.expr(e));
+                            default_values.clone().for_each(|v| (w.f)(v));
+                        }
+                    }
+                }
                 InsertSource::Query(q) => w.query(q),
                 InsertSource::DefaultValues => {}
             }

@@ -9,7 +9,8 @@
 //! `postgresql` and `postgres` (a `+driver` suffix is ignored).
 
 use aludel_core::dialect::*;
-use aludel_core::{Result, SqlType};
+use aludel_core::{Result, SqlType, Value};
+use std::fmt::Write as _;
 
 /// The PostgreSQL dialect.
 #[derive(Debug, Clone, Copy, Default)]
@@ -86,12 +87,37 @@ impl Dialect for PostgresDialect {
             other => generic_type_sql(self.name(), &CAPABILITIES, other, ctx)?,
         })
     }
+
+    fn render_literal(&self, value: &Value, out: &mut String) -> Result<()> {
+        match value {
+            // `X'..'` is a bit string in PostgreSQL; bytea takes hex after `\x`.
+            Value::Bytes(b) => {
+                out.push_str("'\\x");
+                for byte in b {
+                    let _ = write!(out, "{byte:02x}");
+                }
+                out.push_str("'::bytea");
+                Ok(())
+            }
+            other => render_literal_standard(self.name(), &CAPABILITIES, other, out),
+        }
+    }
 }
 
 aludel_core::register_dialect!(POSTGRES_DIALECT, PostgresDialect);
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn bytes_literals_are_bytea_hex() {
+        use aludel_core::Dialect;
+        let mut out = String::new();
+        super::PostgresDialect
+            .render_literal(&aludel_core::Value::Bytes(vec![0xde, 0xad, 0x01]), &mut out)
+            .unwrap();
+        assert_eq!(out, "'\\xdead01'::bytea");
+    }
+
     #[test]
     fn registered_under_both_schemes_with_driver_suffix() {
         for url in [
