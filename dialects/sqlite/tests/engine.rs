@@ -752,3 +752,44 @@ fn echo_logs_statements_hides_parameters_when_asked_and_never_passwords() {
     let e = create_engine("sqlite:///x.db").unwrap();
     assert!(!format!("{e:?}").contains("hunter2"));
 }
+
+#[tokio::test]
+async fn recycle_replaces_old_connections_and_pre_ping_keeps_live_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = temp_url(&dir, "recycle.db");
+    let engine = create_engine_with(
+        &url,
+        EngineOptions::default()
+            .pool_size(1)
+            .max_overflow(0)
+            .pre_ping(true)
+            .recycle(Duration::from_millis(30)),
+    )
+    .unwrap();
+    // A connection-local setting tells connections apart.
+    {
+        let mut c = engine.connect().await.unwrap();
+        c.execute(text("PRAGMA cache_size = 1234")).await.unwrap();
+    }
+    let cache_size = |e: Engine| async move {
+        let mut c = e.connect().await.unwrap();
+        c.execute(text("PRAGMA cache_size"))
+            .await
+            .unwrap()
+            .scalar::<i64>()
+            .unwrap()
+            .unwrap()
+    };
+    assert_eq!(
+        cache_size(engine.clone()).await,
+        1234,
+        "young and alive: reused"
+    );
+    tokio::time::sleep(Duration::from_millis(60)).await;
+    assert_ne!(
+        cache_size(engine.clone()).await,
+        1234,
+        "older than recycle: replaced"
+    );
+    assert_eq!(engine.open_connections(), 1);
+}
