@@ -42,6 +42,8 @@ pub mod schema;
 pub mod select;
 pub mod statement;
 pub mod text;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod types;
 pub mod value;
 
