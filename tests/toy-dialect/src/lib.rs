@@ -1,12 +1,16 @@
 //! A toy dialect, written as a third party would: it depends on
-//! `aludel-core` only (no `linkme` of its own), describes its database with
-//! a capabilities record and a few hooks, and registers itself.
+//! `aludel-core` (and no `linkme` of its own), describes its database with
+//! a capabilities record and a few hooks, registers itself, and runs the
+//! compliance suite with one macro call (`tests/compliance.rs`).
 //!
 //! Its database, "toydb", writes parameters as `?`, quotes identifiers with
-//! square brackets' simpler cousin `|`, has no RETURNING, no upsert and no
-//! window functions, and spells BOOLEAN as `FLAG`.
+//! backticks, has no RETURNING, no upsert, no window functions and no
+//! savepoints, and spells BOOLEAN as `FLAG`. Underneath it is SQLite: the
+//! connection comes from `aludel-sqlite`'s driver, as a real third-party
+//! dialect would wrap its own driver.
 
 use aludel_core::dialect::*;
+use aludel_core::engine::{BoxFuture, ConnectOptions, DatabaseUrl, DriverConnection};
 use aludel_core::{Result, SqlType};
 
 /// The toy dialect.
@@ -35,10 +39,10 @@ pub static CAPABILITIES: Capabilities = Capabilities {
     delete_using: DeleteUsingStyle::None,
     distinct_from: DistinctFromStyle::Standard,
     concat: ConcatStyle::Pipes,
-    offset: OffsetStyle::Plain,
+    offset: OffsetStyle::LimitMinusOne,
     bool_literals: true,
     default_values: true,
-    char_length_function: "len",
+    char_length_function: "length",
     autoincrement: AutoIncrementStyle::RowId,
     enums: EnumStyle::Varchar,
     arrays: false,
@@ -65,7 +69,7 @@ impl Dialect for ToyDialect {
         &CAPABILITIES
     }
     fn identifier_quote(&self) -> char {
-        '|'
+        '`'
     }
     fn is_reserved_word(&self, word: &str) -> bool {
         word == "toy" || aludel_core::keywords::is_reserved(word)
@@ -75,6 +79,20 @@ impl Dialect for ToyDialect {
             SqlType::Boolean => Ok("FLAG".into()),
             other => generic_type_sql(self.name(), &CAPABILITIES, other, ctx),
         }
+    }
+
+    fn check_url(&self, url: &DatabaseUrl) -> Result<()> {
+        url.check_options(&[])
+    }
+
+    fn connect<'a>(
+        &'a self,
+        url: &'a DatabaseUrl,
+        _options: &'a ConnectOptions,
+    ) -> BoxFuture<'a, Result<Box<dyn DriverConnection>>> {
+        let r = aludel_sqlite::SqliteConnection::open(url)
+            .map(|c| Box::new(c) as Box<dyn DriverConnection>);
+        Box::pin(std::future::ready(r))
     }
 }
 

@@ -33,7 +33,7 @@ fn compiles_with_its_own_quoting_types_and_functions() {
     let c = compile(&q.into(), d).unwrap();
     assert_eq!(
         &*c.sql,
-        "SELECT things.|toy|, len(things.|toy|) FROM things WHERE things.ok = ?"
+        "SELECT things.`toy`, length(things.`toy`) FROM things WHERE things.ok = ?"
     );
     let ddl = compile(&create_table(&t).into(), d).unwrap();
     assert!(ddl.sql.contains("ok FLAG"), "{}", ddl.sql);

@@ -1,4 +1,5 @@
-//! Support for tests that need a database server (feature `testing`).
+//! Support for tests that need a database server, and the dialect
+//! compliance suite ([`suite`]) (feature `testing`).
 //!
 //! Server-backed tests read their URL from an environment variable, such
 //! as `ALUDEL_TEST_POSTGRES_URL` or `ALUDEL_TEST_MYSQL_URL`, which `cargo
@@ -41,3 +42,5 @@ pub fn unique_name(prefix: &str) -> String {
         NEXT.fetch_add(1, Ordering::Relaxed)
     )
 }
+
+pub mod suite;
