@@ -41,9 +41,9 @@ pub mod name;
 pub mod schema;
 pub mod select;
 pub mod statement;
-pub mod text;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod text;
 pub mod types;
 pub mod value;
 
