@@ -52,7 +52,11 @@ fn dialects() -> Vec<&'static dyn Dialect> {
 
 fn config() -> ProptestConfig {
     ProptestConfig {
-        cases: 256,
+        // PROPTEST_CASES raises the count for a longer hunt.
+        cases: std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(256),
         failure_persistence: None,
         ..ProptestConfig::default()
     }
@@ -2131,4 +2135,24 @@ fn lexer_reads_quoted_tokens_and_rejects_what_would_change_the_statement() {
     for bad in ["SELECT 1 # x", r"SELECT 'a\'", "SELECT $1"] {
         assert!(my.lex(bad).is_err(), "{bad}");
     }
+}
+
+#[test]
+fn a_wrapped_concatenation_chain_keeps_its_flat_form() {
+    use aludel_sqlite as _;
+    let users = Table::builder("users")
+        .column(Column::new("id", SqlType::Integer))
+        .build()
+        .unwrap();
+    let id = || users.c("id").unwrap();
+    let d = aludel_core::dialect_by_name("sqlite").unwrap();
+    let plain = select(id()).where_(id().concat(id()).concat(id()));
+    let wrapped = select(id()).where_(aludel_core::and([id().concat(id())]).concat(id()));
+    let a = compile(&plain.into(), d).unwrap();
+    let b = compile(&wrapped.into(), d).unwrap();
+    assert_eq!(a.sql, b.sql);
+    assert_eq!(
+        &*a.sql,
+        "SELECT users.id FROM users WHERE users.id || users.id || users.id"
+    );
 }

@@ -783,6 +783,16 @@ fn fk_condition(
 
 // ----- expressions ----------------------------------------------------------------
 
+/// What an expression renders as: a label inside an expression, or a
+/// one-term AND / OR, is its inner expression.
+fn transparent(e: &Expr) -> &Expr {
+    match e {
+        Expr::Label(inner, _) => transparent(inner),
+        Expr::And(v) | Expr::Or(v) if v.len() == 1 => transparent(&v[0]),
+        other => other,
+    }
+}
+
 fn precedence(e: &Expr) -> u8 {
     match e {
         Expr::Or(v) if v.len() > 1 => PREC_OR,
@@ -893,7 +903,8 @@ impl<'a> Compiler<'a> {
                     // SQLite binds `||` tighter than arithmetic, PostgreSQL
                     // looser: group every operand that is not an atom (but
                     // a concatenation on the left, as `||` is associative).
-                    let chained = matches!(l, Expr::Binary(lb) if lb.1 == BinOp::Concat);
+                    let chained =
+                        matches!(transparent(l), Expr::Binary(lb) if lb.1 == BinOp::Concat);
                     self.operand(l, if chained { PREC_CONCAT } else { PREC_UNARY })?;
                     self.sql.push_str(op.sql());
                     self.operand(r, PREC_UNARY)?;
