@@ -18,7 +18,7 @@ mod servers;
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, ExitCode, Stdio};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 fn cargo_cmd() -> Command {
     Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
@@ -102,8 +102,15 @@ impl Parser {
 
 fn run_tests(args: &[&str], env: &[(String, String)]) -> RunResult {
     eprintln!("$ cargo {}", args.join(" "));
-    let mut cmd = cargo_cmd();
-    cmd.args(args).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    // One stream, in order: cargo's "Running tests/x.rs" lines (stderr)
+    // must precede that binary's results (stdout) for the counts.
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg("exec \"$0\" \"$@\" 2>&1")
+        .arg(cargo)
+        .args(args)
+        .stdout(Stdio::piped());
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -117,33 +124,17 @@ fn run_tests(args: &[&str], env: &[(String, String)]) -> RunResult {
             };
         }
     };
-    let state = Arc::new(Mutex::new(Parser::default()));
-    let mut readers = Vec::new();
-    let streams: Vec<Box<dyn std::io::Read + Send>> = vec![
-        Box::new(child.stdout.take().expect("piped stdout")),
-        Box::new(child.stderr.take().expect("piped stderr")),
-    ];
-    for (i, stream) in streams.into_iter().enumerate() {
-        let state = state.clone();
-        readers.push(std::thread::spawn(move || {
-            for line in BufReader::new(stream).lines().map_while(Result::ok) {
-                if i == 0 {
-                    println!("{line}");
-                } else {
-                    eprintln!("{line}");
-                }
-                state.lock().unwrap_or_else(|e| e.into_inner()).line(&line);
-            }
-        }));
+    let mut parser = Parser::default();
+    if let Some(out) = child.stdout.take() {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            println!("{line}");
+            parser.line(&line);
+        }
     }
     let status = child.wait();
-    for r in readers {
-        let _ = r.join();
-    }
-    let by_suite = std::mem::take(&mut state.lock().unwrap_or_else(|e| e.into_inner()).by_suite);
     RunResult {
         ok: status.map(|s| s.success()).unwrap_or(false),
-        by_suite,
+        by_suite: parser.by_suite,
     }
 }
 

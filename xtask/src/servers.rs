@@ -157,6 +157,16 @@ pub fn start_postgres() -> Result<Option<Server>, String> {
             .args(["-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"]),
         "initdb",
     )?;
+    // Trust for the test user, passwords for members of one group, so that
+    // a wrong-password test has something to fail against.
+    let hba = data.join("pg_hba.conf");
+    let existing =
+        std::fs::read_to_string(&hba).map_err(|e| format!("reading pg_hba.conf: {e}"))?;
+    std::fs::write(
+        &hba,
+        format!("host all +aludel_password_login 127.0.0.1/32 scram-sha-256\n{existing}"),
+    )
+    .map_err(|e| format!("writing pg_hba.conf: {e}"))?;
     let port = free_port().map_err(|e| e.to_string())?;
     let opts = format!(
         "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200",

@@ -99,6 +99,10 @@ impl Pool {
         loop {
             let candidate = self.idle.lock().pop();
             let Some(mut idle) = candidate else { break };
+            if idle.conn.is_broken() {
+                self.discard(idle.conn);
+                continue;
+            }
             if self
                 .recycle
                 .is_some_and(|age| idle.created.elapsed() >= age)

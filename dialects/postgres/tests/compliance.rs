@@ -1,0 +1,9 @@
+//! The dialect compliance suite against the server in
+//! ALUDEL_TEST_POSTGRES_URL (set by `cargo xtask test-matrix`; without it
+//! every case is skipped).
+
+use aludel_postgres as _;
+
+aludel_core::compliance_suite!(|_case: &str| aludel_core::testing::backend_url(
+    "ALUDEL_TEST_POSTGRES_URL"
+));
