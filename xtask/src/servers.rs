@@ -132,6 +132,17 @@ fn as_user(user: Option<&str>, program: &Path) -> Command {
     }
 }
 
+/// `PostgreSQL 15.18` from `postgres (PostgreSQL) 15.18 (Debian ...)`: the
+/// product and the first word that starts with a digit, up to a `-`.
+fn short_version(product: &str, printed: &str) -> String {
+    let number = printed
+        .split_whitespace()
+        .find(|w| w.starts_with(|c: char| c.is_ascii_digit()))
+        .map(|w| w.split('-').next().unwrap_or(w))
+        .unwrap_or("?");
+    format!("{product} {number}")
+}
+
 fn shell_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
 }
@@ -228,12 +239,11 @@ pub fn start_postgres() -> Result<Option<Server>, String> {
             .arg("CREATE DATABASE aludel_test"),
         "CREATE DATABASE",
     )?;
-    server.version = run(
+    let printed = run(
         Command::new(bin.join("postgres")).arg("--version"),
         "postgres --version",
-    )?
-    .trim()
-    .to_string();
+    )?;
+    server.version = short_version("PostgreSQL", &printed);
     Ok(Some(server))
 }
 
@@ -294,6 +304,9 @@ pub fn start_mysql() -> Result<Option<Server>, String> {
         "--max-allowed-packet=64M".into(),
         "--max-connections=300".into(),
         "--skip-log-bin".into(),
+        // Clients on 127.0.0.1 then match 'aludel'@'%', not the anonymous
+        // ''@'localhost' user the install creates.
+        "--skip-name-resolve".into(),
         format!("--pid-file={}", dir.join("pid").display()),
         format!("--log-error={}", dir.join("log").display()),
     ];
@@ -328,7 +341,7 @@ pub fn start_mysql() -> Result<Option<Server>, String> {
         Command::new(&client)
             .arg(format!("--socket={}", sock.display()))
             .args(["-u", "root", "-e"])
-            .arg("CREATE DATABASE aludel_test; CREATE USER 'aludel'@'%' IDENTIFIED BY 'aludel'; GRANT ALL ON *.* TO 'aludel'@'%' WITH GRANT OPTION; FLUSH PRIVILEGES;"),
+            .arg("DROP USER IF EXISTS ''@'localhost'; CREATE DATABASE aludel_test; CREATE USER 'aludel'@'%' IDENTIFIED BY 'aludel'; GRANT ALL ON *.* TO 'aludel'@'%' WITH GRANT OPTION; FLUSH PRIVILEGES;"),
         "creating the test database",
     )?;
     // Restarting: shut down through the socket, start the daemon again
@@ -364,8 +377,7 @@ pub fn start_mysql() -> Result<Option<Server>, String> {
         "{}://aludel:aludel@127.0.0.1:{port}/aludel_test",
         if mariadb { "mariadb" } else { "mysql" }
     );
-    server.version = run(Command::new(&daemon).arg("--version"), "server --version")?
-        .trim()
-        .to_string();
+    let printed = run(Command::new(&daemon).arg("--version"), "server --version")?;
+    server.version = short_version(if mariadb { "MariaDB" } else { "MySQL" }, &printed);
     Ok(Some(server))
 }
