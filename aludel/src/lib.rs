@@ -14,6 +14,9 @@ pub use aludel_core::*;
 /// The ORM layer.
 pub use aludel_orm as orm;
 
+/// `#[derive(Model)]` and the `Model` trait.
+pub use aludel_orm::{Col, Model};
+
 /// The SQLite dialect.
 #[cfg(feature = "sqlite")]
 pub use aludel_sqlite as sqlite;

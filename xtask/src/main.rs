@@ -10,7 +10,8 @@
 //!   whose server is not installed is shown as missing; `--require` makes
 //!   that a failure.
 //! - `bench [-- criterion args]`: runs the criterion benchmarks of the
-//!   `aludel-bench` crate (Aludel side by side with the peer crates).
+//!   `aludel-bench` crate (Aludel side by side with the peer crates);
+//!   BENCHMARKS.md gives the figures, the machine and the command.
 //! - `ci`: formatting, lints and the test matrix with every backend required.
 
 mod servers;
@@ -306,6 +307,12 @@ fn test_matrix(args: &[String]) -> ExitCode {
             )
         } else {
             env.push((url_var(backend).to_string(), url.clone()));
+            // What a server started here adds (ALUDEL_TEST_POSTGRES_CA).
+            let servers = SERVERS.lock().unwrap_or_else(|e| e.into_inner());
+            for s in servers.iter().filter(|s| s.backend == *backend) {
+                env.extend(s.env.iter().cloned());
+            }
+            drop(servers);
             // Tests that restart the server run alone, after the others.
             let main = run_tests(
                 &[

@@ -18,6 +18,9 @@ pub struct Server {
     pub restart: String,
     /// What `--version` printed.
     pub version: String,
+    /// Variables the backend's tests need besides the URL (the PostgreSQL
+    /// server's CA certificate as `ALUDEL_TEST_POSTGRES_CA`).
+    pub env: Vec<(String, String)>,
     dir: PathBuf,
     stop: Vec<String>,
     child: Option<Child>,
@@ -147,6 +150,107 @@ fn shell_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
 }
 
+/// OpenSSL configuration for the throwaway certificates: a CA, and a
+/// server certificate it signs for `localhost`, 127.0.0.1 and ::1.
+const CERTIFICATES_CNF: &str = "\
+[req]
+distinguished_name = dn
+[dn]
+[ca]
+basicConstraints = critical, CA:TRUE
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+[server]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:localhost, IP:127.0.0.1, IP:::1
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+";
+
+/// Writes a throwaway CA (`ca.pem`) and a server certificate it signed
+/// (`server.crt`, key `server.key`, mode 0600, owned by `user`) into `dir`
+/// with the `openssl` command; `Ok(None)` (and no TLS) when that is not
+/// installed.
+fn postgres_certificates(dir: &Path, user: Option<&str>) -> Result<Option<PathBuf>, String> {
+    let Some(openssl) = find_in(&path_dirs(), "openssl") else {
+        eprintln!("xtask: openssl is not installed; the PostgreSQL server serves no TLS");
+        return Ok(None);
+    };
+    let cnf = dir.join("certificates.cnf");
+    std::fs::write(&cnf, CERTIFICATES_CNF).map_err(|e| format!("writing {cnf:?}: {e}"))?;
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    run(
+        Command::new(&openssl)
+            .args(["req", "-x509", "-config"])
+            .arg(&cnf)
+            .args([
+                "-extensions",
+                "ca",
+                "-subj",
+                "/CN=Aludel test CA",
+                "-days",
+                "30",
+            ])
+            .args(ec)
+            .arg("-keyout")
+            .arg(dir.join("ca.key"))
+            .arg("-out")
+            .arg(dir.join("ca.pem")),
+        "openssl: the CA certificate",
+    )?;
+    run(
+        Command::new(&openssl)
+            .args(["req", "-new", "-config"])
+            .arg(&cnf)
+            .args(["-subj", "/CN=localhost"])
+            .args(ec)
+            .arg("-keyout")
+            .arg(dir.join("server.key"))
+            .arg("-out")
+            .arg(dir.join("server.csr")),
+        "openssl: the server key",
+    )?;
+    run(
+        Command::new(&openssl)
+            .args(["x509", "-req", "-in"])
+            .arg(dir.join("server.csr"))
+            .arg("-CA")
+            .arg(dir.join("ca.pem"))
+            .arg("-CAkey")
+            .arg(dir.join("ca.key"))
+            .args(["-set_serial", "2", "-days", "30", "-extfile"])
+            .arg(&cnf)
+            .args(["-extensions", "server", "-out"])
+            .arg(dir.join("server.crt")),
+        "openssl: the server certificate",
+    )?;
+    let key = dir.join("server.key");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| format!("chmod {key:?}: {e}"))?;
+    }
+    if let Some(u) = user {
+        run(
+            Command::new("chown")
+                .arg(u)
+                .arg(&key)
+                .arg(dir.join("server.crt")),
+            "chown",
+        )?;
+    }
+    Ok(Some(dir.join("ca.pem")))
+}
+
 /// Starts a throwaway PostgreSQL; `Ok(None)` when it is not installed.
 pub fn start_postgres() -> Result<Option<Server>, String> {
     let Some(bin) = postgres_bindir() else {
@@ -179,10 +283,19 @@ pub fn start_postgres() -> Result<Option<Server>, String> {
     )
     .map_err(|e| format!("writing pg_hba.conf: {e}"))?;
     let port = free_port().map_err(|e| e.to_string())?;
-    let opts = format!(
+    let mut opts = format!(
         "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
         dir.display()
     );
+    // TLS as well, with a throwaway CA whose certificate the TLS tests trust.
+    let ca = postgres_certificates(&dir, user)?;
+    if ca.is_some() {
+        opts.push_str(&format!(
+            " -c ssl=on -c ssl_cert_file={} -c ssl_key_file={}",
+            dir.join("server.crt").display(),
+            dir.join("server.key").display()
+        ));
+    }
     let pg_ctl = bin.join("pg_ctl");
     let log = dir.join("log");
     let start = |c: &mut Command| {
@@ -217,6 +330,14 @@ pub fn start_postgres() -> Result<Option<Server>, String> {
         url: format!("postgresql://postgres@127.0.0.1:{port}/aludel_test"),
         restart: format!("{stop_cmd} && {start_cmd}"),
         version: String::new(),
+        env: ca
+            .map(|ca| {
+                vec![(
+                    "ALUDEL_TEST_POSTGRES_CA".to_string(),
+                    ca.display().to_string(),
+                )]
+            })
+            .unwrap_or_default(),
         dir,
         stop: vec![stop_cmd],
         child: None,
@@ -329,6 +450,7 @@ pub fn start_mysql() -> Result<Option<Server>, String> {
         url: String::new(),
         restart: String::new(),
         version: String::new(),
+        env: Vec::new(),
         dir: dir.clone(),
         stop: Vec::new(),
         child: Some(child),

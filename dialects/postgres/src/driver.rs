@@ -7,6 +7,7 @@
 //! it prepared them; rows are handed to the engine one at a time as they
 //! arrive.
 
+use crate::tls;
 use crate::types::{type_name, BindError, DecodeError, Decoded, Param};
 use aludel_core::engine::{
     BoxFuture, ConnectOptions, DatabaseUrl, DriverConnection, ExecResult, RowAccess, RowSink,
@@ -19,12 +20,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::runtime::RuntimeFlavor;
+use tokio_postgres::tls::MakeTlsConnect;
 use tokio_postgres::types::{Kind, Type};
-use tokio_postgres::{Client, Config, NoTls, Statement};
+use tokio_postgres::{Client, Config, NoTls, Socket, Statement};
 
 /// URL options the PostgreSQL dialect accepts.
 pub const OPTIONS: &[&str] = &[
     "sslmode",
+    "sslrootcert",
     "application_name",
     "connect_timeout",
     "options",
@@ -39,20 +42,9 @@ pub const DEFAULT_STATEMENT_CACHE_SIZE: usize = 512;
 /// Validates the URL's options and their values.
 pub fn check_url(url: &DatabaseUrl) -> Result<()> {
     url.check_options(OPTIONS)?;
-    match url.option("sslmode") {
-        None | Some("disable" | "allow" | "prefer") => {}
-        Some("require" | "verify-ca" | "verify-full") => {
-            return Err(Error::InvalidUrl {
-                url: url.to_string(),
-                reason: format!(
-                    "sslmode={} needs TLS, and TLS support is not compiled into aludel-postgres; \
-                     use sslmode=disable (the default) or prefer",
-                    url.option("sslmode").unwrap_or_default()
-                ),
-            })
-        }
-        Some(_) => return Err(url.bad_option("sslmode", "disable, allow, prefer or require")),
-    }
+    // Builds the TLS setup once, so that a bad sslmode or sslrootcert is
+    // reported by create_engine rather than by the first connection.
+    tls::plan(url)?;
     if let Some(t) = url.option("connect_timeout") {
         if !t.parse::<f64>().is_ok_and(|v| v.is_finite() && v >= 0.0) {
             return Err(url.bad_option("connect_timeout", "a number of seconds (0: no limit)"));
@@ -94,7 +86,7 @@ fn search_path(s: &str) -> Option<String> {
     names.iter().all(plain).then(|| names.join(","))
 }
 
-/// The tokio-postgres configuration for a URL.
+/// The tokio-postgres configuration for a URL (TLS aside: see [`tls::plan`]).
 fn config(url: &DatabaseUrl, options: &ConnectOptions) -> Config {
     let mut c = Config::new();
     let user = url
@@ -396,50 +388,75 @@ impl std::fmt::Debug for PgConnection {
     }
 }
 
+/// Opens a connection with a TLS connector (or `NoTls`) and spawns the
+/// task that drives its socket on the current runtime; the flag is set
+/// when that task ends.
+async fn open<T>(
+    url: &DatabaseUrl,
+    options: &ConnectOptions,
+    config: &Config,
+    tls: T,
+) -> Result<(Client, Arc<AtomicBool>)>
+where
+    T: MakeTlsConnect<Socket>,
+    T::Stream: Send + 'static,
+{
+    let connecting = config.connect(tls);
+    let result = match connect_timeout(url, options) {
+        // The whole handshake, not only the TCP connect, is bounded.
+        Some(t) => match tokio::time::timeout(t, connecting).await {
+            Ok(r) => r,
+            Err(_) => {
+                return Err(Error::database(
+                    DbErrorKind::Connection,
+                    format!(
+                        "cannot connect to {}: no answer within {:?}",
+                        target(url),
+                        t
+                    ),
+                ))
+            }
+        },
+        None => connecting.await,
+    };
+    let (client, connection) = result.map_err(|e| {
+        let mut err = map_error(&e);
+        if let Error::Database(d) = &mut err {
+            d.kind = DbErrorKind::Connection;
+            let why = tls::handshake_failure(url, &e).unwrap_or_else(|| d.message.clone());
+            d.message = format!("cannot connect to {}: {why}", target(url));
+        }
+        err
+    })?;
+    let broken = Arc::new(AtomicBool::new(false));
+    let flag = broken.clone();
+    tokio::spawn(async move {
+        if let Err(e) = connection.await {
+            tracing::debug!(target: "aludel::postgres", "connection ended: {e}");
+        }
+        flag.store(true, Ordering::Release);
+    });
+    Ok((client, broken))
+}
+
 impl PgConnection {
     /// Connects to the server a URL names. The task that drives the socket
     /// is spawned on the current tokio runtime; it ends (and the connection
     /// is then broken) when the server closes the connection, when the
     /// connection is dropped, or when that runtime shuts down.
     pub async fn connect(url: &DatabaseUrl, options: &ConnectOptions) -> Result<PgConnection> {
-        let config = config(url, options);
-        let limit = connect_timeout(url, options);
-        let connecting = config.connect(NoTls);
-        let result = match limit {
-            // The whole handshake, not only the TCP connect, is bounded.
-            Some(t) => match tokio::time::timeout(t, connecting).await {
-                Ok(r) => r,
-                Err(_) => {
-                    return Err(Error::database(
-                        DbErrorKind::Connection,
-                        format!(
-                            "cannot connect to {}: no answer within {:?}",
-                            target(url),
-                            t
-                        ),
-                    ))
-                }
-            },
-            None => connecting.await,
+        let mut config = config(url, options);
+        let tls = tls::plan(url)?;
+        config.ssl_mode(tls.mode);
+        let (client, broken) = match tls.connector {
+            None => open(url, options, &config, NoTls).await?,
+            #[cfg(feature = "tls")]
+            Some(connector) => open(url, options, &config, connector).await?,
+            #[cfg(not(feature = "tls"))]
+            Some(never) => match never {},
         };
-        let (client, connection) = result.map_err(|e| {
-            let mut err = map_error(&e);
-            if let Error::Database(d) = &mut err {
-                d.kind = DbErrorKind::Connection;
-                d.message = format!("cannot connect to {}: {}", target(url), d.message);
-            }
-            err
-        })?;
-        let broken = Arc::new(AtomicBool::new(false));
-        let flag = broken.clone();
         let runtime = tokio::runtime::Handle::current();
         let origin = (runtime.id(), runtime.runtime_flavor());
-        tokio::spawn(async move {
-            if let Err(e) = connection.await {
-                tracing::debug!(target: "aludel::postgres", "connection ended: {e}");
-            }
-            flag.store(true, Ordering::Release);
-        });
         let capacity = url
             .option("statement_cache_size")
             .and_then(|n| n.parse().ok())

@@ -3,7 +3,8 @@
 //! The PostgreSQL dialect for Aludel: `$n` placeholders, `ON CONFLICT`
 //! upserts, `RETURNING`, `SERIAL` keys, named enum types, arrays,
 //! `DISTINCT ON`, `LATERAL`, row locks, and SQLAlchemy's type spellings;
-//! and connections on [tokio-postgres](https://docs.rs/tokio-postgres).
+//! and connections on [tokio-postgres](https://docs.rs/tokio-postgres),
+//! encrypted on request by rustls (see [TLS](#tls)).
 //!
 //! Linking this crate registers the dialect under the URL schemes
 //! `postgresql` and `postgres` (a `+driver` suffix is ignored).
@@ -34,7 +35,8 @@
 //!
 //! | option | meaning |
 //! | --- | --- |
-//! | `sslmode` | `disable` (the default), `allow` or `prefer`: a plain connection. `require`, `verify-ca` and `verify-full` are errors: TLS support is not compiled into this crate. |
+//! | `sslmode` | `disable` (the default), `allow`, `prefer`, `require`, `verify-ca` or `verify-full`, as in libpq: see [TLS](#tls) |
+//! | `sslrootcert` | the path of a PEM file of the certificate authorities to trust (see [TLS](#tls)) |
 //! | `application_name` | the name the server shows in `pg_stat_activity` |
 //! | `connect_timeout` | seconds to wait for the connection and its handshake (decimals allowed; `0` waits forever); by default the engine's `ConnectOptions::connect_timeout` (30 s) |
 //! | `options` | command-line options sent to the server at startup, e.g. `-c statement_timeout=5000` (percent-encode spaces as `%20`) |
@@ -43,6 +45,48 @@
 //! | `statement_cache_size` | prepared statements kept per connection (default 512; `0` prepares every statement anew) |
 //!
 //! Any other option is an error naming it.
+//!
+//! # TLS
+//!
+//! Connections are plain by default, as a server on the loopback needs no
+//! more. The URL asks for TLS as libpq's connection string does, with
+//! `sslmode` and `sslrootcert`:
+//!
+//! | `sslmode` | the connection |
+//! | --- | --- |
+//! | `disable` (the default) | plain |
+//! | `allow` | plain (libpq would retry with TLS if the server refused a plain connection; Aludel does not) |
+//! | `prefer` | TLS if the server offers it, else plain; the certificate is not verified (whoever could forge one could as well refuse TLS) |
+//! | `require` | TLS or no connection; the certificate is not verified, unless `sslrootcert` is given: then its chain is, as in `verify-ca` (as libpq does with a root certificate file) |
+//! | `verify-ca` | TLS; the certificate must chain to a root in `sslrootcert` (required); the host name is not checked |
+//! | `verify-full` | TLS; the certificate must chain to a root in `sslrootcert` or, without it, to one of the public web roots built into the crate ([webpki-roots](https://docs.rs/webpki-roots)), and must name the host (a DNS name, or an IP address in its subject alternative names) |
+//!
+//! ```no_run
+//! # fn demo() -> aludel_core::Result<()> {
+//! use aludel_postgres as _;
+//! let engine = aludel_core::create_engine(
+//!     "postgresql://app:secret@db.example.com/appdb?sslmode=verify-full&sslrootcert=/etc/app/db-ca.pem",
+//! )?;
+//! # Ok(()) }
+//! ```
+//!
+//! An unknown `sslmode`, `verify-ca` without `sslrootcert`, and a
+//! `sslrootcert` file that cannot be read or holds no PEM certificate are
+//! `InvalidUrl` errors from `create_engine`, naming the option and the
+//! path. A server that refuses TLS where it is required, and a certificate
+//! that could not be verified, are `Connection` errors naming the
+//! `sslmode` (and the roots). The file is read again for each new
+//! connection, so a replaced CA file takes effect without a restart. Over a
+//! Unix socket (a `host` that is a path) `sslmode` is ignored, as libpq
+//! ignores it. Client certificates (`sslcert`, `sslkey`) are not supported.
+//!
+//! TLS is [rustls](https://docs.rs/rustls) with the *ring* crypto provider
+//! (TLS 1.2 and 1.3), through
+//! [tokio-postgres-rustls](https://docs.rs/tokio-postgres-rustls), which
+//! also binds SCRAM password logins to the TLS channel (SCRAM-SHA-256-PLUS,
+//! for certificates signed with an RSA or ECDSA SHA-2 signature). It is the cargo
+//! feature `tls`, on by default; without it every `sslmode` that needs TLS
+//! is an `InvalidUrl` error, and `prefer` connects in plain text.
 //!
 //! # Connections and the runtime
 //!
@@ -148,6 +192,7 @@
 //! PostgreSQL runs READ UNCOMMITTED as READ COMMITTED.
 
 mod driver;
+mod tls;
 mod types;
 
 pub use driver::{

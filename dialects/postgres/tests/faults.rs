@@ -51,18 +51,44 @@ fn closed_port() -> u16 {
     port
 }
 
+/// URLs whose TLS options this build refuses, and what the error says.
+#[cfg(feature = "tls")]
+const BAD_TLS_URLS: &[(&str, &str)] = &[
+    (
+        "postgresql://u@h/db?sslmode=verify-ca",
+        "verify-ca needs sslrootcert",
+    ),
+    (
+        "postgresql://u@h/db?sslmode=verify-full&sslrootcert=/nonexistent/root.pem",
+        "cannot read sslrootcert=/nonexistent/root.pem",
+    ),
+    (
+        "postgresql://u@h/db?sslmode=require&sslrootcert=/nonexistent/root.pem",
+        "cannot read sslrootcert=/nonexistent/root.pem",
+    ),
+];
+
+/// URLs whose TLS options this build refuses, and what the error says.
+#[cfg(not(feature = "tls"))]
+const BAD_TLS_URLS: &[(&str, &str)] = &[
+    (
+        "postgresql://u@h/db?sslmode=require",
+        "TLS support is not compiled",
+    ),
+    (
+        "postgresql://u@h/db?sslmode=verify-full",
+        "TLS support is not compiled",
+    ),
+    (
+        "postgresql://u@h/db?sslmode=prefer&sslrootcert=/nonexistent/root.pem",
+        "cannot read sslrootcert=/nonexistent/root.pem",
+    ),
+];
+
 #[test]
 fn url_options_are_checked_before_connecting() {
-    for (url, says) in [
+    for &(url, says) in BAD_TLS_URLS.iter().chain(&[
         ("postgresql://u@h/db?bogus=1", "\"bogus\""),
-        (
-            "postgresql://u@h/db?sslmode=require",
-            "TLS support is not compiled",
-        ),
-        (
-            "postgresql://u@h/db?sslmode=verify-full",
-            "TLS support is not compiled",
-        ),
         ("postgresql://u@h/db?sslmode=sometimes", "sslmode"),
         (
             "postgresql://u@h/db?connect_timeout=soon",
@@ -77,7 +103,7 @@ fn url_options_are_checked_before_connecting() {
         ),
         ("postgresql://u@h/db?application_name=", "application_name"),
         ("postgres://u@h/db?sslmod=disable", "\"sslmod\""),
-    ] {
+    ]) {
         let err = create_engine(url).unwrap_err();
         assert!(matches!(err, Error::InvalidUrl { .. }), "{url}: {err:?}");
         assert!(err.to_string().contains(says), "{url}: {err}");
@@ -91,9 +117,18 @@ fn url_options_are_checked_before_connecting() {
     ] {
         create_engine(url).unwrap_or_else(|e| panic!("{url}: {e}"));
     }
+    #[cfg(feature = "tls")]
+    for url in [
+        "postgresql://u@h/db?sslmode=require",
+        "postgresql://u@h/db?sslmode=verify-full",
+    ] {
+        create_engine(url).unwrap_or_else(|e| panic!("{url}: {e}"));
+    }
     // Neither the error nor the engine shows the password.
-    let err =
-        create_engine(&format!("postgresql://admin:{SECRET}@h/db?sslmode=require")).unwrap_err();
+    let err = create_engine(&format!(
+        "postgresql://admin:{SECRET}@h/db?sslmode=verify-full&sslrootcert=/nonexistent/root.pem"
+    ))
+    .unwrap_err();
     assert_hidden(&err);
     assert!(err.to_string().contains("admin:***@"), "{err}");
     let engine = create_engine(&format!("postgresql://admin:{SECRET}@h/db")).unwrap();

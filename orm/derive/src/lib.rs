@@ -4,15 +4,50 @@
 //!   column name (the default; `#[aludel(rename = "col")]` on a field) or
 //!   by position (`#[aludel(by_position)]` on the struct). It is re-exported
 //!   as `aludel_core::FromRow` and `aludel::FromRow`.
-//! - `#[derive(Model)]` arrives with the ORM.
+//! - `#[derive(Model)]` maps a struct to a table for `aludel-orm`: table
+//!   metadata, typed column handles, row decoding, primary-key access and
+//!   registration in the binary's model registry. It is re-exported as
+//!   `aludel_orm::Model` and `aludel::Model`.
 //!
 //! Generated code names the crate the user depends on: `aludel` if it is a
-//! dependency, otherwise `aludel_core`.
+//! dependency, otherwise `aludel_core` / `aludel_orm`.
+
+mod model;
 
 use proc_macro::TokenStream;
 use proc_macro2::{Span, TokenStream as TokenStream2};
 use quote::quote;
 use syn::{parse_macro_input, Data, DeriveInput, Fields, LitStr};
+
+/// Derives `Model`; see `aludel_orm`'s documentation for the attributes.
+#[proc_macro_derive(Model, attributes(aludel))]
+pub fn derive_model(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    match model::derive(&input, &orm_path()) {
+        Ok(ts) => ts.into(),
+        Err(e) => e.to_compile_error().into(),
+    }
+}
+
+/// The path through which generated code reaches Aludel's ORM.
+fn orm_path() -> TokenStream2 {
+    use proc_macro_crate::{crate_name, FoundCrate};
+    match crate_name("aludel") {
+        Ok(FoundCrate::Name(n)) => {
+            let ident = syn::Ident::new(&n, Span::call_site());
+            return quote!(::#ident::orm);
+        }
+        Ok(FoundCrate::Itself) => return quote!(::aludel::orm),
+        Err(_) => {}
+    }
+    match crate_name("aludel-orm") {
+        Ok(FoundCrate::Name(n)) => {
+            let ident = syn::Ident::new(&n, Span::call_site());
+            quote!(::#ident)
+        }
+        _ => quote!(::aludel_orm),
+    }
+}
 
 /// The path through which generated code reaches Aludel Core.
 fn core_path() -> TokenStream2 {

@@ -1,0 +1,46 @@
+//! The [`Model`] trait and the link-time registry of models.
+
+use aludel_core::engine::RowAccess;
+use aludel_core::{MetaData, Result, Table, Value};
+
+/// A struct mapped to a table, implemented by `#[derive(Model)]`.
+pub trait Model: Sized + Send + Sync + 'static {
+    /// The model's table, built once from its declaration.
+    fn table() -> &'static Table;
+
+    /// Decodes one row (by column name) into the model.
+    fn from_row(row: &dyn RowAccess) -> Result<Self>;
+
+    /// The values of the mapped fields, in the table's column order.
+    fn to_values(&self) -> Vec<Value>;
+
+    /// The primary-key values, in key order.
+    fn primary_key(&self) -> Vec<Value>;
+
+    /// Stores a key the database generated into its field.
+    fn set_column(&mut self, column: &str, value: Value) -> Result<()>;
+}
+
+/// A registered model: a function that gives its table.
+pub struct ModelEntry(pub fn() -> &'static Table);
+
+/// Every model of the binary, filled at link time by `#[derive(Model)]`.
+#[linkme::distributed_slice]
+pub static MODELS: [ModelEntry];
+
+/// The tables of every model linked into the program.
+pub fn registered_models() -> impl Iterator<Item = &'static Table> {
+    MODELS.iter().map(|e| (e.0)())
+}
+
+/// Metadata holding every registered model's table (for `create_all` and
+/// migrations). Two models of one table name are an error.
+pub fn models_metadata() -> Result<MetaData> {
+    let mut md = MetaData::new();
+    let mut tables: Vec<&'static Table> = registered_models().collect();
+    tables.sort_by_key(|t| t.qualified_name());
+    for t in tables {
+        md.add_table(t.clone())?;
+    }
+    Ok(md)
+}

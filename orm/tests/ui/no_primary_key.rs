@@ -1,0 +1,8 @@
+use aludel_orm::Model;
+
+#[derive(Model)]
+struct Note {
+    body: String,
+}
+
+fn main() {}
