@@ -59,6 +59,8 @@ pub enum Ddl {
         table: Table,
         /// The constraint's name.
         name: Name,
+        /// `ALTER TABLE IF EXISTS ... DROP ... IF EXISTS` (where the dialect has it).
+        if_exists: bool,
     },
     /// `CREATE TYPE name AS ENUM (...)` (PostgreSQL).
     CreateEnum(EnumType),
@@ -229,13 +231,17 @@ pub fn drop_all(metadata: &MetaData, dialect: &dyn Dialect, if_exists: bool) -> 
     let mut tables = metadata.sorted_tables()?;
     tables.reverse();
     let mut out = Vec::new();
-    if caps.alter_add_constraint && !if_exists {
+    // Deferred foreign keys go first, so the tables of a cycle can drop.
+    // With `if_exists` that needs the dialect's ALTER ... IF EXISTS; without
+    // it they are left to the tables' own drops.
+    if caps.alter_add_constraint && (!if_exists || caps.alter_if_exists) {
         for t in &tables {
             for fk in t.foreign_keys.iter().filter(|f| f.use_alter) {
                 if let Some(name) = &fk.name {
                     out.push(Ddl::DropForeignKey {
                         table: t.clone(),
                         name: name.clone(),
+                        if_exists,
                     });
                 }
             }

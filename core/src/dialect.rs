@@ -194,6 +194,10 @@ pub struct Capabilities {
     pub drop_foreign_key_keyword: &'static str,
     /// `CREATE INDEX IF NOT EXISTS` and `DROP INDEX IF EXISTS`.
     pub index_if_exists: bool,
+    /// `ALTER TABLE IF EXISTS t DROP <constraint> IF EXISTS name`, so that
+    /// `drop_all(.., if_exists)` can drop deferred foreign keys of tables
+    /// that may be missing.
+    pub alter_if_exists: bool,
     /// `DROP INDEX name ON table` instead of `DROP INDEX name`.
     pub drop_index_on_table: bool,
     /// SAVEPOINT / RELEASE / ROLLBACK TO.

@@ -127,7 +127,9 @@ pub struct Insert {
     pub(crate) table: Table,
     pub(crate) columns: Vec<Name>,
     pub(crate) source: InsertSource,
-    pub(crate) on_conflict: Option<OnConflict>,
+    /// Boxed: most inserts have none, and a smaller `Insert` is cheaper to
+    /// move through the builder methods.
+    pub(crate) on_conflict: Option<Box<OnConflict>>,
     pub(crate) returning: Vec<Expr>,
 }
 
@@ -171,6 +173,8 @@ impl Insert {
 
     /// Adds a row of values (one per column named by [`Insert::columns`]);
     /// a row of the wrong length is reported when the statement is compiled.
+    // Inlined so that neither the row nor the statement is copied through a call.
+    #[inline]
     pub fn row<I, E>(mut self, values: I) -> Self
     where
         I: IntoIterator<Item = E>,
@@ -212,7 +216,7 @@ impl Insert {
 
     /// Adds an upsert clause.
     pub fn on_conflict(mut self, c: OnConflict) -> Self {
-        self.on_conflict = Some(c);
+        self.on_conflict = Some(Box::new(c));
         self
     }
 

@@ -39,6 +39,7 @@ static CAPS: Capabilities = Capabilities {
     alter_add_constraint: true,
     drop_foreign_key_keyword: "CONSTRAINT",
     index_if_exists: true,
+    alter_if_exists: true,
     drop_index_on_table: false,
     savepoints: true,
     transactional_ddl: true,

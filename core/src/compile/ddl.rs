@@ -100,12 +100,23 @@ impl Compiler<'_> {
                 self.push_sql(" ADD ");
                 self.foreign_key(fk)
             }
-            Ddl::DropForeignKey { table, name } => {
-                self.push_sql("ALTER TABLE ");
+            Ddl::DropForeignKey {
+                table,
+                name,
+                if_exists,
+            } => {
+                if *if_exists && !self.caps.alter_if_exists {
+                    return Err(self.unsupported("ALTER TABLE IF EXISTS"));
+                }
+                self.push_sql(if *if_exists {
+                    "ALTER TABLE IF EXISTS "
+                } else {
+                    "ALTER TABLE "
+                });
                 self.push_table_name(table);
                 self.push_sql(" DROP ");
                 self.push_sql(self.caps.drop_foreign_key_keyword);
-                self.push_sql(" ");
+                self.push_sql(if *if_exists { " IF EXISTS " } else { " " });
                 self.push_ident(name);
                 Ok(())
             }

@@ -163,6 +163,7 @@ pub static MYSQL_CAPABILITIES: Capabilities = Capabilities {
     alter_add_constraint: true,
     drop_foreign_key_keyword: "FOREIGN KEY",
     index_if_exists: false,
+    alter_if_exists: false,
     drop_index_on_table: true,
     savepoints: true,
     transactional_ddl: false,
@@ -178,6 +179,7 @@ pub static MARIADB_CAPABILITIES: Capabilities = Capabilities {
     lateral: false,
     for_share: Some("LOCK IN SHARE MODE"),
     index_if_exists: true,
+    alter_if_exists: true,
     ..MYSQL_CAPABILITIES
 };
 

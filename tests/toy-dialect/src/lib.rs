@@ -50,6 +50,7 @@ pub static CAPABILITIES: Capabilities = Capabilities {
     alter_add_constraint: false,
     drop_foreign_key_keyword: "CONSTRAINT",
     index_if_exists: false,
+    alter_if_exists: false,
     drop_index_on_table: false,
     savepoints: false,
     transactional_ddl: false,
