@@ -512,8 +512,20 @@ pub const RESERVED_WORDS: &[&str] = &[
     "zerofill",
 ];
 
+/// MySQL's and MariaDB's reserved words and core's, in one hash set built
+/// on first use: identifiers are checked on every compile, so this is hot.
 fn is_reserved_word(word: &str) -> bool {
-    RESERVED_WORDS.binary_search(&word).is_ok() || aludel_core::keywords::is_reserved(word)
+    static SET: std::sync::OnceLock<rustc_hash::FxHashSet<&'static str>> =
+        std::sync::OnceLock::new();
+    let set = SET.get_or_init(|| {
+        RESERVED_WORDS
+            .iter()
+            .chain(aludel_core::keywords::RESERVED)
+            .copied()
+            .collect()
+    });
+    // No reserved word is longer than 32 bytes.
+    word.len() <= 32 && set.contains(word)
 }
 
 /// The connection hooks both dialects share.
