@@ -240,14 +240,18 @@ impl<T: ArrayElement> ArrayElement for Option<T> {}
 macro_rules! int_from_value {
     ($($t:ty),*) => {$(
         impl FromValue for $t {
+            #[inline]
             fn from_value(value: Value) -> Result<Self> {
-                let wide: i128 = match &value {
-                    Value::I16(v) => (*v).into(),
-                    Value::I32(v) => (*v).into(),
-                    Value::I64(v) => (*v).into(),
-                    Value::Bool(v) => (*v).into(),
-                    _ => return mismatch(stringify!($t), &value),
+                let wide: i128 = match value {
+                    Value::I16(v) => v.into(),
+                    Value::I32(v) => v.into(),
+                    Value::I64(v) => v.into(),
+                    Value::Bool(v) => v.into(),
+                    other => return mismatch(stringify!($t), &other),
                 };
+                // An integer or a bool, which owns nothing: skip the drop
+                // glue of `Value` (this runs once per column of every row).
+                std::mem::forget(value);
                 <$t>::try_from(wide).map_err(|_| Error::Conversion {
                     expected: stringify!($t),
                     found: format!("integer {wide} out of range"),
@@ -317,6 +321,7 @@ impl FromValue for Decimal {
 }
 
 impl FromValue for String {
+    #[inline]
     fn from_value(value: Value) -> Result<Self> {
         match value {
             Value::String(s) => Ok(s),
@@ -462,9 +467,14 @@ impl FromValue for serde_json::Value {
 }
 
 impl<T: FromValue> FromValue for Option<T> {
+    #[inline]
     fn from_value(value: Value) -> Result<Self> {
         match value {
-            Value::Null => Ok(None),
+            Value::Null => {
+                // Owns nothing: skip the drop glue of `Value`.
+                std::mem::forget(value);
+                Ok(None)
+            }
             v => T::from_value(v).map(Some),
         }
     }

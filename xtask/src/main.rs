@@ -9,11 +9,16 @@
 //!   counts, and stops the servers (also on failure and Ctrl-C). A backend
 //!   whose server is not installed is shown as missing; `--require` makes
 //!   that a failure.
-//! - `bench [-- criterion args]`: runs the criterion benchmarks of the
-//!   `aludel-bench` crate (Aludel side by side with the peer crates);
-//!   BENCHMARKS.md gives the figures, the machine and the command.
+//! - `bench [--quick] [--write] [--backend NAME]... [--bench engine|compile]...
+//!   [-- criterion args]`: runs the criterion benchmarks of the
+//!   `aludel-bench` crate (Aludel side by side with the raw drivers and the
+//!   peer crates): the engine benchmark on every backend, with throwaway
+//!   servers as for the test matrix, summed up in one table of medians and
+//!   ratios to the raw driver (`--write` puts it in BENCHMARKS.md), then
+//!   the compile benchmark. See `bench.rs`.
 //! - `ci`: formatting, lints and the test matrix with every backend required.
 
+mod bench;
 mod servers;
 
 use std::collections::BTreeMap;
@@ -410,15 +415,7 @@ fn main() -> ExitCode {
     let rest = args.get(1..).unwrap_or(&[]);
     match args.first().map(String::as_str) {
         Some("test-matrix") => test_matrix(rest),
-        Some("bench") => {
-            let mut a = vec!["bench", "-p", "aludel-bench"];
-            a.extend(rest.iter().map(String::as_str));
-            if cargo(&a) {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            }
-        }
+        Some("bench") => bench::run(rest),
         Some("ci") => {
             let ok = cargo(&["fmt", "--all", "--", "--check"])
                 && cargo(&[
@@ -436,7 +433,7 @@ fn main() -> ExitCode {
         }
         _ => {
             eprintln!(
-                "usage: cargo xtask <test-matrix [--backend sqlite|postgres|mysql]... [--require all|NAMES] | bench [-- criterion args] | ci>"
+                "usage: cargo xtask <test-matrix [--backend sqlite|postgres|mysql]... [--require all|NAMES] | bench [--quick] [--write] [--backend NAME]... [--bench engine|compile]... [-- criterion args] | ci>"
             );
             ExitCode::from(2)
         }

@@ -3,7 +3,9 @@
 use super::walk::for_each_value;
 use super::{collect_values, Compiled, Compiler};
 use crate::dialect::Dialect;
+use crate::dml::InsertSource;
 use crate::error::Result;
+use crate::expr::{Bind, Expr};
 use crate::statement::Statement;
 use crate::value::Value;
 use parking_lot::RwLock;
@@ -114,38 +116,68 @@ impl StatementCache {
         let Some(hash) = shape_hash(stmt) else {
             return super::compile(stmt, self.dialect);
         };
-        {
-            let entries = self.entries.read();
-            if let Some(bucket) = entries.by_hash.get(&hash) {
-                if let Some(e) = bucket.iter().find(|e| same_shape(&e.shape, stmt)) {
-                    let params: Vec<Value> = match &e.map {
-                        None => {
-                            let mut params = Vec::with_capacity(e.values);
-                            for_each_value(stmt, &mut |v| params.push(v.clone()));
-                            params
-                        }
-                        Some(map) => {
-                            let mut values = Vec::with_capacity(e.values);
-                            collect_values(stmt, &mut values);
-                            let same = |&(i, j): &(u32, u32)| {
-                                std::ptr::eq(values[i as usize], values[j as usize])
-                            };
-                            if !e.shared.iter().all(same) {
-                                // Separate objects where the cached statement
-                                // shared one: `map` may point at the wrong one.
-                                return super::compile(stmt, self.dialect);
-                            }
-                            map.iter().map(|&i| values[i as usize].clone()).collect()
-                        }
-                    };
-                    return Ok(Compiled {
-                        sql: e.sql.clone(),
-                        params,
-                    });
-                }
-            }
+        match self.lookup(hash, stmt) {
+            Some(Hit::Found { sql, params }) => Ok(Compiled { sql, params }),
+            Some(Hit::InOrder { sql, values }) => Ok(Compiled {
+                sql,
+                params: cloned_values(stmt, values),
+            }),
+            Some(Hit::Stale) => super::compile(stmt, self.dialect),
+            None => self.compile_and_store(hash, stmt),
         }
+    }
 
+    /// [`StatementCache::compile`] for a statement the caller gives away
+    /// (the engine's, which runs a statement once and drops it): on a hit,
+    /// the values of a multi-row INSERT are moved out of the statement
+    /// rather than copied.
+    pub fn compile_owned(&self, mut stmt: Statement) -> Result<Compiled> {
+        let Some(hash) = shape_hash(&stmt) else {
+            return super::compile(&stmt, self.dialect);
+        };
+        match self.lookup(hash, &stmt) {
+            Some(Hit::Found { sql, params }) => Ok(Compiled { sql, params }),
+            Some(Hit::InOrder { sql, values }) => {
+                let params = match take_insert_values(&mut stmt, values) {
+                    Some(params) => params,
+                    None => cloned_values(&stmt, values),
+                };
+                Ok(Compiled { sql, params })
+            }
+            Some(Hit::Stale) => super::compile(&stmt, self.dialect),
+            None => self.compile_and_store(hash, &stmt),
+        }
+    }
+
+    /// The cached entry of `stmt`'s shape, if any.
+    fn lookup(&self, hash: u64, stmt: &Statement) -> Option<Hit> {
+        let entries = self.entries.read();
+        let e = entries
+            .by_hash
+            .get(&hash)?
+            .iter()
+            .find(|e| same_shape(&e.shape, stmt))?;
+        let Some(map) = &e.map else {
+            return Some(Hit::InOrder {
+                sql: e.sql.clone(),
+                values: e.values,
+            });
+        };
+        let mut values = Vec::with_capacity(e.values);
+        collect_values(stmt, &mut values);
+        let same = |&(i, j): &(u32, u32)| std::ptr::eq(values[i as usize], values[j as usize]);
+        if !e.shared.iter().all(same) {
+            // Separate objects where the cached statement shared one:
+            // `map` may point at the wrong one.
+            return Some(Hit::Stale);
+        }
+        Some(Hit::Found {
+            sql: e.sql.clone(),
+            params: map.iter().map(|&i| values[i as usize].clone()).collect(),
+        })
+    }
+
+    fn compile_and_store(&self, hash: u64, stmt: &Statement) -> Result<Compiled> {
         let mut c = Compiler::new(self.dialect);
         c.record = Some(Vec::new());
         c.statement(stmt)?;
@@ -154,16 +186,29 @@ impl StatementCache {
 
         let mut values = Vec::with_capacity(addrs.len());
         collect_values(stmt, &mut values);
+        // Where each value object first appears in canonical order, and
+        // the later positions of objects that appear more than once.
+        let mut first: FxHashMap<*const Value, u32> = FxHashMap::default();
+        first.reserve(values.len());
+        let mut repeats: FxHashMap<u32, Vec<u32>> = FxHashMap::default();
+        for (j, v) in values.iter().enumerate() {
+            let j = j as u32;
+            let i = *first.entry(*v as *const Value).or_insert(j);
+            if i != j {
+                repeats.entry(i).or_default().push(j);
+            }
+        }
         let mut map = Vec::with_capacity(addrs.len());
         let mut shared = Vec::new();
+        let mut noted = FxHashMap::default();
         let mut cacheable = true;
         for a in &addrs {
-            match values.iter().position(|v| std::ptr::eq(*v, *a)) {
-                Some(i) => {
-                    map.push(i as u32);
-                    for (j, v) in values.iter().enumerate().skip(i + 1) {
-                        if std::ptr::eq(*v, *a) && !shared.contains(&(i as u32, j as u32)) {
-                            shared.push((i as u32, j as u32));
+            match first.get(a) {
+                Some(&i) => {
+                    map.push(i);
+                    if noted.insert(i, ()).is_none() {
+                        if let Some(later) = repeats.get(&i) {
+                            shared.extend(later.iter().map(|&j| (i, j)));
                         }
                     }
                 }
@@ -201,4 +246,52 @@ impl StatementCache {
         }
         Ok(compiled)
     }
+}
+
+/// What a lookup found.
+enum Hit {
+    /// The SQL and its values, in placeholder order.
+    Found { sql: Arc<str>, params: Vec<Value> },
+    /// The SQL, whose placeholders take the statement's `values` values in
+    /// canonical order.
+    InOrder { sql: Arc<str>, values: usize },
+    /// An entry that does not apply to this statement (see `Entry::shared`).
+    Stale,
+}
+
+/// The statement's values in canonical order, copied.
+fn cloned_values(stmt: &Statement, count: usize) -> Vec<Value> {
+    let mut params = Vec::with_capacity(count);
+    for_each_value(stmt, &mut |v| params.push(v.clone()));
+    params
+}
+
+/// The values of a multi-row INSERT whose rows hold only bound values (and
+/// that adds no others: no client-side defaults, upsert or RETURNING),
+/// moved out of the statement in canonical order; `None` for any other
+/// statement, or if there are not `count` of them.
+fn take_insert_values(stmt: &mut Statement, count: usize) -> Option<Vec<Value>> {
+    let Statement::Insert(insert) = stmt else {
+        return None;
+    };
+    if insert.on_conflict.is_some()
+        || !insert.returning.is_empty()
+        || !insert.client_defaults().is_empty()
+    {
+        return None;
+    }
+    let InsertSource::Values(rows) = &mut insert.source else {
+        return None;
+    };
+    let all_values = rows.iter().flatten().all(|e| matches!(e, Expr::Value(_)));
+    if !all_values || rows.iter().map(Vec::len).sum::<usize>() != count {
+        return None;
+    }
+    let mut params = Vec::with_capacity(count);
+    for e in rows.iter_mut().flatten() {
+        if let Expr::Value(Bind(v)) = e {
+            params.push(std::mem::replace(v, Value::Null));
+        }
+    }
+    Some(params)
 }

@@ -32,7 +32,7 @@ use crate::error::{Error, Result};
 use crate::statement::Statement;
 use crate::value::Value;
 use pool::{Pool, PooledConn};
-use result::{Decoder, ForEach, RowCollector};
+use result::{Decoder, FirstDecoder, ForEach, RowCollector};
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -350,13 +350,11 @@ impl Connection {
         r.map_err(|e| e.with_sql(sql))
     }
 
-    async fn run(
-        &mut self,
-        stmt: &Statement,
-        sink: Option<&mut dyn RowSink>,
-    ) -> Result<ExecResult> {
+    async fn run(&mut self, stmt: Statement, sink: Option<&mut dyn RowSink>) -> Result<ExecResult> {
         self.settle().await?;
-        let compiled = self.engine.compile(stmt)?;
+        // The statement is not needed again: its values may move into the
+        // parameters instead of being copied.
+        let compiled = self.engine.0.cache.compile_owned(stmt)?;
         self.run_compiled(&compiled.sql, &compiled.params, sink)
             .await
     }
@@ -382,10 +380,10 @@ impl Connection {
         let stmt = stmt.into();
         if returns_rows(&stmt) {
             let mut rows = RowCollector::default();
-            let exec = self.run(&stmt, Some(&mut rows)).await?;
+            let exec = self.run(stmt, Some(&mut rows)).await?;
             Ok(QueryResult::new(rows.rows, exec))
         } else {
-            let exec = self.run(&stmt, None).await?;
+            let exec = self.run(stmt, None).await?;
             Ok(QueryResult::new(Vec::new(), exec))
         }
     }
@@ -426,7 +424,7 @@ impl Connection {
         stmt: impl Into<Statement>,
     ) -> Result<Vec<T>> {
         let mut d = Decoder { out: Vec::new() };
-        self.run(&stmt.into(), Some(&mut d)).await?;
+        self.run(stmt.into(), Some(&mut d)).await?;
         Ok(d.out)
     }
 
@@ -441,10 +439,13 @@ impl Connection {
         &mut self,
         stmt: impl Into<Statement>,
     ) -> Result<Option<T>> {
-        let mut rows = self.fetch_all::<T>(stmt).await?;
-        match rows.len() {
-            0 => Ok(None),
-            1 => Ok(rows.pop()),
+        let mut d = FirstDecoder {
+            first: None,
+            count: 0,
+        };
+        self.run(stmt.into(), Some(&mut d)).await?;
+        match d.count {
+            0 | 1 => Ok(d.first),
             n => Err(Error::MultipleRows { count: n }),
         }
     }
@@ -456,7 +457,7 @@ impl Connection {
         F: FnMut(&dyn RowAccess) -> Result<()> + Send,
     {
         let mut sink = ForEach(f);
-        self.run(&stmt.into(), Some(&mut sink)).await
+        self.run(stmt.into(), Some(&mut sink)).await
     }
 
     /// Starts a transaction. Dropping the returned [`Transaction`] without

@@ -58,6 +58,7 @@ fn annotate(e: Error, column: &str) -> Error {
 }
 
 /// Reads a value from a `dyn RowAccess` by position or name.
+#[inline]
 pub fn get<T: FromValue>(row: &dyn RowAccess, idx: impl ColumnIndex) -> Result<T> {
     let i = idx.position(row)?;
     T::from_value(row.value(i)?).map_err(|e| annotate(e, row.column_name(i)))
@@ -66,6 +67,7 @@ pub fn get<T: FromValue>(row: &dyn RowAccess, idx: impl ColumnIndex) -> Result<T
 /// Reads column `name`, looking first at position `hint` (where the column
 /// usually is when a struct mirrors its SELECT) before searching by name.
 /// Used by `#[derive(FromRow)]`.
+#[inline]
 pub fn get_named<T: FromValue>(row: &dyn RowAccess, hint: usize, name: &str) -> Result<T> {
     let i = if hint < row.len() && row.column_name(hint) == name {
         hint
@@ -210,6 +212,24 @@ pub(crate) struct Decoder<T> {
 impl<T: FromRow + Send> RowSink for Decoder<T> {
     fn row(&mut self, row: &dyn RowAccess) -> Result<()> {
         self.out.push(T::from_row(row)?);
+        Ok(())
+    }
+}
+
+/// Decodes every row with [`FromRow`] as it arrives, keeps the first and
+/// counts them all (for `fetch_one` and `fetch_optional`).
+pub(crate) struct FirstDecoder<T> {
+    pub(crate) first: Option<T>,
+    pub(crate) count: usize,
+}
+
+impl<T: FromRow + Send> RowSink for FirstDecoder<T> {
+    fn row(&mut self, row: &dyn RowAccess) -> Result<()> {
+        let decoded = T::from_row(row)?;
+        if self.first.is_none() {
+            self.first = Some(decoded);
+        }
+        self.count += 1;
         Ok(())
     }
 }

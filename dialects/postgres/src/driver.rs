@@ -344,27 +344,35 @@ impl RowAccess for PgRow<'_> {
     }
 
     fn value(&self, idx: usize) -> Result<Value> {
-        let Some(column) = self.0.columns().get(idx) else {
-            return Err(Error::UnknownColumn {
-                source_name: format!("a row of {} columns", self.0.len()),
-                column: format!("#{idx}"),
-            });
-        };
         match self.0.try_get::<_, Decoded>(idx) {
             Ok(d) => Ok(d.0),
-            Err(e) => {
-                use std::error::Error as _;
-                let why = e.source().map_or_else(|| e.to_string(), |s| s.to_string());
-                Err(Error::database(
-                    DbErrorKind::Data,
-                    format!(
-                        "cannot read column {:?} of type {}: {why}",
-                        column.name(),
-                        type_name(column.type_())
-                    ),
-                ))
-            }
+            Err(e) => Err(self.unreadable(idx, &e)),
         }
+    }
+}
+
+impl PgRow<'_> {
+    /// Why column `idx` could not be read (out of line: the per-column
+    /// path stays small).
+    #[cold]
+    #[inline(never)]
+    fn unreadable(&self, idx: usize, e: &tokio_postgres::Error) -> Error {
+        let Some(column) = self.0.columns().get(idx) else {
+            return Error::UnknownColumn {
+                source_name: format!("a row of {} columns", self.0.len()),
+                column: format!("#{idx}"),
+            };
+        };
+        use std::error::Error as _;
+        let why = e.source().map_or_else(|| e.to_string(), |s| s.to_string());
+        Error::database(
+            DbErrorKind::Data,
+            format!(
+                "cannot read column {:?} of type {}: {why}",
+                column.name(),
+                type_name(column.type_())
+            ),
+        )
     }
 }
 

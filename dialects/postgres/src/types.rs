@@ -426,6 +426,30 @@ fn decode_error(msg: String) -> BoxError {
 
 impl<'a> FromSql<'a> for Decoded {
     fn from_sql(ty: &Type, raw: &'a [u8]) -> Result<Self, BoxError> {
+        // The most common built-in types first, without the checks below
+        // (which they pass through to the same result).
+        let v = match *ty {
+            Type::INT8 => Value::I64(i64::from_sql(ty, raw)?),
+            Type::INT4 => Value::I32(i32::from_sql(ty, raw)?),
+            Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME => Value::String(text(raw)?),
+            Type::BOOL => Value::Bool(bool::from_sql(ty, raw)?),
+            Type::INT2 => Value::I16(i16::from_sql(ty, raw)?),
+            _ => return Decoded::from_sql_other(ty, raw),
+        };
+        Ok(Decoded(v))
+    }
+
+    fn from_sql_null(_: &Type) -> Result<Self, BoxError> {
+        Ok(Decoded(Value::Null))
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+}
+
+impl Decoded {
+    fn from_sql_other(ty: &Type, raw: &[u8]) -> Result<Self, BoxError> {
         match ty.kind() {
             Kind::Domain(base) => return Decoded::from_sql(base, raw),
             Kind::Enum(_) => return Ok(Decoded(Value::String(text(raw)?))),
@@ -476,14 +500,6 @@ impl<'a> FromSql<'a> for Decoded {
             }
         };
         Ok(Decoded(v))
-    }
-
-    fn from_sql_null(_: &Type) -> Result<Self, BoxError> {
-        Ok(Decoded(Value::Null))
-    }
-
-    fn accepts(_: &Type) -> bool {
-        true
     }
 }
 

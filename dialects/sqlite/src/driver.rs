@@ -198,6 +198,19 @@ fn bind(stmt: &mut rusqlite::CachedStatement<'_>, params: &[Value]) -> Result<()
     Ok(())
 }
 
+/// [`map_error`] out of line, for the per-column path.
+#[cold]
+#[inline(never)]
+fn cold_map_error(e: rusqlite::Error) -> Error {
+    map_error(e)
+}
+
+#[cold]
+#[inline(never)]
+fn not_utf8(idx: usize, e: std::str::Utf8Error) -> Error {
+    Error::database(DbErrorKind::Data, format!("column {idx} is not UTF-8: {e}"))
+}
+
 struct SqliteRow<'r, 's> {
     row: &'r rusqlite::Row<'s>,
     names: &'r [String],
@@ -211,20 +224,14 @@ impl RowAccess for SqliteRow<'_, '_> {
         self.names.get(idx).map(String::as_str).unwrap_or("")
     }
     fn value(&self, idx: usize) -> Result<Value> {
-        Ok(match self.row.get_ref(idx).map_err(map_error)? {
+        Ok(match self.row.get_ref(idx).map_err(cold_map_error)? {
             ValueRef::Null => Value::Null,
             ValueRef::Integer(i) => Value::I64(i),
             ValueRef::Real(f) => Value::F64(f),
-            ValueRef::Text(t) => Value::String(
-                std::str::from_utf8(t)
-                    .map_err(|e| {
-                        Error::database(
-                            DbErrorKind::Data,
-                            format!("column {idx} is not UTF-8: {e}"),
-                        )
-                    })?
-                    .to_owned(),
-            ),
+            ValueRef::Text(t) => match std::str::from_utf8(t) {
+                Ok(s) => Value::String(s.to_owned()),
+                Err(e) => return Err(not_utf8(idx, e)),
+            },
             ValueRef::Blob(b) => Value::Bytes(b.to_vec()),
         })
     }

@@ -1,0 +1,144 @@
+//! `StatementCache::compile_owned` (the engine's path: the statement is given
+//! away, so the values of a multi-row INSERT move into the parameters) gives
+//! exactly what `compile` gives, on misses and hits, for inserts whose values
+//! it can move and for every other statement; large statements compile
+//! through the cache to the same SQL and values as without it.
+
+use aludel_core::{
+    compile, dialect_by_name, func, insert, select, value, Column, Dialect, MetaData, OnConflict,
+    SqlType, Statement, StatementCache, Table, Value,
+};
+use aludel_sqlite as _;
+use std::sync::Arc;
+
+struct Tables {
+    users: Table,
+    jobs: Table,
+}
+
+fn tables() -> Tables {
+    let mut md = MetaData::new();
+    let users = md
+        .add(
+            Table::builder("users")
+                .column(Column::new("id", SqlType::Integer).primary_key())
+                .column(Column::new("name", SqlType::String(Some(50))).not_null())
+                .column(Column::new("hair_color", SqlType::String(Some(50)))),
+        )
+        .unwrap();
+    let jobs = md
+        .add(
+            Table::builder("jobs")
+                .column(Column::new("id", SqlType::Integer).primary_key())
+                .column(Column::new("name", SqlType::String(Some(50))))
+                .column(Column::new("state", SqlType::String(Some(10))).default("queued")),
+        )
+        .unwrap();
+    Tables { users, jobs }
+}
+
+fn dialect() -> &'static dyn Dialect {
+    dialect_by_name("sqlite").unwrap()
+}
+
+/// Statements of several shapes, with values that depend on `n`.
+fn statements(t: &Tables, n: i64) -> Vec<Statement> {
+    let u = &t.users;
+    let rows = |count: i64| {
+        (0..count).map(move |i| {
+            [
+                value(format!("User {}", n + i)),
+                value((i % 2 == 0).then(|| "black".to_string())),
+            ]
+        })
+    };
+    vec![
+        // Plain values only: moved.
+        insert(u)
+            .columns(["name", "hair_color"])
+            .rows(rows(3))
+            .into(),
+        // One row.
+        insert(u).value("name", format!("Solo {n}")).into(),
+        // An expression among the values: copied.
+        insert(u)
+            .columns(["name", "hair_color"])
+            .row([func::lower(value(format!("MIXED {n}"))), value("brown")])
+            .row([value(format!("Plain {n}")), value(Option::<String>::None)])
+            .into(),
+        // Client-side defaults add values: copied.
+        insert(&t.jobs)
+            .columns(["name"])
+            .rows((0..2).map(|i| [value(format!("job {}", n + i))]))
+            .into(),
+        // An upsert adds values after the rows: copied.
+        insert(u)
+            .columns(["id", "name"])
+            .row([value(n), value(format!("Up {n}"))])
+            .on_conflict(OnConflict::columns(["id"]).update_columns(["name"]))
+            .into(),
+        // Not an insert.
+        select(u)
+            .where_(u.c("id").unwrap().eq(n))
+            .where_(u.c("name").unwrap().ne(format!("x{n}")))
+            .into(),
+    ]
+}
+
+#[test]
+fn owned_compiles_give_what_compile_gives() {
+    let t = tables();
+    let d = dialect();
+    let cache = StatementCache::new(d);
+    // The first round misses, the later ones hit.
+    for n in [1, 20, 300] {
+        for stmt in statements(&t, n) {
+            let direct = compile(&stmt, d).unwrap();
+            let owned = cache.compile_owned(stmt.clone()).unwrap();
+            assert_eq!(owned, direct, "{stmt}");
+            assert_eq!(cache.compile(&stmt).unwrap(), direct, "{stmt}");
+        }
+    }
+    assert_eq!(cache.len(), statements(&t, 0).len());
+}
+
+#[test]
+fn moved_values_are_the_statements_own() {
+    let t = tables();
+    let d = dialect();
+    let cache = StatementCache::new(d);
+    let first = cache.compile_owned(statements(&t, 1).remove(0)).unwrap();
+    let second = cache.compile_owned(statements(&t, 7).remove(0)).unwrap();
+    assert!(Arc::ptr_eq(&first.sql, &second.sql));
+    assert_eq!(
+        second.params,
+        vec![
+            Value::String("User 7".into()),
+            Value::String("black".into()),
+            Value::String("User 8".into()),
+            Value::Null,
+            Value::String("User 9".into()),
+            Value::String("black".into()),
+        ]
+    );
+}
+
+#[test]
+fn large_statements_compile_through_the_cache() {
+    let t = tables();
+    let d = dialect();
+    let cache = StatementCache::new(d);
+    let big = |n: usize| -> Statement {
+        insert(&t.users)
+            .columns(["name", "hair_color"])
+            .rows((0..5_000).map(|i| [value(format!("U{}", n + i)), value("c")]))
+            .into()
+    };
+    for n in [0, 1] {
+        let stmt = big(n);
+        let direct = compile(&stmt, d).unwrap();
+        assert_eq!(cache.compile(&stmt).unwrap(), direct);
+        assert_eq!(cache.compile_owned(stmt).unwrap(), direct);
+    }
+    assert_eq!(cache.len(), 1);
+}

@@ -1,0 +1,937 @@
+//! `cargo xtask bench`: the criterion benchmarks of the `aludel-bench` crate.
+//!
+//! The engine benchmark (`bench/benches/engine.rs`) runs every workload on
+//! SQLite and, when their servers are reachable, PostgreSQL and MariaDB/MySQL:
+//! throwaway servers are started as for the test matrix (unless
+//! `ALUDEL_BENCH_POSTGRES_URL` / `ALUDEL_BENCH_MYSQL_URL` name existing ones)
+//! and stopped afterwards, also on failure and Ctrl-C. Criterion's output is
+//! read as it streams by, and one table of workload x backend x
+//! implementation is printed: criterion's median time per iteration and
+//! its ratio to the raw driver's. `--write` puts that table, with the
+//! machine, the servers and the command, in BENCHMARKS.md between
+//! `<!-- bench:engine:start -->` and `<!-- bench:engine:end -->`.
+//!
+//! The compile benchmark (`bench/benches/compile.rs`) runs after it with
+//! its output passed through; BENCHMARKS.md's first part describes it.
+
+use crate::{servers, stop_servers, SERVERS};
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+
+/// The most an Aludel figure may take, as a multiple of the raw driver's.
+const TARGET_RATIO: f64 = 1.15;
+
+const START_MARKER: &str = "<!-- bench:engine:start -->";
+const END_MARKER: &str = "<!-- bench:engine:end -->";
+
+/// Criterion settings of `--quick`.
+const QUICK: &[&str] = &[
+    "--warm-up-time",
+    "0.5",
+    "--measurement-time",
+    "1",
+    "--sample-size",
+    "10",
+];
+
+const USAGE: &str =
+    "usage: cargo xtask bench [--quick] [--write] [--backend sqlite|postgres|mysql]... \
+     [--bench engine|compile]... [-- criterion args]";
+
+#[derive(Debug, PartialEq)]
+struct Options {
+    quick: bool,
+    write: bool,
+    backends: Vec<&'static str>,
+    benches: Vec<&'static str>,
+    criterion: Vec<String>,
+}
+
+fn parse_options(args: &[String]) -> Result<Options, String> {
+    let mut o = Options {
+        quick: false,
+        write: false,
+        backends: Vec::new(),
+        benches: Vec::new(),
+        criterion: Vec::new(),
+    };
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--" => {
+                o.criterion.extend(it.by_ref().cloned());
+            }
+            "--quick" => o.quick = true,
+            "--write" => o.write = true,
+            "--backend" => {
+                let v = it.next().ok_or("--backend needs a name")?;
+                let b = crate::BACKENDS
+                    .iter()
+                    .copied()
+                    .find(|b| b == v)
+                    .ok_or_else(|| {
+                        format!(
+                            "unknown backend {v:?}; expected one of {}",
+                            crate::BACKENDS.join(", ")
+                        )
+                    })?;
+                if !o.backends.contains(&b) {
+                    o.backends.push(b);
+                }
+            }
+            "--bench" => {
+                let v = it.next().ok_or("--bench needs engine or compile")?;
+                let b = ["engine", "compile"]
+                    .into_iter()
+                    .find(|b| b == v)
+                    .ok_or_else(|| {
+                        format!("unknown benchmark {v:?}; expected engine or compile")
+                    })?;
+                if !o.benches.contains(&b) {
+                    o.benches.push(b);
+                }
+            }
+            other => return Err(format!("unknown argument {other:?}")),
+        }
+    }
+    if o.backends.is_empty() {
+        o.backends.extend(crate::BACKENDS);
+    }
+    if o.benches.is_empty() {
+        o.benches.extend(["engine", "compile"]);
+    }
+    if o.write && !o.benches.contains(&"engine") {
+        return Err("--write writes the engine benchmark's table; it needs --bench engine".into());
+    }
+    Ok(o)
+}
+
+fn url_var(backend: &str) -> &'static str {
+    match backend {
+        "postgres" => "ALUDEL_BENCH_POSTGRES_URL",
+        _ => "ALUDEL_BENCH_MYSQL_URL",
+    }
+}
+
+/// Where a backend's database is, as the table's notes tell it.
+struct BackendInfo {
+    name: &'static str,
+    url: Option<String>,
+    /// "bundled", the server's version, or why it is missing.
+    about: String,
+}
+
+/// Finds or starts the servers of the selected backends.
+fn locate(backends: &[&'static str]) -> Vec<BackendInfo> {
+    let mut out = Vec::new();
+    for &b in backends {
+        if b == "sqlite" {
+            out.push(BackendInfo {
+                name: b,
+                url: Some(String::new()),
+                about: "SQLite (bundled with rusqlite), in memory".into(),
+            });
+            continue;
+        }
+        if let Some(url) = std::env::var(url_var(b)).ok().filter(|u| !u.is_empty()) {
+            out.push(BackendInfo {
+                name: b,
+                url: Some(url),
+                about: format!("a server from {}", url_var(b)),
+            });
+            continue;
+        }
+        let started = match b {
+            "postgres" => servers::start_postgres(),
+            _ => servers::start_mysql(),
+        };
+        match started {
+            Ok(Some(server)) => {
+                eprintln!(
+                    "xtask: started {} ({}) at {}",
+                    server.backend, server.version, server.url
+                );
+                let info = BackendInfo {
+                    name: b,
+                    url: Some(server.url.clone()),
+                    about: format!("{}, a throwaway server on 127.0.0.1", server.version),
+                };
+                SERVERS
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(server);
+                out.push(info);
+            }
+            Ok(None) => out.push(BackendInfo {
+                name: b,
+                url: None,
+                about: "not installed".into(),
+            }),
+            Err(e) => {
+                eprintln!("xtask: cannot start the {b} server: {e}");
+                out.push(BackendInfo {
+                    name: b,
+                    url: None,
+                    about: format!("failed to start: {}", e.lines().next().unwrap_or("")),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// One benchmark's result as criterion printed it.
+#[derive(Debug, Clone, PartialEq)]
+struct Measured {
+    id: String,
+    /// The middle value of criterion's `time:` line, in nanoseconds.
+    printed_ns: f64,
+}
+
+/// Reads criterion's output line by line: a benchmark id alone on its line
+/// (or at the start of the `time:` line when it is short), then
+/// `time:   [low mid high]`.
+#[derive(Default)]
+struct OutputParser {
+    pending_id: Option<String>,
+    results: Vec<Measured>,
+    /// `engine bench: <backend> server: <version>` lines.
+    versions: BTreeMap<String, String>,
+}
+
+impl OutputParser {
+    fn line(&mut self, line: &str) {
+        let t = line.trim();
+        if let Some(rest) = t.strip_prefix("engine bench: ") {
+            if let Some((backend, version)) = rest.split_once(" server: ") {
+                self.versions
+                    .insert(backend.trim().to_string(), version.trim().to_string());
+            }
+            return;
+        }
+        if let Some(at) = t.find("time:") {
+            let before = t[..at].trim();
+            let id = if before.is_empty() {
+                self.pending_id.take()
+            } else {
+                Some(before.to_string())
+            };
+            if let (Some(id), Some(ns)) = (id, middle_ns(&t[at + "time:".len()..])) {
+                self.results.push(Measured { id, printed_ns: ns });
+            }
+            self.pending_id = None;
+            return;
+        }
+        let looks_like_id = !t.is_empty()
+            && !line.starts_with(char::is_whitespace)
+            && !t.contains(char::is_whitespace)
+            && t.contains('/');
+        if looks_like_id {
+            self.pending_id = Some(t.to_string());
+        }
+    }
+}
+
+/// The middle value of `[1.2 µs 1.3 µs 1.4 µs]`, in nanoseconds.
+fn middle_ns(s: &str) -> Option<f64> {
+    let inner = s.trim().strip_prefix('[')?.split(']').next()?;
+    let words: Vec<&str> = inner.split_whitespace().collect();
+    if words.len() != 6 {
+        return None;
+    }
+    let value: f64 = words[2].parse().ok()?;
+    let scale = match words[3] {
+        "ps" => 1e-3,
+        "ns" => 1.0,
+        "µs" | "us" => 1e3,
+        "ms" => 1e6,
+        "s" => 1e9,
+        _ => return None,
+    };
+    Some(value * scale)
+}
+
+/// Criterion's median for a benchmark id, from the `estimates.json` it
+/// writes under `<target>/criterion/<group>/<function>/new/`.
+fn median_ns(target: &Path, id: &str) -> Option<f64> {
+    let (group, function) = id.rsplit_once('/')?;
+    let path = target
+        .join("criterion")
+        .join(filename_safe(group))
+        .join(filename_safe(function))
+        .join("new")
+        .join("estimates.json");
+    let text = std::fs::read_to_string(path).ok()?;
+    let after = &text[text.find("\"median\"")?..];
+    let after = &after[after.find("\"point_estimate\"")? + "\"point_estimate\"".len()..];
+    let number: String = after
+        .trim_start_matches([':', ' '])
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '-' | '+'))
+        .collect();
+    number.parse().ok()
+}
+
+/// Criterion's directory name for a group or function name.
+fn filename_safe(s: &str) -> String {
+    let mut out: String = s
+        .chars()
+        .map(|c| if "?\"/\\*<>:|^".contains(c) { '_' } else { c })
+        .collect();
+    // Criterion cuts names at 64 bytes, on a character boundary.
+    if out.len() > 64 {
+        let mut end = 64;
+        while !out.is_char_boundary(end) {
+            end -= 1;
+        }
+        out.truncate(end);
+    }
+    out
+}
+
+/// The workspace's target directory (`CARGO_TARGET_DIR` or `target/`).
+fn target_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("CARGO_TARGET_DIR").filter(|d| !d.is_empty()) {
+        let d = PathBuf::from(d);
+        return if d.is_absolute() {
+            d
+        } else {
+            workspace_root().join(d)
+        };
+    }
+    workspace_root().join("target")
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+/// Runs cargo with its stderr merged into stdout, passing every line
+/// through and to `each`; whether it succeeded.
+fn run_streaming(args: &[String], env: &[(String, String)], each: &mut dyn FnMut(&str)) -> bool {
+    eprintln!("$ cargo {}", args.join(" "));
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg("exec \"$0\" \"$@\" 2>&1")
+        .arg(cargo)
+        .args(args)
+        .stdout(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = match cmd.spawn() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("xtask: cannot run cargo: {e}");
+            return false;
+        }
+    };
+    if let Some(out) = child.stdout.take() {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            println!("{line}");
+            each(&line);
+        }
+    }
+    child.wait().map(|s| s.success()).unwrap_or(false)
+}
+
+/// One row of the table: a workload on a backend, and each
+/// implementation's median.
+struct TableRow {
+    workload: String,
+    backend: String,
+    medians: Vec<Option<f64>>,
+}
+
+struct Table {
+    implementations: Vec<String>,
+    rows: Vec<TableRow>,
+}
+
+/// Groups `<backend>/<workload>/<implementation>` results into rows, in
+/// the order criterion ran them; the raw driver's column comes first.
+fn table(results: &[(String, f64)]) -> Table {
+    let mut implementations: Vec<String> = Vec::new();
+    let mut rows: Vec<TableRow> = Vec::new();
+    let mut cells: Vec<(usize, String, f64)> = Vec::new();
+    for (id, ns) in results {
+        let Some((rest, implementation)) = id.rsplit_once('/') else {
+            continue;
+        };
+        let Some((backend, workload)) = rest.split_once('/') else {
+            continue;
+        };
+        if !implementations.iter().any(|i| i == implementation) {
+            implementations.push(implementation.to_string());
+        }
+        let row = match rows
+            .iter()
+            .position(|r| r.backend == backend && r.workload == workload)
+        {
+            Some(i) => i,
+            None => {
+                rows.push(TableRow {
+                    workload: workload.to_string(),
+                    backend: backend.to_string(),
+                    medians: Vec::new(),
+                });
+                rows.len() - 1
+            }
+        };
+        cells.push((row, implementation.to_string(), *ns));
+    }
+    if let Some(raw) = implementations.iter().position(|i| i == "raw") {
+        let raw = implementations.remove(raw);
+        implementations.insert(0, raw);
+    }
+    for r in &mut rows {
+        r.medians = vec![None; implementations.len()];
+    }
+    for (row, implementation, ns) in cells {
+        if let Some(col) = implementations.iter().position(|i| *i == implementation) {
+            rows[row].medians[col] = Some(ns);
+        }
+    }
+    // By workload (in the order they first ran), then backend.
+    let mut workload_order: Vec<String> = Vec::new();
+    for r in &rows {
+        if !workload_order.contains(&r.workload) {
+            workload_order.push(r.workload.clone());
+        }
+    }
+    let backend_rank = |b: &str| {
+        crate::BACKENDS
+            .iter()
+            .position(|x| *x == b)
+            .unwrap_or(usize::MAX)
+    };
+    rows.sort_by_key(|r| {
+        (
+            workload_order.iter().position(|w| *w == r.workload),
+            backend_rank(&r.backend),
+        )
+    });
+    Table {
+        implementations,
+        rows,
+    }
+}
+
+impl TableRow {
+    /// Each implementation's median divided by the raw driver's (column 0).
+    fn ratio(&self, col: usize) -> Option<f64> {
+        match (self.medians.first().copied().flatten(), self.medians[col]) {
+            (Some(raw), Some(x)) if raw > 0.0 => Some(x / raw),
+            _ => None,
+        }
+    }
+}
+
+/// `480.7 ns`, `15.66 µs`, `1.408 ms`: four significant digits.
+fn duration(ns: f64) -> String {
+    let (v, unit) = if ns < 1e3 {
+        (ns, "ns")
+    } else if ns < 1e6 {
+        (ns / 1e3, "µs")
+    } else if ns < 1e9 {
+        (ns / 1e6, "ms")
+    } else {
+        (ns / 1e9, "s")
+    };
+    let decimals = if v >= 100.0 {
+        1
+    } else if v >= 10.0 {
+        2
+    } else {
+        3
+    };
+    format!("{v:.decimals$} {unit}")
+}
+
+fn verdict(ratio: f64) -> &'static str {
+    if ratio <= TARGET_RATIO {
+        "met"
+    } else {
+        "missed"
+    }
+}
+
+/// The header and cells of the table, as text.
+fn cells(t: &Table) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut header = vec!["workload".to_string(), "backend".to_string()];
+    for (i, name) in t.implementations.iter().enumerate() {
+        header.push(format!("{name} median"));
+        if i > 0 {
+            header.push(format!("{name} / raw"));
+            header.push(format!("target (≤ {TARGET_RATIO:.2}x)"));
+        }
+    }
+    let mut body = Vec::new();
+    for r in &t.rows {
+        let mut line = vec![r.workload.clone(), r.backend.clone()];
+        for (i, m) in r.medians.iter().enumerate() {
+            line.push(m.map(duration).unwrap_or_else(|| "-".into()));
+            if i > 0 {
+                match r.ratio(i) {
+                    Some(x) => {
+                        line.push(format!("{x:.2}x"));
+                        line.push(verdict(x).to_string());
+                    }
+                    None => {
+                        line.push("-".into());
+                        line.push("-".into());
+                    }
+                }
+            }
+        }
+        body.push(line);
+    }
+    (header, body)
+}
+
+fn print_table(t: &Table) {
+    let (header, body) = cells(t);
+    let widths: Vec<usize> = (0..header.len())
+        .map(|c| {
+            body.iter()
+                .map(|r| r[c].chars().count())
+                .chain([header[c].chars().count()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |cols: &[String]| {
+        cols.iter()
+            .enumerate()
+            .map(|(c, s)| {
+                let pad = widths[c] - s.chars().count();
+                if c < 2 {
+                    format!("{s}{}", " ".repeat(pad))
+                } else {
+                    format!("{}{s}", " ".repeat(pad))
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("  ")
+    };
+    println!();
+    println!("{}", line(&header));
+    for r in &body {
+        println!("{}", line(r));
+    }
+}
+
+fn markdown_table(t: &Table) -> String {
+    let (header, body) = cells(t);
+    let mut s = format!("| {} |\n", header.join(" | "));
+    s.push_str(&format!(
+        "|{}\n",
+        (0..header.len())
+            .map(|c| if c < 2 { "---|" } else { "---:|" })
+            .collect::<String>()
+    ));
+    for r in &body {
+        s.push_str(&format!("| {} |\n", r.join(" | ")));
+    }
+    s
+}
+
+/// One line per workload and backend on which an implementation missed
+/// the target, and a count of those that met it.
+fn target_lines(t: &Table) -> String {
+    let mut met = 0;
+    let mut total = 0;
+    let mut missed = Vec::new();
+    for r in &t.rows {
+        for (i, name) in t.implementations.iter().enumerate().skip(1) {
+            if let Some(x) = r.ratio(i) {
+                total += 1;
+                if x <= TARGET_RATIO {
+                    met += 1;
+                } else {
+                    missed.push(format!(
+                        "- missed: {name} on {} `{}`, {x:.2}x the raw driver's time",
+                        r.backend, r.workload
+                    ));
+                }
+            }
+        }
+    }
+    let mut s = format!(
+        "Target: at most {TARGET_RATIO:.2}x the raw driver's median. Met on {met} of {total} \
+         workload and backend pairs{}\n",
+        if missed.is_empty() {
+            "."
+        } else {
+            "; missed on:"
+        }
+    );
+    if !missed.is_empty() {
+        s.push('\n');
+        for m in missed {
+            s.push_str(&m);
+            s.push('\n');
+        }
+    }
+    s
+}
+
+fn first_line(program: &str, args: &[&str]) -> Option<String> {
+    let out = Command::new(program).args(args).output().ok()?;
+    let s = String::from_utf8_lossy(&out.stdout);
+    s.lines().next().map(|l| l.trim().to_string())
+}
+
+fn cpu_model() -> Option<String> {
+    let info = std::fs::read_to_string("/proc/cpuinfo").ok()?;
+    info.lines()
+        .find(|l| l.starts_with("model name"))
+        .and_then(|l| l.split_once(':'))
+        .map(|(_, m)| m.trim().to_string())
+}
+
+fn load_average() -> Option<String> {
+    let s = std::fs::read_to_string("/proc/loadavg").ok()?;
+    s.split_whitespace().next().map(str::to_string)
+}
+
+struct RunNotes {
+    command: String,
+    load_before: Option<String>,
+    load_after: Option<String>,
+    backends: Vec<(String, String)>,
+}
+
+fn section(t: &Table, notes: &RunNotes) -> String {
+    let cpus = std::thread::available_parallelism()
+        .map(|n| n.get().to_string())
+        .unwrap_or_else(|_| "?".into());
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let rustc = first_line(&rustc, &["-V"]).unwrap_or_else(|| "rustc (unknown version)".into());
+    let mut s = String::new();
+    s.push_str(START_MARKER);
+    s.push('\n');
+    s.push_str("## Engine: Aludel Core against the raw drivers\n\n");
+    s.push_str(
+        "Written by `cargo xtask bench --write`. Each workload of \
+         `bench/benches/engine.rs` runs on each backend twice in the same criterion run: \
+         `raw`, the driver alone (rusqlite, tokio-postgres, mysql_async with statements \
+         prepared once), and `aludel`, the statement built afresh every iteration with \
+         Aludel's builders, run through an engine connection and decoded with \
+         `#[derive(FromRow)]`. The workloads and their data follow diesel's benchmark suite; \
+         the benchmark's documentation gives the details. Each figure is criterion's median \
+         time per iteration (from its `estimates.json`); the ratio is Aludel's median divided \
+         by the raw driver's.\n\n",
+    );
+    s.push_str(&format!(
+        "- Machine: {cpus} CPUs{}; load average {} at the start and {} at the end of the run \
+         (the machine is shared with other work, so the figures are noisy). {rustc}, the `bench` \
+         profile.\n",
+        cpu_model().map(|m| format!(" ({m})")).unwrap_or_default(),
+        notes.load_before.as_deref().unwrap_or("?"),
+        notes.load_after.as_deref().unwrap_or("?"),
+    ));
+    for (backend, about) in &notes.backends {
+        s.push_str(&format!("- {backend}: {about}\n"));
+    }
+    s.push_str(&format!("- Command: `{}`\n\n", notes.command));
+    s.push_str(&markdown_table(t));
+    s.push('\n');
+    s.push_str(&target_lines(t));
+    s.push_str(END_MARKER);
+    s.push('\n');
+    s
+}
+
+/// Replaces the text between the markers (markers included) with
+/// `section`, or appends it; nothing else in the file changes.
+fn replace_section(existing: Option<&str>, section: &str) -> String {
+    let Some(text) = existing else {
+        return format!("# Benchmarks\n\n{section}");
+    };
+    if let Some(start) = text.find(START_MARKER) {
+        if let Some(end_rel) = text[start..].find(END_MARKER) {
+            let mut end = start + end_rel + END_MARKER.len();
+            if text[end..].starts_with("\r\n") {
+                end += 2;
+            } else if text[end..].starts_with('\n') {
+                end += 1;
+            }
+            return format!("{}{section}{}", &text[..start], &text[end..]);
+        }
+    }
+    let mut out = text.to_string();
+    if !out.is_empty() && !out.ends_with('\n') {
+        out.push('\n');
+    }
+    if !out.is_empty() && !out.ends_with("\n\n") {
+        out.push('\n');
+    }
+    out.push_str(section);
+    out
+}
+
+/// `cargo xtask bench ...`
+pub fn run(args: &[String]) -> ExitCode {
+    let opts = match parse_options(args) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("xtask bench: {e}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut criterion: Vec<String> = Vec::new();
+    if opts.quick {
+        criterion.extend(QUICK.iter().map(|s| s.to_string()));
+    }
+    criterion.extend(opts.criterion.iter().cloned());
+    let mut ok = true;
+
+    if opts.benches.contains(&"engine") {
+        if let Err(e) = ctrlc::set_handler(|| {
+            eprintln!("xtask: interrupted; stopping the benchmark servers");
+            stop_servers();
+            std::process::exit(130);
+        }) {
+            eprintln!("xtask: cannot handle Ctrl-C ({e}); servers may outlive an interrupt");
+        }
+        let load_before = load_average();
+        let located = locate(&opts.backends);
+        let mut env = Vec::new();
+        let mut available = Vec::new();
+        for b in &located {
+            if let Some(url) = &b.url {
+                available.push(b.name);
+                if b.name != "sqlite" {
+                    env.push((url_var(b.name).to_string(), url.clone()));
+                }
+            }
+        }
+        env.push(("ALUDEL_BENCH_BACKENDS".to_string(), available.join(",")));
+        let mut cargo_args: Vec<String> = ["bench", "-p", "aludel-bench", "--bench", "engine"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        if !criterion.is_empty() {
+            cargo_args.push("--".into());
+            cargo_args.extend(criterion.iter().cloned());
+        }
+        let mut parser = OutputParser::default();
+        let engine_ok = if available.is_empty() {
+            eprintln!("xtask bench: no backend to run");
+            false
+        } else {
+            run_streaming(&cargo_args, &env, &mut |l| parser.line(l))
+        };
+        stop_servers();
+        let load_after = load_average();
+        ok &= engine_ok;
+
+        let target = target_dir();
+        let results: Vec<(String, f64)> = parser
+            .results
+            .iter()
+            .map(|m| {
+                let ns = median_ns(&target, &m.id).unwrap_or(m.printed_ns);
+                (m.id.clone(), ns)
+            })
+            .collect();
+        let t = table(&results);
+        if t.rows.is_empty() {
+            eprintln!("xtask bench: criterion reported no engine benchmark");
+        } else {
+            print_table(&t);
+            println!();
+            print!("{}", target_lines(&t));
+        }
+        for b in &located {
+            if b.url.is_none() {
+                println!("{}: {} (skipped)", b.name, b.about);
+            }
+        }
+        if opts.write {
+            if !engine_ok || t.rows.is_empty() {
+                eprintln!(
+                    "xtask bench: the engine benchmark failed; BENCHMARKS.md is left as it was"
+                );
+                ok = false;
+            } else {
+                let backends = located
+                    .iter()
+                    .map(|b| {
+                        let label = match b.name {
+                            "sqlite" => "SQLite",
+                            "postgres" => "PostgreSQL",
+                            _ => "MySQL/MariaDB",
+                        };
+                        let about = match (b.url.is_some(), parser.versions.get(b.name)) {
+                            (true, Some(v)) => format!("{} (`SELECT version()`: {v})", b.about),
+                            (true, None) => b.about.clone(),
+                            (false, _) => format!("{}; not measured", b.about),
+                        };
+                        (label.to_string(), about)
+                    })
+                    .collect();
+                let notes = RunNotes {
+                    command: std::iter::once("cargo xtask bench".to_string())
+                        .chain(args.iter().cloned())
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    load_before,
+                    load_after,
+                    backends,
+                };
+                let path = workspace_root().join("BENCHMARKS.md");
+                let existing = std::fs::read_to_string(&path).ok();
+                let text = replace_section(existing.as_deref(), &section(&t, &notes));
+                match std::fs::write(&path, text) {
+                    Ok(()) => eprintln!(
+                        "xtask bench: wrote the engine section of {}",
+                        path.display()
+                    ),
+                    Err(e) => {
+                        eprintln!("xtask bench: cannot write {}: {e}", path.display());
+                        ok = false;
+                    }
+                }
+            }
+        }
+    }
+
+    if opts.benches.contains(&"compile") {
+        let mut a: Vec<&str> = vec!["bench", "-p", "aludel-bench", "--bench", "compile"];
+        if !criterion.is_empty() {
+            a.push("--");
+            a.extend(criterion.iter().map(String::as_str));
+        }
+        ok &= crate::cargo(&a);
+    }
+
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options() {
+        let args = |s: &str| s.split_whitespace().map(String::from).collect::<Vec<_>>();
+        let o = parse_options(&args(
+            "--quick --backend postgres --write -- fetch --noplot",
+        ))
+        .unwrap();
+        assert!(o.quick && o.write);
+        assert_eq!(o.backends, vec!["postgres"]);
+        assert_eq!(o.benches, vec!["engine", "compile"]);
+        assert_eq!(o.criterion, vec!["fetch", "--noplot"]);
+        let o = parse_options(&args("--bench compile")).unwrap();
+        assert_eq!(o.benches, vec!["compile"]);
+        assert_eq!(o.backends, crate::BACKENDS.to_vec());
+        assert!(parse_options(&args("--backend oracle")).is_err());
+        assert!(parse_options(&args("--bench compile --write")).is_err());
+        assert!(parse_options(&args("--fast")).is_err());
+    }
+
+    #[test]
+    fn reads_criterion_output() {
+        let mut p = OutputParser::default();
+        for line in [
+            "engine bench: postgres server: PostgreSQL 15.8 on x86_64",
+            "Benchmarking sqlite/fetch_all_users/1/raw: Analyzing",
+            "sqlite/fetch_all_users/1/raw",
+            "                        time:   [480.69 ns 481.20 ns 482.00 ns]",
+            "Found 2 outliers among 100 measurements (2.00%)",
+            "short/x/raw             time:   [1.0 ms 1.5 ms 2.0 ms]",
+            "sqlite/fetch_all_users/1/aludel",
+            "                        time:   [1.0223 µs 1.0300 µs 1.0400 µs]",
+            "                        change: [-1.0% +0.5% +2.0%] (p = 0.50 > 0.05)",
+        ] {
+            p.line(line);
+        }
+        assert_eq!(
+            p.results,
+            vec![
+                Measured {
+                    id: "sqlite/fetch_all_users/1/raw".into(),
+                    printed_ns: 481.2
+                },
+                Measured {
+                    id: "short/x/raw".into(),
+                    printed_ns: 1.5e6
+                },
+                Measured {
+                    id: "sqlite/fetch_all_users/1/aludel".into(),
+                    printed_ns: 1030.0
+                },
+            ]
+        );
+        assert_eq!(p.versions["postgres"], "PostgreSQL 15.8 on x86_64");
+    }
+
+    #[test]
+    fn table_rows_and_ratios() {
+        let t = table(&[
+            ("sqlite/a/1/raw".into(), 100.0),
+            ("sqlite/a/1/aludel".into(), 110.0),
+            ("postgres/a/1/aludel".into(), 300.0),
+            ("postgres/a/1/raw".into(), 200.0),
+            ("sqlite/b/raw".into(), 1000.0),
+            ("sqlite/b/aludel".into(), 1500.0),
+        ]);
+        assert_eq!(t.implementations, vec!["raw", "aludel"]);
+        let rows: Vec<(&str, &str)> = t
+            .rows
+            .iter()
+            .map(|r| (r.workload.as_str(), r.backend.as_str()))
+            .collect();
+        assert_eq!(
+            rows,
+            vec![("a/1", "sqlite"), ("a/1", "postgres"), ("b", "sqlite")]
+        );
+        assert!((t.rows[1].ratio(1).unwrap() - 1.5).abs() < 1e-9);
+        let lines = target_lines(&t);
+        assert!(lines.contains("Met on 1 of 3"), "{lines}");
+        assert!(lines.contains("postgres `a/1`, 1.50x"), "{lines}");
+        assert_eq!(duration(481.2), "481.2 ns");
+        assert_eq!(duration(15_662.0), "15.66 µs");
+        assert_eq!(duration(1_408_200.0), "1.408 ms");
+    }
+
+    #[test]
+    fn the_section_replaces_only_its_markers() {
+        let section = format!("{START_MARKER}\nnew\n{END_MARKER}\n");
+        let before = format!("# B\n\nintro\n\n{START_MARKER}\nold\n{END_MARKER}\n\n## After\n");
+        assert_eq!(
+            replace_section(Some(&before), &section),
+            format!("# B\n\nintro\n\n{START_MARKER}\nnew\n{END_MARKER}\n\n## After\n")
+        );
+        assert_eq!(
+            replace_section(Some("# B\n\nintro"), &section),
+            format!("# B\n\nintro\n\n{section}")
+        );
+        assert_eq!(
+            replace_section(None, &section),
+            format!("# Benchmarks\n\n{section}")
+        );
+    }
+
+    #[test]
+    fn criterion_directory_names() {
+        assert_eq!(
+            filename_safe("sqlite/fetch_all_users/1"),
+            "sqlite_fetch_all_users_1"
+        );
+        assert_eq!(filename_safe(&"x".repeat(70)).len(), 64);
+    }
+}
