@@ -66,6 +66,13 @@ pub fn create_engine_with(url: &str, options: EngineOptions) -> Result<Engine> {
 }
 
 impl Engine {
+    /// Runs a future of the async API to completion on this engine's
+    /// runtime: how blocking facades built on the async implementation
+    /// (such as the ORM's blocking session) drive it.
+    pub fn block_on<F: Future>(&self, fut: F) -> F::Output {
+        drive(&self.rt, fut)
+    }
+
     /// Wraps an async engine (its pool and cache are shared).
     pub fn from_async(inner: engine::Engine) -> Result<Engine> {
         let rt = tokio::runtime::Builder::new_current_thread()

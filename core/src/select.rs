@@ -426,6 +426,26 @@ impl<const N: usize> IntoColumns for [Expr; N] {
     }
 }
 
+/// A tuple lists the items of each of its members, in order:
+/// `select((User::name, Post::title))`.
+macro_rules! tuple_into_columns {
+    ($($t:ident . $i:tt),+) => {
+        impl<$($t: IntoColumns),+> IntoColumns for ($($t,)+) {
+            fn push_into(self, out: &mut Vec<Expr>) {
+                $(self.$i.push_into(out);)+
+            }
+        }
+    };
+}
+tuple_into_columns!(A.0);
+tuple_into_columns!(A.0, B.1);
+tuple_into_columns!(A.0, B.1, C.2);
+tuple_into_columns!(A.0, B.1, C.2, D.3);
+tuple_into_columns!(A.0, B.1, C.2, D.3, E.4);
+tuple_into_columns!(A.0, B.1, C.2, D.3, E.4, F.5);
+tuple_into_columns!(A.0, B.1, C.2, D.3, E.4, F.5, G.6);
+tuple_into_columns!(A.0, B.1, C.2, D.3, E.4, F.5, G.6, H.7);
+
 /// `SELECT columns`; FROM is inferred from the columns unless given.
 pub fn select(columns: impl IntoColumns) -> Select {
     let mut s = Select::default();

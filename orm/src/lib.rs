@@ -7,9 +7,15 @@
 //! registry of every model of a binary ([`registered_models`],
 //! [`models_metadata`]) for `create_all` and migrations.
 //!
-//! The `Session` with its identity map and unit of work, relationships and
-//! their loader strategies, and the query API build on these next. The
-//! crate builds on `aludel-core` and knows no concrete database.
+//! The [`Session`] holds objects in an identity map (one row, one
+//! [`Obj`]), tracks their states ([`ObjectState`]) and changes, and
+//! flushes them as a unit of work: INSERTs, UPDATEs of changed columns and
+//! DELETEs in foreign-key order, generated keys read back, version columns
+//! checked. Queries come in the seed's two styles: [`Session::query`]
+//! (legacy) and [`Session::scalars`] / [`Session::execute`] over Core
+//! statements (2.0). [`blocking::Session`] is the same session without
+//! `.await`. Relationships and their loader strategies build on these
+//! next. The crate builds on `aludel-core` and knows no concrete database.
 //!
 //! ```
 //! use aludel_orm::Model;
@@ -32,11 +38,22 @@
 //! # Ok::<(), aludel_core::Error>(())
 //! ```
 
+pub mod blocking;
 mod column;
+mod error;
+mod key;
 mod model;
+mod object;
+mod query;
+mod session;
 
 pub use column::{AsSql, Col, ColumnValue};
+pub use error::{Error, Result};
+pub use key::{IntoKey, Key};
 pub use model::{models_metadata, registered_models, Model, ModelEntry, MODELS};
+pub use object::{Obj, ObjMut, ObjRef, ObjectInfo, ObjectState};
+pub use query::{select_model, Entity, Plain, Query};
+pub use session::{Session, SessionMaker, SessionOptions};
 
 /// `#[derive(Model)]`; see the crate documentation.
 #[cfg(feature = "derive")]

@@ -1,10 +1,20 @@
 //! The [`Model`] trait and the link-time registry of models.
 
+use crate::key::Key;
 use aludel_core::engine::RowAccess;
 use aludel_core::{MetaData, Result, Table, Value};
 
 /// A struct mapped to a table, implemented by `#[derive(Model)]`.
 pub trait Model: Sized + Send + Sync + 'static {
+    /// The struct's name, for messages.
+    const NAME: &'static str;
+
+    /// The position (in the table's column order) of the version column
+    /// (`#[aludel(version)]`), which the session uses for optimistic
+    /// concurrency: every UPDATE and DELETE checks it and an UPDATE
+    /// increments it.
+    const VERSION_COLUMN: Option<usize> = None;
+
     /// The model's table, built once from its declaration.
     fn table() -> &'static Table;
 
@@ -17,7 +27,13 @@ pub trait Model: Sized + Send + Sync + 'static {
     /// The primary-key values, in key order.
     fn primary_key(&self) -> Vec<Value>;
 
-    /// Stores a key the database generated into its field.
+    /// The identity key: the primary-key values as the identity map holds them.
+    fn identity(&self) -> Key {
+        Key::many(self.primary_key())
+    }
+
+    /// Stores a value read from the database (a generated key, a server
+    /// default, a new version) into the field of `column`.
     fn set_column(&mut self, column: &str, value: Value) -> Result<()>;
 }
 

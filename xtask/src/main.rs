@@ -319,11 +319,15 @@ fn test_matrix(args: &[String]) -> ExitCode {
             }
             drop(servers);
             // Tests that restart the server run alone, after the others.
+            // The dialect's own tests, and the ORM's, which run on every
+            // backend whose URL is set.
             let main = run_tests(
                 &[
                     "test",
                     "-p",
                     crate_of(backend),
+                    "-p",
+                    "aludel-orm",
                     "--",
                     "--show-output",
                     "--skip",

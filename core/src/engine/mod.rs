@@ -488,6 +488,56 @@ impl Connection {
         })
     }
 
+    /// Starts a transaction that stays open until [`Connection::commit`] or
+    /// [`Connection::rollback`] ends it, with no guard borrowing the
+    /// connection (SQLAlchemy's "commit as you go"). Code that owns a
+    /// connection across calls, such as the ORM's session, uses this;
+    /// elsewhere prefer [`Connection::begin`], which rolls back on drop.
+    /// Returning the connection to its pool with the transaction still open
+    /// rolls it back.
+    pub async fn start_transaction(&mut self, level: Option<IsolationLevel>) -> Result<()> {
+        self.settle().await?;
+        if self.tx_depth > 0 {
+            return Err(Error::Transaction(
+                "a transaction is already open on this connection".into(),
+            ));
+        }
+        let sql = self.engine.0.dialect.begin_sql(level)?;
+        self.script(&sql).await?;
+        self.tx_depth = 1;
+        Ok(())
+    }
+
+    /// Commits the transaction opened by [`Connection::start_transaction`]
+    /// (an error if none is open). A failed COMMIT leaves the transaction
+    /// to be rolled back before the connection's next statement.
+    pub async fn commit(&mut self) -> Result<()> {
+        self.settle().await?;
+        if self.tx_depth != 1 {
+            return Err(Error::Transaction(if self.tx_depth == 0 {
+                "no transaction is open to commit".into()
+            } else {
+                "a savepoint is still open; release it before committing".into()
+            }));
+        }
+        let r = self.script("COMMIT").await;
+        if r.is_err() {
+            self.pending_rollback = Some(1);
+        } else {
+            self.tx_depth = 0;
+        }
+        r
+    }
+
+    /// Rolls back whatever transaction is open, savepoints included; does
+    /// nothing when none is.
+    pub async fn rollback(&mut self) -> Result<()> {
+        if self.tx_depth > 0 {
+            self.pending_rollback = Some(1);
+        }
+        self.settle().await
+    }
+
     /// Sets the isolation level for this connection's later transactions.
     pub async fn set_isolation_level(&mut self, level: IsolationLevel) -> Result<()> {
         self.settle().await?;

@@ -21,6 +21,7 @@ struct FieldSpec {
     on_update: Option<String>,
     autoincrement: Option<bool>,
     comment: Option<String>,
+    version: bool,
     skip: bool,
 }
 
@@ -56,6 +57,8 @@ fn parse_field(field: &syn::Field) -> syn::Result<FieldSpec> {
                 f.unique = true;
             } else if p.is_ident("skip") {
                 f.skip = true;
+            } else if p.is_ident("version") {
+                f.version = true;
             } else if p.is_ident("column") {
                 f.column = Some(lit_str(&meta)?);
             } else if p.is_ident("length") {
@@ -89,13 +92,19 @@ fn parse_field(field: &syn::Field) -> syn::Result<FieldSpec> {
                 return Err(meta.error(
                     "unknown aludel attribute on a model field; expected one of primary_key, index, unique, \
                      column, length, sql_type, default, server_default, server_default_sql, foreign_key, \
-                     on_delete, on_update, autoincrement, comment, skip",
+                     on_delete, on_update, autoincrement, comment, version, skip",
                 ));
             }
             Ok(())
         })?;
     }
-    if f.skip && (f.primary_key || f.index || f.unique || f.foreign_key.is_some()) {
+    if f.version && f.primary_key {
+        return Err(syn::Error::new_spanned(
+            field,
+            "a version column cannot be part of the primary key",
+        ));
+    }
+    if f.skip && (f.primary_key || f.index || f.unique || f.foreign_key.is_some() || f.version) {
         return Err(syn::Error::new_spanned(
             field,
             "a skipped field cannot be a column",
@@ -171,6 +180,7 @@ pub(crate) fn derive(input: &DeriveInput, orm: &TokenStream) -> syn::Result<Toke
     let mut pk_values = Vec::new();
     let mut setters = Vec::new();
     let mut seen: Vec<(String, Span)> = Vec::new();
+    let mut version: Option<(usize, Span)> = None;
     let mut position = 0usize;
     for field in &fields.named {
         let spec = parse_field(field)?;
@@ -258,6 +268,15 @@ pub(crate) fn derive(input: &DeriveInput, orm: &TokenStream) -> syn::Result<Toke
             pk_values
                 .push(quote_spanned!(span=> <#ty as #orm::ColumnValue>::to_value(&self.#ident)));
         }
+        if spec.version {
+            if version.is_some() {
+                return Err(syn::Error::new_spanned(
+                    field,
+                    "a model has at most one version column",
+                ));
+            }
+            version = Some((position, field.span()));
+        }
         setters.push(quote_spanned! {span=>
             #col => {
                 self.#ident = <#ty as #orm::ColumnValue>::from_db(value)?;
@@ -278,6 +297,13 @@ pub(crate) fn derive(input: &DeriveInput, orm: &TokenStream) -> syn::Result<Toke
             "a model needs at least one column",
         ));
     }
+    let version_const = version.map(|(i, _)| quote!(const VERSION_COLUMN: ::core::option::Option<usize> = ::core::option::Option::Some(#i);));
+    let identity = if pk_values.len() == 1 {
+        let v = &pk_values[0];
+        quote!(#orm::Key::one(#v))
+    } else {
+        quote!(#orm::Key::many(::std::vec![#(#pk_values),*]))
+    };
     let schema_call = schema.map(|s| quote!(.schema(#s)));
     let comment_call = table_comment.map(|c| quote!(.comment(#c)));
     let struct_name = name.to_string();
@@ -289,6 +315,13 @@ pub(crate) fn derive(input: &DeriveInput, orm: &TokenStream) -> syn::Result<Toke
         }
 
         impl #orm::Model for #name {
+            const NAME: &'static str = #struct_name;
+            #version_const
+
+            fn identity(&self) -> #orm::Key {
+                #identity
+            }
+
             fn table() -> &'static #core::Table {
                 static TABLE: ::std::sync::OnceLock<#core::Table> = ::std::sync::OnceLock::new();
                 TABLE.get_or_init(|| {

@@ -1,0 +1,318 @@
+//! Object handles: [`Obj`], the states an object goes through, and the
+//! type-erased view the session's unit of work uses.
+
+use crate::error::{Error, Result};
+use crate::key::Key;
+use crate::model::Model;
+use aludel_core::{Table, Value};
+use parking_lot::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::any::Any;
+use std::fmt;
+use std::sync::Arc;
+
+/// Where an object stands with respect to a session and the database
+/// (SQLAlchemy's object states).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ObjectState {
+    /// Not in any session and never saved ([`Obj::new`], or expunged
+    /// before its INSERT).
+    Transient,
+    /// Added to a session; its INSERT runs at the next flush.
+    Pending,
+    /// In a session's identity map, with a row in the database.
+    Persistent,
+    /// Its DELETE was flushed; the transaction has not committed yet.
+    Deleted,
+    /// Has (or had) a row, but belongs to no session any more: expunged,
+    /// its session closed, or deleted and committed.
+    Detached,
+}
+
+impl fmt::Display for ObjectState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ObjectState::Transient => "transient",
+            ObjectState::Pending => "pending",
+            ObjectState::Persistent => "persistent",
+            ObjectState::Deleted => "deleted",
+            ObjectState::Detached => "detached",
+        })
+    }
+}
+
+/// What [`Obj::inspect`] tells about an object (SQLAlchemy's `inspect(obj)`).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ObjectInfo {
+    /// Its state.
+    pub state: ObjectState,
+    /// Its identity key, once it has a row.
+    pub key: Option<Key>,
+    /// Whether it was changed through [`Obj::write`] since it was loaded
+    /// or flushed.
+    pub modified: bool,
+    /// Whether its loaded state was expired.
+    pub expired: bool,
+    /// Whether `session.delete` marked it and the DELETE is not flushed yet.
+    pub marked_for_deletion: bool,
+}
+
+/// The bookkeeping a session keeps beside each object's value.
+pub(crate) struct Meta {
+    pub(crate) state: ObjectState,
+    /// The session holding the object (0: none).
+    pub(crate) session: u64,
+    pub(crate) expired: bool,
+    pub(crate) modified: bool,
+    pub(crate) marked_for_deletion: bool,
+    /// The column values as the database holds them, taken when the
+    /// object is first written after a load or flush; compared with the
+    /// current values at flush to find what changed.
+    pub(crate) committed: Option<Vec<Value>>,
+    /// The identity key while the object has a row.
+    pub(crate) key: Option<Key>,
+    /// The order in which pending objects were added.
+    pub(crate) seq: u64,
+}
+
+impl Meta {
+    pub(crate) fn new(state: ObjectState) -> Meta {
+        Meta {
+            state,
+            session: 0,
+            expired: false,
+            modified: false,
+            marked_for_deletion: false,
+            committed: None,
+            key: None,
+            seq: 0,
+        }
+    }
+}
+
+/// An object: its value, and apart from it (so that the session's
+/// bookkeeping never waits for a guard the user holds) its [`Meta`]. Where
+/// both are locked, the value is locked first.
+pub(crate) struct Cell<T> {
+    pub(crate) value: RwLock<T>,
+    pub(crate) meta: Mutex<Meta>,
+}
+
+/// A handle to a mapped object, shared with the session that tracks it.
+///
+/// Cloning a handle is cheap and gives the same object: within one session
+/// one row is one object, so every load of that row returns a handle to
+/// it (`==` on handles is identity). Read the value through
+/// [`Obj::read`] and change it through [`Obj::write`]; the session sees
+/// the change and writes the changed columns at the next flush.
+///
+/// A guard behaves like `RefCell`'s borrows: while a write guard lives,
+/// other reads and writes of the object, and a flush that needs it, fail
+/// with [`Error::Borrowed`] instead of blocking. Keep guards short.
+pub struct Obj<T: Model> {
+    pub(crate) cell: Arc<Cell<T>>,
+}
+
+impl<T: Model> Clone for Obj<T> {
+    fn clone(&self) -> Self {
+        Obj {
+            cell: self.cell.clone(),
+        }
+    }
+}
+
+impl<T: Model> PartialEq for Obj<T> {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.cell, &other.cell)
+    }
+}
+
+impl<T: Model> Eq for Obj<T> {}
+
+impl<T: Model + fmt::Debug> fmt::Debug for Obj<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (state, expired) = {
+            let m = self.cell.meta.lock();
+            (m.state, m.expired)
+        };
+        let mut d = f.debug_struct("Obj");
+        d.field("state", &state).field("expired", &expired);
+        match self.cell.value.try_read() {
+            Some(v) => d.field("value", &*v).finish(),
+            None => d.field("value", &"<borrowed>").finish(),
+        }
+    }
+}
+
+/// A read guard on an object's value.
+pub type ObjRef<'a, T> = RwLockReadGuard<'a, T>;
+
+/// A write guard on an object's value; taking it marks the object modified.
+pub type ObjMut<'a, T> = RwLockWriteGuard<'a, T>;
+
+impl<T: Model> Obj<T> {
+    /// A transient object: not in a session yet; `session.add_obj` saves it.
+    pub fn new(value: T) -> Obj<T> {
+        Obj::with_meta(value, Meta::new(ObjectState::Transient))
+    }
+
+    pub(crate) fn with_meta(value: T, meta: Meta) -> Obj<T> {
+        Obj {
+            cell: Arc::new(Cell {
+                value: RwLock::new(value),
+                meta: Mutex::new(meta),
+            }),
+        }
+    }
+
+    /// Reads the object's value. [`Error::Expired`] if its loaded state
+    /// was expired (load it again first); [`Error::Borrowed`] while a
+    /// write guard lives.
+    pub fn read(&self) -> Result<ObjRef<'_, T>> {
+        let value = self.cell.value.try_read().ok_or(Error::Borrowed {
+            model: T::NAME,
+            operation: "reading it",
+        })?;
+        let meta = self.cell.meta.lock();
+        if meta.expired {
+            return Err(expired::<T>(&meta));
+        }
+        Ok(value)
+    }
+
+    /// Changes the object's value; the session writes the columns that
+    /// differ from the database's at the next flush. The same errors as
+    /// [`Obj::read`].
+    pub fn write(&self) -> Result<ObjMut<'_, T>> {
+        let value = self.cell.value.try_write().ok_or(Error::Borrowed {
+            model: T::NAME,
+            operation: "writing it",
+        })?;
+        let mut meta = self.cell.meta.lock();
+        if meta.expired {
+            return Err(expired::<T>(&meta));
+        }
+        if !meta.modified {
+            meta.modified = true;
+            if meta.committed.is_none() && meta.state == ObjectState::Persistent {
+                meta.committed = Some(value.to_values());
+            }
+        }
+        Ok(value)
+    }
+
+    /// The object's state.
+    pub fn state(&self) -> ObjectState {
+        self.cell.meta.lock().state
+    }
+
+    /// Whether its loaded state is expired.
+    pub fn is_expired(&self) -> bool {
+        self.cell.meta.lock().expired
+    }
+
+    /// Its identity key, once it has a row.
+    pub fn key(&self) -> Option<Key> {
+        self.cell.meta.lock().key.clone()
+    }
+
+    /// Everything the session knows about the object.
+    pub fn inspect(&self) -> ObjectInfo {
+        let meta = self.cell.meta.lock();
+        ObjectInfo {
+            state: meta.state,
+            key: meta.key.clone(),
+            modified: meta.modified,
+            expired: meta.expired,
+            marked_for_deletion: meta.marked_for_deletion,
+        }
+    }
+
+    /// Whether two handles are the same object (as `==`).
+    pub fn ptr_eq(a: &Obj<T>, b: &Obj<T>) -> bool {
+        Arc::ptr_eq(&a.cell, &b.cell)
+    }
+
+    pub(crate) fn erased(&self) -> Arc<dyn AnyObj> {
+        self.cell.clone()
+    }
+}
+
+impl<T: Model + Clone> Obj<T> {
+    /// A copy of the value (the same errors as [`Obj::read`]).
+    pub fn get(&self) -> Result<T> {
+        Ok(self.read()?.clone())
+    }
+}
+
+fn expired<T: Model>(meta: &Meta) -> Error {
+    Error::Expired {
+        model: T::NAME,
+        key: meta
+            .key
+            .as_ref()
+            .map_or_else(|| "(no key)".to_string(), Key::to_string),
+    }
+}
+
+/// The type-erased view of an object that the unit of work and the
+/// identity map use.
+pub(crate) trait AnyObj: Send + Sync + 'static {
+    fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
+    fn table(&self) -> &'static Table;
+    fn version_column(&self) -> Option<usize>;
+    /// The bookkeeping.
+    fn meta(&self) -> MutexGuard<'_, Meta>;
+    /// The current values, in column order (fails while borrowed).
+    fn values(&self) -> Result<Vec<Value>>;
+    /// The identity key computed from the current values.
+    fn current_key(&self) -> Result<Key>;
+    /// Stores database values into fields, by column name.
+    fn set_columns(&self, values: &[(&str, Value)]) -> Result<()>;
+}
+
+impl<T: Model> AnyObj for Cell<T> {
+    fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync> {
+        self
+    }
+
+    fn table(&self) -> &'static Table {
+        T::table()
+    }
+
+    fn version_column(&self) -> Option<usize> {
+        T::VERSION_COLUMN
+    }
+
+    fn meta(&self) -> MutexGuard<'_, Meta> {
+        self.meta.lock()
+    }
+
+    fn values(&self) -> Result<Vec<Value>> {
+        let value = self.value.try_read().ok_or(Error::Borrowed {
+            model: T::NAME,
+            operation: "flushing",
+        })?;
+        Ok(value.to_values())
+    }
+
+    fn current_key(&self) -> Result<Key> {
+        let value = self.value.try_read().ok_or(Error::Borrowed {
+            model: T::NAME,
+            operation: "flushing",
+        })?;
+        Ok(value.identity())
+    }
+
+    fn set_columns(&self, values: &[(&str, Value)]) -> Result<()> {
+        let mut value = self.value.try_write().ok_or(Error::Borrowed {
+            model: T::NAME,
+            operation: "flushing",
+        })?;
+        for (column, v) in values {
+            value.set_column(column, v.clone())?;
+        }
+        Ok(())
+    }
+}

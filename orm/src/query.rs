@@ -1,0 +1,240 @@
+//! Queries in SQLAlchemy's legacy style: `session.query::<User>()` and
+//! `session.query_as::<(String, String)>(columns)`, refined with the
+//! builder methods and run with `all`, `first`, `one`, `one_or_none`,
+//! `count` or `scalar`.
+
+use crate::column::{AsSql, Col, ColumnValue};
+use crate::error::{Error, Result};
+use crate::model::Model;
+use crate::object::Obj;
+use crate::session::Session;
+use aludel_core::engine::FromRow;
+use aludel_core::expr::{IntoExpr, OrderBy};
+use aludel_core::select::IntoFrom;
+use aludel_core::{func, select, Alias, Expr, FromValue, Name, Select};
+use std::fmt;
+use std::marker::PhantomData;
+
+/// The loader of a query that returns tracked objects of `T`.
+pub struct Entity<T>(PhantomData<fn() -> T>);
+
+/// The loader of a query that returns untracked rows decoded into `R`.
+pub struct Plain<R>(PhantomData<fn() -> R>);
+
+/// A query bound to a session `S` (the async [`Session`] or the blocking
+/// one), loading with `L` ([`Entity`] or [`Plain`]). The builder methods
+/// refine the SELECT; the terminal methods run it, after an autoflush.
+pub struct Query<'s, S, L> {
+    pub(crate) session: &'s mut S,
+    pub(crate) select: Select,
+    _loader: PhantomData<L>,
+}
+
+impl<S, L> fmt::Debug for Query<'_, S, L> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Query")
+            .field("select", &self.select)
+            .finish()
+    }
+}
+
+impl<'s, S, L> Query<'s, S, L> {
+    pub(crate) fn new(session: &'s mut S, select: Select) -> Self {
+        Query {
+            session,
+            select,
+            _loader: PhantomData,
+        }
+    }
+
+    fn map(self, f: impl FnOnce(Select) -> Select) -> Self {
+        Query {
+            session: self.session,
+            select: f(self.select),
+            _loader: PhantomData,
+        }
+    }
+
+    /// Adds a WHERE condition (ANDed with earlier ones).
+    pub fn filter(self, cond: impl IntoExpr) -> Self {
+        self.map(|s| s.where_(cond))
+    }
+
+    /// Adds an equality condition on a column: `.filter_by(User::name, "Alice")`.
+    pub fn filter_by<M: Model, T: ColumnValue>(
+        self,
+        column: Col<M, T>,
+        value: impl AsSql<T::Base>,
+    ) -> Self {
+        self.filter(column.eq(value))
+    }
+
+    /// Adds an inner join on an explicit condition.
+    pub fn join(self, right: impl IntoFrom, on: impl IntoExpr) -> Self {
+        self.map(|s| s.join(right, on))
+    }
+
+    /// Adds a left outer join on an explicit condition.
+    pub fn outer_join(self, right: impl IntoFrom, on: impl IntoExpr) -> Self {
+        self.map(|s| s.outer_join(right, on))
+    }
+
+    /// Adds an ORDER BY term.
+    pub fn order_by(self, term: impl Into<OrderBy>) -> Self {
+        self.map(|s| s.order_by(term))
+    }
+
+    /// Adds GROUP BY expressions.
+    pub fn group_by<I, E>(self, exprs: I) -> Self
+    where
+        I: IntoIterator<Item = E>,
+        E: IntoExpr,
+    {
+        self.map(|s| s.group_by(exprs))
+    }
+
+    /// Adds a HAVING condition.
+    pub fn having(self, cond: impl IntoExpr) -> Self {
+        self.map(|s| s.having(cond))
+    }
+
+    /// LIMIT.
+    pub fn limit(self, n: u64) -> Self {
+        self.map(|s| s.limit(n))
+    }
+
+    /// OFFSET.
+    pub fn offset(self, n: u64) -> Self {
+        self.map(|s| s.offset(n))
+    }
+
+    /// SELECT DISTINCT.
+    pub fn distinct(self) -> Self {
+        self.map(Select::distinct)
+    }
+
+    /// The SELECT as built so far.
+    pub fn statement(&self) -> &Select {
+        &self.select
+    }
+
+    /// The SELECT, leaving the session.
+    pub fn into_statement(self) -> Select {
+        self.select
+    }
+
+    /// The query as a named subquery, to join in another query (the seed's
+    /// 9.4: `.subquery("post_counts")`, then `subq.c("post_count")`).
+    pub fn subquery(self, name: impl Into<Name>) -> Alias {
+        self.select.subquery(name)
+    }
+
+    /// `EXISTS (the query)`, as a condition for another query.
+    pub fn exists(self) -> Expr {
+        aludel_core::exists(self.select)
+    }
+
+    fn counting(select: Select) -> Select {
+        aludel_core::select(func::count_star()).from(select.subquery("anon_count"))
+    }
+}
+
+fn one_of<T>(mut v: Vec<T>) -> Result<T> {
+    match v.len() {
+        1 => Ok(v.remove(0)),
+        0 => Err(Error::Core(aludel_core::Error::NoRows)),
+        n => Err(Error::Core(aludel_core::Error::MultipleRows { count: n })),
+    }
+}
+
+fn one_or_none_of<T>(mut v: Vec<T>) -> Result<Option<T>> {
+    match v.len() {
+        0 => Ok(None),
+        1 => Ok(Some(v.remove(0))),
+        n => Err(Error::Core(aludel_core::Error::MultipleRows { count: n })),
+    }
+}
+
+impl<'s, T: Model> Query<'s, Session, Entity<T>> {
+    /// The same query, loading untracked plain structs instead of tracked
+    /// objects: the fast path for large reads.
+    pub fn plain(self) -> Query<'s, Session, Plain<T>> {
+        Query::new(self.session, self.select)
+    }
+
+    /// Every object the query finds, through the identity map.
+    pub async fn all(self) -> Result<Vec<Obj<T>>> {
+        self.session.scalars::<T>(self.select).await
+    }
+
+    /// The first object (the query with LIMIT 1), if any.
+    pub async fn first(self) -> Result<Option<Obj<T>>> {
+        Ok(self
+            .session
+            .scalars::<T>(self.select.limit(1))
+            .await?
+            .into_iter()
+            .next())
+    }
+
+    /// The only object; an error for none or several.
+    pub async fn one(self) -> Result<Obj<T>> {
+        one_of(self.all().await?)
+    }
+
+    /// The only object or `None`; an error for several.
+    pub async fn one_or_none(self) -> Result<Option<Obj<T>>> {
+        one_or_none_of(self.all().await?)
+    }
+
+    /// The number of rows the query finds (`SELECT count(*) FROM (query)`).
+    pub async fn count(self) -> Result<i64> {
+        let q = Self::counting(self.select);
+        Ok(self.session.scalar::<i64>(q).await?.unwrap_or(0))
+    }
+}
+
+impl<R: FromRow + Send> Query<'_, Session, Plain<R>> {
+    /// Every row, decoded.
+    pub async fn all(self) -> Result<Vec<R>> {
+        self.session.fetch_all::<R>(self.select).await
+    }
+
+    /// The first row (the query with LIMIT 1), if any.
+    pub async fn first(self) -> Result<Option<R>> {
+        Ok(self
+            .session
+            .fetch_all::<R>(self.select.limit(1))
+            .await?
+            .into_iter()
+            .next())
+    }
+
+    /// The only row; an error for none or several.
+    pub async fn one(self) -> Result<R> {
+        one_of(self.all().await?)
+    }
+
+    /// The only row or `None`; an error for several.
+    pub async fn one_or_none(self) -> Result<Option<R>> {
+        one_or_none_of(self.all().await?)
+    }
+
+    /// The number of rows the query finds.
+    pub async fn count(self) -> Result<i64> {
+        let q = Self::counting(self.select);
+        Ok(self.session.scalar::<i64>(q).await?.unwrap_or(0))
+    }
+
+    /// The first column of the first row (`None` without rows):
+    /// `db.query_as::<(i64,)>(func::count(Post::id)).scalar::<i64>()`.
+    pub async fn scalar<V: FromValue>(self) -> Result<Option<V>> {
+        self.session.scalar::<V>(self.select).await
+    }
+}
+
+/// A SELECT of `T`'s columns, to filter and run with
+/// [`Session::scalars`] (SQLAlchemy 2.0's `select(User)`).
+pub fn select_model<T: Model>() -> Select {
+    select(T::table())
+}
