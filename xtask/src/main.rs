@@ -319,8 +319,8 @@ fn test_matrix(args: &[String]) -> ExitCode {
             }
             drop(servers);
             // Tests that restart the server run alone, after the others.
-            // The dialect's own tests, and the ORM's, which run on every
-            // backend whose URL is set.
+            // The dialect's own tests, and the ORM's and the examples',
+            // which run on every backend whose URL is set.
             let main = run_tests(
                 &[
                     "test",
@@ -328,6 +328,8 @@ fn test_matrix(args: &[String]) -> ExitCode {
                     crate_of(backend),
                     "-p",
                     "aludel-orm",
+                    "-p",
+                    "aludel-examples",
                     "--",
                     "--show-output",
                     "--skip",

@@ -1,0 +1,66 @@
+//! The seed's blog app prints exactly the seed's output, twice in a row
+//! (each run starts from fresh tables), on SQLite and on every server the
+//! test matrix provides; its async variant likewise.
+
+use std::process::Command;
+
+const SEED_OUTPUT: &str =
+    "Created User: Alice\nPost Created: My First Post\n1 Alice alice@example.com\n";
+const ASYNC_OUTPUT: &str = "Created User: Alice\n1 Alice alice@example.com\n";
+
+/// SQLite (a file in a fresh directory, as the default URL gives it) and
+/// the servers whose URLs are set.
+fn databases() -> Vec<(&'static str, Option<String>)> {
+    let mut out = vec![("sqlite", None)];
+    for (name, var) in [
+        ("postgres", "ALUDEL_TEST_POSTGRES_URL"),
+        ("mysql", "ALUDEL_TEST_MYSQL_URL"),
+    ] {
+        if let Ok(url) = std::env::var(var) {
+            if !url.is_empty() {
+                out.push((name, Some(url)));
+            }
+        }
+    }
+    out
+}
+
+fn run(bin: &str, url: Option<&str>, dir: &std::path::Path) -> String {
+    let mut cmd = Command::new(bin);
+    cmd.current_dir(dir).env_remove("BLOG_ECHO");
+    match url {
+        Some(u) => cmd.env("DATABASE_URL", u),
+        None => cmd.env_remove("DATABASE_URL"),
+    };
+    let out = cmd.output().expect("the example runs");
+    assert!(
+        out.status.success(),
+        "{bin} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8 output")
+}
+
+fn check(bin: &str, expected: &str) {
+    for (name, url) in databases() {
+        let stem = std::path::Path::new(bin)
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("bin");
+        let dir = std::env::temp_dir().join(format!("aludel_{stem}_{}_{name}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for attempt in 1..=2 {
+            let got = run(bin, url.as_deref(), &dir);
+            assert_eq!(got, expected, "{name}, run {attempt}");
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+/// One test, so that the two apps (which use the same tables) never run at
+/// the same time on a shared server.
+#[test]
+fn blog_and_async_blog_print_the_seed_output_every_run() {
+    check(env!("CARGO_BIN_EXE_blog"), SEED_OUTPUT);
+    check(env!("CARGO_BIN_EXE_blog_async"), ASYNC_OUTPUT);
+}
