@@ -700,6 +700,17 @@ impl Select {
     pub fn columns(&self) -> &[Expr] {
         &self.columns
     }
+
+    /// The ORDER BY terms.
+    pub fn order_terms(&self) -> &[OrderBy] {
+        &self.order_by
+    }
+
+    /// Whether the statement has a LIMIT or an OFFSET (the ORM wraps such
+    /// a query in a subquery before joining eagerly loaded rows to it).
+    pub fn is_limited(&self) -> bool {
+        self.limit.is_some() || self.offset.is_some()
+    }
 }
 
 /// A set operation between queries.

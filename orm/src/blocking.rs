@@ -195,6 +195,15 @@ impl Session {
         self.engine.block_on(self.inner.get::<T>(key))
     }
 
+    /// See [`crate::Session::load`].
+    pub fn load<T: Model, R: crate::RelField>(
+        &mut self,
+        obj: &Obj<T>,
+        rel: crate::Rel<T, R>,
+    ) -> Result<()> {
+        self.engine.block_on(self.inner.load(obj, rel))
+    }
+
     /// See [`crate::Session::refresh`].
     pub fn refresh<T: Model>(&mut self, obj: &Obj<T>) -> Result<()> {
         self.engine.block_on(self.inner.refresh(obj))
@@ -262,7 +271,10 @@ impl Session {
 impl<'s, T: Model> Query<'s, Session, Entity<T>> {
     fn into_async(self) -> (Engine, Query<'s, session::Session, Entity<T>>) {
         let s = self.session;
-        (s.engine.clone(), Query::new(&mut s.inner, self.select))
+        (
+            s.engine.clone(),
+            Query::new(&mut s.inner, self.select).with_loads(self.loads),
+        )
     }
 
     /// See [`Query::plain`](crate::Query).

@@ -66,6 +66,33 @@ pub enum Error {
         state: ObjectState,
     },
 
+    /// A relationship was read before the session loaded it.
+    #[error(
+        "a relationship to {relationship} is not loaded: load it with session.load(&obj, Model::field) \
+         or a query option (selectin, joined); a detached object's relationships cannot be loaded"
+    )]
+    NotLoaded {
+        /// The target model.
+        relationship: String,
+    },
+
+    /// A relationship declared with `lazy = "raise"` (or a query's
+    /// `raiseload`) was asked to load lazily.
+    #[error("{path} is declared raise: load it eagerly with a query option (selectin or joined)")]
+    RaiseLoad {
+        /// `Model.field`.
+        path: String,
+    },
+
+    /// A relationship that cannot work as declared.
+    #[error("relationship {path}: {message}")]
+    Relationship {
+        /// `Model.field`.
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
+
     /// The object is borrowed through a guard from `Obj::write` (or
     /// `Obj::read` while the session needs to write it): drop the guard
     /// first.

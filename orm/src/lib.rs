@@ -14,8 +14,10 @@
 //! checked. Queries come in the seed's two styles: [`Session::query`]
 //! (legacy) and [`Session::scalars`] / [`Session::execute`] over Core
 //! statements (2.0). [`blocking::Session`] is the same session without
-//! `.await`. Relationships and their loader strategies build on these
-//! next. The crate builds on `aludel-core` and knows no concrete database.
+//! `.await`. Relationships are [`One`] and [`Many`] fields, loaded
+//! explicitly ([`Session::load`]) or eagerly by query options ([`selectin`],
+//! [`joined`]); their changes flush with the unit of work. The crate
+//! builds on `aludel-core` and knows no concrete database.
 //!
 //! ```
 //! use aludel_orm::Model;
@@ -45,6 +47,7 @@ mod key;
 mod model;
 mod object;
 mod query;
+mod relationship;
 mod session;
 
 pub use column::{AsSql, Col, ColumnValue};
@@ -53,6 +56,10 @@ pub use key::{IntoKey, Key};
 pub use model::{models_metadata, registered_models, Model, ModelEntry, MODELS};
 pub use object::{Obj, ObjMut, ObjRef, ObjectInfo, ObjectState};
 pub use query::{select_model, Entity, Plain, Query};
+pub use relationship::{
+    joined, selectin, Cascade, Direction, ErasedRel, Lazy, Load, Many, One, Rel, RelChanges,
+    RelField, RelInfo,
+};
 pub use session::{Session, SessionMaker, SessionOptions};
 
 /// `#[derive(Model)]`; see the crate documentation.
@@ -63,6 +70,9 @@ pub use aludel_core as core;
 
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::object::ErasedObj;
+    pub use crate::session::{absorb_erased, AbsorbFn, Identity};
     pub use aludel_core;
     pub use linkme;
+    pub use std::sync::OnceLock;
 }

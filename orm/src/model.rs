@@ -32,6 +32,23 @@ pub trait Model: Sized + Send + Sync + 'static {
         Key::many(self.primary_key())
     }
 
+    /// The model's relationships (its `One` and `Many` fields).
+    fn relationships() -> &'static [crate::relationship::RelInfo] {
+        &[]
+    }
+
+    /// Relationship field `idx` (in [`Model::relationships`] order).
+    fn relationship(&self, idx: usize) -> Option<&dyn crate::relationship::RelField> {
+        let _ = idx;
+        None
+    }
+
+    /// Relationship field `idx`, to change.
+    fn relationship_mut(&mut self, idx: usize) -> Option<&mut dyn crate::relationship::RelField> {
+        let _ = idx;
+        None
+    }
+
     /// Stores a value read from the database (a generated key, a server
     /// default, a new version) into the field of `column`.
     fn set_column(&mut self, column: &str, value: Value) -> Result<()>;

@@ -4,6 +4,7 @@
 use crate::error::{Error, Result};
 use crate::key::Key;
 use crate::model::Model;
+use crate::relationship::{RelChanges, RelInfo};
 use aludel_core::{Table, Value};
 use parking_lot::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::any::Any;
@@ -154,7 +155,9 @@ pub type ObjMut<'a, T> = RwLockWriteGuard<'a, T>;
 impl<T: Model> Obj<T> {
     /// A transient object: not in a session yet; `session.add_obj` saves it.
     pub fn new(value: T) -> Obj<T> {
-        Obj::with_meta(value, Meta::new(ObjectState::Transient))
+        let obj = Obj::with_meta(value, Meta::new(ObjectState::Transient));
+        obj.cell.rel_init_new();
+        obj
     }
 
     pub(crate) fn with_meta(value: T, meta: Meta) -> Obj<T> {
@@ -256,11 +259,18 @@ fn expired<T: Model>(meta: &Meta) -> Error {
     }
 }
 
+/// An object of any model, as relationship loading and the unit of work
+/// pass it around.
+#[doc(hidden)]
+#[derive(Clone)]
+pub struct ErasedObj(pub(crate) Arc<dyn AnyObj>);
+
 /// The type-erased view of an object that the unit of work and the
 /// identity map use.
 pub(crate) trait AnyObj: Send + Sync + 'static {
     fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
     fn table(&self) -> &'static Table;
+    fn model_name(&self) -> &'static str;
     fn version_column(&self) -> Option<usize>;
     /// The bookkeeping.
     fn meta(&self) -> MutexGuard<'_, Meta>;
@@ -270,6 +280,19 @@ pub(crate) trait AnyObj: Send + Sync + 'static {
     fn current_key(&self) -> Result<Key>;
     /// Stores database values into fields, by column name.
     fn set_columns(&self, values: &[(&str, Value)]) -> Result<()>;
+    /// The model's relationships.
+    fn relationships(&self) -> &'static [RelInfo];
+    /// Relationship `idx`: its loaded objects (`None`: not loaded).
+    fn rel_loaded(&self, idx: usize) -> Result<Option<Vec<ErasedObj>>>;
+    /// Stores the loaded objects of relationship `idx`.
+    fn rel_set_loaded(&self, idx: usize, objs: Vec<ErasedObj>) -> Result<()>;
+    /// Takes the changes made to relationship `idx` since the last flush.
+    fn rel_take_changes(&self, idx: usize) -> Result<RelChanges>;
+    /// Forgets every loaded relationship (at expiry).
+    fn rel_unload_all(&self);
+    /// Marks the collections of a new object loaded and empty (it has no
+    /// rows that could refer to it yet).
+    fn rel_init_new(&self);
 }
 
 impl<T: Model> AnyObj for Cell<T> {
@@ -279,6 +302,10 @@ impl<T: Model> AnyObj for Cell<T> {
 
     fn table(&self) -> &'static Table {
         T::table()
+    }
+
+    fn model_name(&self) -> &'static str {
+        T::NAME
     }
 
     fn version_column(&self) -> Option<usize> {
@@ -314,5 +341,66 @@ impl<T: Model> AnyObj for Cell<T> {
             value.set_column(column, v.clone())?;
         }
         Ok(())
+    }
+
+    fn relationships(&self) -> &'static [RelInfo] {
+        T::relationships()
+    }
+
+    fn rel_loaded(&self, idx: usize) -> Result<Option<Vec<ErasedObj>>> {
+        let value = self.value.try_read().ok_or(Error::Borrowed {
+            model: T::NAME,
+            operation: "loading its relationships",
+        })?;
+        Ok(value
+            .relationship(idx)
+            .and_then(|r| r.as_erased().loaded_erased()))
+    }
+
+    fn rel_set_loaded(&self, idx: usize, objs: Vec<ErasedObj>) -> Result<()> {
+        let mut value = self.value.try_write().ok_or(Error::Borrowed {
+            model: T::NAME,
+            operation: "loading its relationships",
+        })?;
+        if let Some(r) = value.relationship_mut(idx) {
+            r.as_erased_mut().set_loaded_erased(objs);
+        }
+        Ok(())
+    }
+
+    fn rel_take_changes(&self, idx: usize) -> Result<RelChanges> {
+        let mut value = self.value.try_write().ok_or(Error::Borrowed {
+            model: T::NAME,
+            operation: "flushing",
+        })?;
+        Ok(value
+            .relationship_mut(idx)
+            .map(|r| r.as_erased_mut().take_changes())
+            .unwrap_or_default())
+    }
+
+    fn rel_init_new(&self) {
+        if let Some(mut value) = self.value.try_write() {
+            for (i, info) in T::relationships().iter().enumerate() {
+                if !info.many {
+                    continue;
+                }
+                if let Some(r) = value.relationship_mut(i) {
+                    if r.as_erased().loaded_erased().is_none() {
+                        r.as_erased_mut().set_loaded_erased(Vec::new());
+                    }
+                }
+            }
+        }
+    }
+
+    fn rel_unload_all(&self) {
+        if let Some(mut value) = self.value.try_write() {
+            for i in 0..T::relationships().len() {
+                if let Some(r) = value.relationship_mut(i) {
+                    r.as_erased_mut().unload();
+                }
+            }
+        }
     }
 }

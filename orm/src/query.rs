@@ -7,6 +7,7 @@ use crate::column::{AsSql, Col, ColumnValue};
 use crate::error::{Error, Result};
 use crate::model::Model;
 use crate::object::Obj;
+use crate::relationship::Load;
 use crate::session::Session;
 use aludel_core::engine::FromRow;
 use aludel_core::expr::{IntoExpr, OrderBy};
@@ -27,6 +28,7 @@ pub struct Plain<R>(PhantomData<fn() -> R>);
 pub struct Query<'s, S, L> {
     pub(crate) session: &'s mut S,
     pub(crate) select: Select,
+    pub(crate) loads: Vec<Load>,
     _loader: PhantomData<L>,
 }
 
@@ -43,16 +45,31 @@ impl<'s, S, L> Query<'s, S, L> {
         Query {
             session,
             select,
+            loads: Vec::new(),
             _loader: PhantomData,
         }
+    }
+
+    pub(crate) fn with_loads(mut self, loads: Vec<Load>) -> Self {
+        self.loads = loads;
+        self
     }
 
     fn map(self, f: impl FnOnce(Select) -> Select) -> Self {
         Query {
             session: self.session,
             select: f(self.select),
+            loads: self.loads,
             _loader: PhantomData,
         }
+    }
+
+    /// Adds a loader option for the objects this query loads:
+    /// `.options(selectin(User::posts))`, `.options(joined(Post::owner))`,
+    /// nested as `selectin(User::posts).selectin(Post::comments)`.
+    pub fn options(mut self, load: Load) -> Self {
+        self.loads.push(load);
+        self
     }
 
     /// Adds a WHERE condition (ANDed with earlier ones).
@@ -162,16 +179,25 @@ impl<'s, T: Model> Query<'s, Session, Entity<T>> {
         Query::new(self.session, self.select)
     }
 
-    /// Every object the query finds, through the identity map.
+    /// The query's loader options.
+    pub fn load_options(&self) -> &[Load] {
+        &self.loads
+    }
+
+    /// Every object the query finds, through the identity map, with the
+    /// relationships its options (and the model's eager defaults) name
+    /// loaded.
     pub async fn all(self) -> Result<Vec<Obj<T>>> {
-        self.session.scalars::<T>(self.select).await
+        self.session
+            .query_with_loads::<T>(self.select, &self.loads)
+            .await
     }
 
     /// The first object (the query with LIMIT 1), if any.
     pub async fn first(self) -> Result<Option<Obj<T>>> {
         Ok(self
             .session
-            .scalars::<T>(self.select.limit(1))
+            .query_with_loads::<T>(self.select.limit(1), &self.loads)
             .await?
             .into_iter()
             .next())

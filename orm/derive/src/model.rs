@@ -119,6 +119,111 @@ fn parse_field(field: &syn::Field) -> syn::Result<FieldSpec> {
     Ok(f)
 }
 
+/// A relationship field: `One<T>` or `Many<T>`.
+struct RelSpec {
+    many: bool,
+    target: syn::Type,
+    back_populates: Option<String>,
+    order_by: Option<String>,
+    secondary: Option<String>,
+    foreign_key: Option<String>,
+    lazy: TokenStream,
+    cascade: (bool, bool, bool),
+    passive_deletes: bool,
+}
+
+/// `One<T>` / `Many<T>` (by the last path segment), with its `T`.
+fn relationship_type(ty: &syn::Type) -> Option<(bool, syn::Type)> {
+    let syn::Type::Path(p) = ty else { return None };
+    let seg = p.path.segments.last()?;
+    let many = match seg.ident.to_string().as_str() {
+        "One" => false,
+        "Many" => true,
+        _ => return None,
+    };
+    let syn::PathArguments::AngleBracketed(args) = &seg.arguments else {
+        return None;
+    };
+    match args.args.first()? {
+        syn::GenericArgument::Type(t) => Some((many, t.clone())),
+        _ => None,
+    }
+}
+
+fn parse_rel_field(field: &syn::Field, many: bool, target: syn::Type) -> syn::Result<RelSpec> {
+    let mut r = RelSpec {
+        many,
+        target,
+        back_populates: None,
+        order_by: None,
+        secondary: None,
+        foreign_key: None,
+        lazy: quote!(Select),
+        cascade: (true, false, false),
+        passive_deletes: false,
+    };
+    for attr in field.attrs.iter().filter(|a| a.path().is_ident("aludel")) {
+        attr.parse_nested_meta(|meta| {
+            let p = &meta.path;
+            let lit = |meta: &syn::meta::ParseNestedMeta| -> syn::Result<String> {
+                Ok(meta.value()?.parse::<LitStr>()?.value())
+            };
+            if p.is_ident("back_populates") {
+                r.back_populates = Some(lit(&meta)?);
+            } else if p.is_ident("order_by") {
+                r.order_by = Some(lit(&meta)?);
+            } else if p.is_ident("secondary") {
+                r.secondary = Some(lit(&meta)?);
+            } else if p.is_ident("foreign_key") {
+                r.foreign_key = Some(lit(&meta)?);
+            } else if p.is_ident("passive_deletes") {
+                r.passive_deletes = true;
+            } else if p.is_ident("lazy") {
+                let v = lit(&meta)?;
+                r.lazy = match v.as_str() {
+                    "select" | "lazy" => quote!(Select),
+                    "joined" => quote!(Joined),
+                    "selectin" => quote!(Selectin),
+                    "raise" => quote!(Raise),
+                    _ => return Err(meta.error("lazy takes \"select\", \"joined\", \"selectin\" or \"raise\"")),
+                };
+            } else if p.is_ident("cascade") {
+                let v = lit(&meta)?;
+                let mut c = (false, false, false);
+                for part in v.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+                    match part {
+                        "all" => {
+                            c.0 = true;
+                            c.1 = true;
+                        }
+                        "save-update" => c.0 = true,
+                        "delete" => c.1 = true,
+                        "delete-orphan" => c.2 = true,
+                        "merge" | "expunge" | "refresh-expunge" | "none" => {}
+                        _ => return Err(meta.error(format!(
+                            "unknown cascade {part:?}; expected all, save-update, delete, delete-orphan, merge, expunge or none"
+                        ))),
+                    }
+                }
+                r.cascade = c;
+            } else {
+                return Err(meta.error(
+                    "unknown aludel attribute on a relationship field; expected one of back_populates, \
+                     order_by, secondary, foreign_key, lazy, cascade, passive_deletes",
+                ));
+            }
+            Ok(())
+        })?;
+    }
+    if r.secondary.is_some() && !r.many {
+        return Err(syn::Error::new_spanned(
+            field,
+            "secondary needs a Many<_> field",
+        ));
+    }
+    Ok(r)
+}
+
 fn snake_case(s: &str) -> String {
     let mut out = String::new();
     for (i, ch) in s.chars().enumerate() {
@@ -182,13 +287,20 @@ pub(crate) fn derive(input: &DeriveInput, orm: &TokenStream) -> syn::Result<Toke
     let mut seen: Vec<(String, Span)> = Vec::new();
     let mut version: Option<(usize, Span)> = None;
     let mut position = 0usize;
+    let mut rels: Vec<(syn::Ident, syn::Type, RelSpec)> = Vec::new();
     for field in &fields.named {
-        let spec = parse_field(field)?;
         let ident = field
             .ident
             .as_ref()
             .ok_or_else(|| syn::Error::new_spanned(field, "unnamed field"))?;
         let ty = &field.ty;
+        if let Some((many, target)) = relationship_type(ty) {
+            let spec = parse_rel_field(field, many, target)?;
+            decode.push(quote!(#ident: ::core::default::Default::default()));
+            rels.push((ident.clone(), ty.clone(), spec));
+            continue;
+        }
+        let spec = parse_field(field)?;
         if spec.skip {
             decode.push(quote!(#ident: ::core::default::Default::default()));
             continue;
@@ -304,6 +416,77 @@ pub(crate) fn derive(input: &DeriveInput, orm: &TokenStream) -> syn::Result<Toke
     } else {
         quote!(#orm::Key::many(::std::vec![#(#pk_values),*]))
     };
+    let struct_name_lit = name.to_string();
+    let mut rel_infos = Vec::new();
+    let mut rel_consts = Vec::new();
+    let mut rel_refs = Vec::new();
+    let mut rel_muts = Vec::new();
+    for (i, (ident, ty, r)) in rels.iter().enumerate() {
+        let target = &r.target;
+        let field_name = ident.to_string();
+        let opt = |o: &Option<String>| match o {
+            Some(v) => quote!(::core::option::Option::Some(#v)),
+            None => quote!(::core::option::Option::None),
+        };
+        let back = opt(&r.back_populates);
+        let order = opt(&r.order_by);
+        let secondary = opt(&r.secondary);
+        let fk = opt(&r.foreign_key);
+        let lazy = &r.lazy;
+        let many = r.many;
+        let (c0, c1, c2) = r.cascade;
+        let passive = r.passive_deletes;
+        rel_infos.push(quote! {
+            #orm::RelInfo {
+                name: #field_name,
+                owner_name: #struct_name_lit,
+                owner: <#name as #orm::Model>::table,
+                target: <#target as #orm::Model>::table,
+                many: #many,
+                secondary: #secondary,
+                back_populates: #back,
+                order_by: #order,
+                cascade: #orm::Cascade::parse_flags(#c0, #c1, #c2),
+                lazy: #orm::Lazy::#lazy,
+                passive_deletes: #passive,
+                foreign_key: #fk,
+                absorb: #orm::__private::absorb_erased::<#target>,
+                resolved: #orm::__private::OnceLock::new(),
+            }
+        });
+        let doc = format!("The `{field_name}` relationship of `{struct_name_lit}`.");
+        rel_consts.push(quote! {
+            #[doc = #doc]
+            pub const #ident: #orm::Rel<#name, #ty> = #orm::Rel::new(#i, |m| &m.#ident, |m| &mut m.#ident);
+        });
+        rel_refs.push(quote!(#i => ::core::option::Option::Some(&self.#ident)));
+        rel_muts.push(quote!(#i => ::core::option::Option::Some(&mut self.#ident)));
+    }
+    let n_rels = rel_infos.len();
+    let rel_items = if rels.is_empty() {
+        quote!()
+    } else {
+        quote! {
+            fn relationships() -> &'static [#orm::RelInfo] {
+                static RELS: [#orm::RelInfo; #n_rels] = [#(#rel_infos),*];
+                &RELS
+            }
+
+            fn relationship(&self, idx: usize) -> ::core::option::Option<&dyn #orm::RelField> {
+                match idx {
+                    #(#rel_refs,)*
+                    _ => ::core::option::Option::None,
+                }
+            }
+
+            fn relationship_mut(&mut self, idx: usize) -> ::core::option::Option<&mut dyn #orm::RelField> {
+                match idx {
+                    #(#rel_muts,)*
+                    _ => ::core::option::Option::None,
+                }
+            }
+        }
+    };
     let schema_call = schema.map(|s| quote!(.schema(#s)));
     let comment_call = table_comment.map(|c| quote!(.comment(#c)));
     let struct_name = name.to_string();
@@ -312,6 +495,7 @@ pub(crate) fn derive(input: &DeriveInput, orm: &TokenStream) -> syn::Result<Toke
         #[allow(non_upper_case_globals, dead_code)]
         impl #name {
             #(#consts)*
+            #(#rel_consts)*
         }
 
         impl #orm::Model for #name {
@@ -321,6 +505,8 @@ pub(crate) fn derive(input: &DeriveInput, orm: &TokenStream) -> syn::Result<Toke
             fn identity(&self) -> #orm::Key {
                 #identity
             }
+
+            #rel_items
 
             fn table() -> &'static #core::Table {
                 static TABLE: ::std::sync::OnceLock<#core::Table> = ::std::sync::OnceLock::new();

@@ -2,17 +2,16 @@
 //! objects and deletions into INSERT, UPDATE and DELETE statements in
 //! foreign-key order.
 
-use super::{ensure_conn, key_condition, table_id, Done, IdentityKey, Session};
+use super::{ensure_conn, key_condition, table_id, Done, Identity, Session};
 use crate::error::{Error, Result};
 use crate::key::Key;
 use crate::object::{AnyObj, ObjectState};
+use crate::relationship::{Direction, Secondary};
 use aludel_core::engine::Connection;
 use aludel_core::{delete, insert, update, Capabilities, Expr, Table, Value};
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::BTreeSet;
 use std::sync::Arc;
-
-type Identity = FxHashMap<IdentityKey, Arc<dyn AnyObj>>;
 
 /// Whether a column value means "let the database generate it": NULL, or
 /// zero in an autoincrement column (a model's `id: i64` defaults to 0).
@@ -138,6 +137,29 @@ fn stale(operation: &'static str, table: &Table, expected: u64, matched: u64) ->
     }
 }
 
+/// What a relationship change asks of the next flush.
+#[derive(Clone)]
+pub(crate) enum Link {
+    /// Set `child`'s foreign-key columns from `parent`'s columns (NULL
+    /// without a parent) before the child's row is written.
+    Fk {
+        child: Arc<dyn AnyObj>,
+        child_cols: Vec<usize>,
+        parent: Option<Arc<dyn AnyObj>>,
+        parent_cols: Vec<usize>,
+    },
+    /// Add (or remove) the association row of `owner` and `target`; with
+    /// no target, remove every row of `owner`.
+    Assoc {
+        sec: Secondary,
+        owner: Arc<dyn AnyObj>,
+        owner_cols: Vec<usize>,
+        target: Option<Arc<dyn AnyObj>>,
+        target_cols: Vec<usize>,
+        insert: bool,
+    },
+}
+
 /// Everything one flush writes, gathered before the first statement.
 struct Work {
     inserts: Vec<Arc<dyn AnyObj>>,
@@ -160,14 +182,19 @@ impl Session {
     /// Fix the cause (say, expunge the object that broke a unique
     /// constraint) and flush again.
     pub async fn flush(&mut self) -> Result<()> {
+        self.collect_links().await?;
         let mut updates = Vec::new();
-        for o in self.identity.values() {
+        for o in self.identity.get_ref().values() {
             let m = o.meta();
             if m.modified && !m.marked_for_deletion && m.state == ObjectState::Persistent {
                 updates.push(o.clone());
             }
         }
-        if self.new.is_empty() && self.deleted.is_empty() && updates.is_empty() {
+        if self.new.is_empty()
+            && self.deleted.is_empty()
+            && updates.is_empty()
+            && self.links.is_empty()
+        {
             return Ok(());
         }
         let work = Work {
@@ -184,16 +211,203 @@ impl Session {
                     identity: &mut self.identity,
                     journal: &mut self.journal,
                     session: self.id,
+                    links: &self.links,
                 };
                 run.all(&work).await
             }
             Err(e) => Err(e),
         };
         if let Err(e) = result {
+            // The links stay, to be applied again by the next flush.
             self.undo_flushes(work).await;
             return Err(e);
         }
+        self.links.clear();
         Ok(())
+    }
+
+    /// Takes what changed in relationship fields since the last flush:
+    /// foreign keys to set from related objects' keys, association rows to
+    /// add or remove; and cascades it: new related objects are added
+    /// (save-update), orphans and the children of deleted parents are
+    /// deleted (delete-orphan, delete).
+    async fn collect_links(&mut self) -> Result<()> {
+        let mut work: Vec<Arc<dyn AnyObj>> = self.new.clone();
+        work.extend(self.identity.get_ref().values().cloned());
+        let mut i = 0;
+        while i < work.len() {
+            let o = work[i].clone();
+            i += 1;
+            let rels = o.relationships();
+            for (idx, info) in rels.iter().enumerate() {
+                let ch = o.rel_take_changes(idx)?;
+                if ch.set.is_none() && ch.added.is_empty() && ch.removed.is_empty() {
+                    continue;
+                }
+                let res = info.resolved()?.clone();
+                match res.direction {
+                    Direction::ManyToOne => {
+                        if let Some(set) = ch.set {
+                            if let Some(t) = &set {
+                                if info.cascade.save_update && self.cascade_add(&t.0)? {
+                                    work.push(t.0.clone());
+                                }
+                            }
+                            self.links.push(Link::Fk {
+                                child: o.clone(),
+                                child_cols: res.owner_cols.clone(),
+                                parent: set.map(|t| t.0),
+                                parent_cols: res.target_cols.clone(),
+                            });
+                        }
+                    }
+                    Direction::OneToMany => {
+                        let mut added: Vec<Arc<dyn AnyObj>> =
+                            ch.added.into_iter().map(|c| c.0).collect();
+                        if let Some(Some(t)) = ch.set {
+                            added.push(t.0);
+                        }
+                        for c in ch.removed {
+                            if info.cascade.delete_orphan {
+                                self.mark_deleted(&c.0);
+                            } else {
+                                self.links.push(Link::Fk {
+                                    child: c.0,
+                                    child_cols: res.target_cols.clone(),
+                                    parent: None,
+                                    parent_cols: res.owner_cols.clone(),
+                                });
+                            }
+                        }
+                        for c in added {
+                            if info.cascade.save_update && self.cascade_add(&c)? {
+                                work.push(c.clone());
+                            }
+                            self.links.push(Link::Fk {
+                                child: c,
+                                child_cols: res.target_cols.clone(),
+                                parent: Some(o.clone()),
+                                parent_cols: res.owner_cols.clone(),
+                            });
+                        }
+                    }
+                    Direction::ManyToMany => {
+                        let Some(sec) = res.secondary.clone() else {
+                            continue;
+                        };
+                        for c in ch.removed {
+                            self.links.push(Link::Assoc {
+                                sec: sec.clone(),
+                                owner: o.clone(),
+                                owner_cols: res.owner_cols.clone(),
+                                target: Some(c.0),
+                                target_cols: res.target_cols.clone(),
+                                insert: false,
+                            });
+                        }
+                        for c in ch.added {
+                            if info.cascade.save_update && self.cascade_add(&c.0)? {
+                                work.push(c.0.clone());
+                            }
+                            self.links.push(Link::Assoc {
+                                sec: sec.clone(),
+                                owner: o.clone(),
+                                owner_cols: res.owner_cols.clone(),
+                                target: Some(c.0),
+                                target_cols: res.target_cols.clone(),
+                                insert: true,
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        // Deletes cascade to children (loaded first where needed), and
+        // take a deleted object's association rows with it.
+        let mut k = 0;
+        while k < self.deleted.len() {
+            let d = self.deleted[k].clone();
+            k += 1;
+            for info in d.relationships() {
+                let res = info.resolved()?.clone();
+                match res.direction {
+                    Direction::OneToMany if info.cascade.delete && !info.passive_deletes => {
+                        let children = self
+                            .load_rel(info, &[crate::object::ErasedObj(d.clone())])
+                            .await?;
+                        for c in children {
+                            self.mark_deleted(&c.0);
+                        }
+                    }
+                    Direction::ManyToMany => {
+                        if let Some(sec) = res.secondary.clone() {
+                            self.links.push(Link::Assoc {
+                                sec,
+                                owner: d.clone(),
+                                owner_cols: res.owner_cols.clone(),
+                                target: None,
+                                target_cols: res.target_cols.clone(),
+                                insert: false,
+                            });
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds a transient related object to the session; whether it was.
+    fn cascade_add(&mut self, o: &Arc<dyn AnyObj>) -> Result<bool> {
+        let (state, session) = {
+            let m = o.meta();
+            (m.state, m.session)
+        };
+        if session == self.id {
+            return Ok(false);
+        }
+        match state {
+            ObjectState::Transient => {
+                self.seq += 1;
+                {
+                    let mut m = o.meta();
+                    m.state = ObjectState::Pending;
+                    m.session = self.id;
+                    m.seq = self.seq;
+                }
+                self.new.push(o.clone());
+                Ok(true)
+            }
+            _ => Err(Error::InvalidState {
+                operation:
+                    "cascade into this session (it belongs to another session or is detached)",
+                model: o.model_name(),
+                state,
+            }),
+        }
+    }
+
+    /// Marks a related object for deletion (a pending one simply leaves).
+    fn mark_deleted(&mut self, o: &Arc<dyn AnyObj>) {
+        let mut m = o.meta();
+        if m.session != self.id {
+            return;
+        }
+        match m.state {
+            ObjectState::Pending => {
+                m.state = ObjectState::Transient;
+                m.session = 0;
+                drop(m);
+                self.new.retain(|x| !Arc::ptr_eq(x, o));
+            }
+            ObjectState::Persistent if !m.marked_for_deletion => {
+                m.marked_for_deletion = true;
+                drop(m);
+                self.deleted.push(o.clone());
+            }
+            _ => {}
+        }
     }
 
     /// After a failed flush: rolls the transaction back and puts every
@@ -218,7 +432,7 @@ impl Session {
                         m.key.take()
                     };
                     if let Some(k) = key {
-                        self.identity.remove(&(table_id(obj.table()), k));
+                        self.identity.map().remove(&(table_id(obj.table()), k));
                     }
                     let _ = obj.set_columns(&before);
                     new.push(obj);
@@ -244,8 +458,8 @@ impl Session {
                     };
                     if let Some(k) = moved {
                         let t = table_id(obj.table());
-                        self.identity.remove(&(t, k));
-                        self.identity.insert((t, old_key), obj);
+                        self.identity.map().remove(&(t, k));
+                        self.identity.map().insert((t, old_key), obj);
                     }
                 }
                 Done::Deleted { obj, key } => {
@@ -256,6 +470,7 @@ impl Session {
                         m.key = Some(key.clone());
                     }
                     self.identity
+                        .map()
                         .insert((table_id(obj.table()), key), obj.clone());
                     deleted.push(obj);
                 }
@@ -279,16 +494,185 @@ struct Run<'a> {
     identity: &'a mut Identity,
     journal: &'a mut Vec<Done>,
     session: u64,
+    links: &'a [Link],
 }
 
 impl Run<'_> {
+    /// Sets the foreign keys of `table`'s objects from their related
+    /// objects' keys (which exist by now: their tables come first).
+    fn apply_fk_links(
+        &mut self,
+        table: &'static Table,
+        only: Option<&[Arc<dyn AnyObj>]>,
+    ) -> Result<()> {
+        for l in self.links {
+            let Link::Fk {
+                child,
+                child_cols,
+                parent,
+                parent_cols,
+            } = l
+            else {
+                continue;
+            };
+            if !std::ptr::eq(child.table(), table) {
+                continue;
+            }
+            if let Some(only) = only {
+                if !only.iter().any(|o| Arc::ptr_eq(o, child)) {
+                    continue;
+                }
+            }
+            let values: Vec<Value> = match parent {
+                Some(p) => {
+                    let pv = p.values()?;
+                    parent_cols.iter().map(|&i| pv[i].clone()).collect()
+                }
+                None => vec![Value::Null; child_cols.len()],
+            };
+            let current = child.values()?;
+            if child_cols
+                .iter()
+                .zip(&values)
+                .all(|(&i, v)| current[i] == *v)
+            {
+                continue;
+            }
+            {
+                let mut m = child.meta();
+                if m.state == ObjectState::Persistent {
+                    if m.committed.is_none() {
+                        m.committed = Some(current.clone());
+                    }
+                    m.modified = true;
+                }
+            }
+            let cols = &table.columns;
+            let set: Vec<(&str, Value)> = child_cols
+                .iter()
+                .map(|&i| cols[i].name.as_str())
+                .zip(values)
+                .collect();
+            child.set_columns(&set)?;
+        }
+        Ok(())
+    }
+
+    /// The pending objects of `objs` whose foreign-key links point at
+    /// another object of `objs` that is still pending: they wait for it.
+    fn waiting(&self, objs: &[Arc<dyn AnyObj>]) -> Vec<bool> {
+        objs.iter()
+            .map(|o| {
+                self.links.iter().any(|l| match l {
+                    Link::Fk {
+                        child,
+                        parent: Some(p),
+                        ..
+                    } => {
+                        Arc::ptr_eq(child, o)
+                            && objs.iter().any(|x| Arc::ptr_eq(x, p))
+                            && p.meta().state == ObjectState::Pending
+                    }
+                    _ => false,
+                })
+            })
+            .collect()
+    }
+
+    /// Association rows: removals before the objects' DELETEs, additions
+    /// after every INSERT.
+    async fn run_assoc(&mut self, insert: bool) -> Result<()> {
+        let mut inserts: Vec<(&Secondary, Vec<Value>)> = Vec::new();
+        for l in self.links {
+            let Link::Assoc {
+                sec,
+                owner,
+                owner_cols,
+                target,
+                target_cols,
+                insert: ins,
+            } = l
+            else {
+                continue;
+            };
+            if *ins != insert {
+                continue;
+            }
+            let st = sec.table;
+            let ov = owner.values()?;
+            let mut cond: Vec<Expr> = Vec::new();
+            let mut row: Vec<Value> = vec![Value::Null; st.columns.len()];
+            for (&a, &b) in sec.to_owner.iter().zip(owner_cols) {
+                row[a] = ov[b].clone();
+                cond.push(
+                    st.c(st.columns[a].name.as_str())?
+                        .eq(aludel_core::value(ov[b].clone())),
+                );
+            }
+            if let Some(t) = target {
+                let tv = t.values()?;
+                for (&a, &b) in sec.to_target.iter().zip(target_cols) {
+                    row[a] = tv[b].clone();
+                    cond.push(
+                        st.c(st.columns[a].name.as_str())?
+                            .eq(aludel_core::value(tv[b].clone())),
+                    );
+                }
+            }
+            if insert {
+                inserts.push((sec, row));
+            } else {
+                self.conn
+                    .execute(delete(st).where_(aludel_core::and(cond)))
+                    .await?;
+            }
+        }
+        // One multi-row INSERT per association table.
+        let mut done = vec![false; inserts.len()];
+        for i in 0..inserts.len() {
+            if done[i] {
+                continue;
+            }
+            let st = inserts[i].0.table;
+            let cols: Vec<usize> = inserts[i]
+                .0
+                .to_owner
+                .iter()
+                .chain(&inserts[i].0.to_target)
+                .copied()
+                .collect();
+            let mut stmt =
+                aludel_core::insert(st).columns(cols.iter().map(|&c| st.columns[c].name.clone()));
+            for j in i..inserts.len() {
+                if !done[j] && std::ptr::eq(inserts[j].0.table, st) {
+                    done[j] = true;
+                    stmt = stmt.row(
+                        cols.iter()
+                            .map(|&c| aludel_core::value(inserts[j].1[c].clone())),
+                    );
+                }
+            }
+            self.conn.execute(stmt).await?;
+        }
+        Ok(())
+    }
+
     async fn all(&mut self, work: &Work) -> Result<()> {
         let mut tables: Vec<&'static Table> = Vec::new();
+        let linked: Vec<Arc<dyn AnyObj>> = self
+            .links
+            .iter()
+            .filter_map(|l| match l {
+                Link::Fk { child, .. } => Some(child.clone()),
+                _ => None,
+            })
+            .collect();
         for o in work
             .inserts
             .iter()
             .chain(&work.updates)
             .chain(&work.deletes)
+            .chain(&linked)
         {
             let t = o.table();
             if !tables.iter().any(|x| std::ptr::eq(*x, t)) {
@@ -303,15 +687,48 @@ impl Run<'_> {
                 .collect()
         };
         for &t in &order {
-            let ins = of(&work.inserts, t);
-            if !ins.is_empty() {
-                self.insert(t, ins).await?;
+            // Rows of a self-referential table whose parent row is new
+            // too go in rounds: parents first, then children with the
+            // parents' keys.
+            let mut pending = of(&work.inserts, t);
+            while !pending.is_empty() {
+                let waiting = self.waiting(&pending);
+                let (mut ready, mut rest): (Vec<_>, Vec<_>) = (Vec::new(), Vec::new());
+                for (o, w) in pending.into_iter().zip(waiting) {
+                    if w {
+                        rest.push(o);
+                    } else {
+                        ready.push(o);
+                    }
+                }
+                if ready.is_empty() {
+                    // A cycle of new rows: insert them as they are.
+                    ready = std::mem::take(&mut rest);
+                }
+                self.apply_fk_links(t, Some(&ready))?;
+                self.insert(t, ready).await?;
+                pending = rest;
             }
-            let ups = of(&work.updates, t);
+            // Persistent objects whose foreign key follows a related object.
+            self.apply_fk_links(t, None)?;
+            let ups: Vec<Arc<dyn AnyObj>> = self
+                .identity
+                .get_ref()
+                .values()
+                .filter(|o| {
+                    std::ptr::eq(o.table(), t) && {
+                        let m = o.meta();
+                        m.modified && !m.marked_for_deletion && m.state == ObjectState::Persistent
+                    }
+                })
+                .cloned()
+                .collect();
             if !ups.is_empty() {
                 self.update(t, ups).await?;
             }
         }
+        self.run_assoc(true).await?;
+        self.run_assoc(false).await?;
         for &t in order.iter().rev() {
             let dels = of(&work.deletes, t);
             if !dels.is_empty() {
@@ -333,6 +750,7 @@ impl Run<'_> {
             m.committed = None;
         }
         self.identity
+            .map()
             .insert((table_id(obj.table()), key), obj.clone());
         self.journal.push(Done::Inserted { obj, before });
         Ok(())
@@ -651,8 +1069,8 @@ impl Run<'_> {
                 }
                 if let Some(k) = new_key {
                     let t = table_id(table);
-                    self.identity.remove(&(t, c.old_key.clone()));
-                    self.identity.insert((t, k), c.obj.clone());
+                    self.identity.map().remove(&(t, c.old_key.clone()));
+                    self.identity.map().insert((t, k), c.obj.clone());
                 }
                 self.journal.push(Done::Updated {
                     obj: c.obj,
@@ -722,7 +1140,7 @@ impl Run<'_> {
                 m.state = ObjectState::Deleted;
                 m.marked_for_deletion = false;
             }
-            self.identity.remove(&(table_id(table), key.clone()));
+            self.identity.map().remove(&(table_id(table), key.clone()));
             self.journal.push(Done::Deleted { obj, key });
         }
         Ok(())

@@ -2,11 +2,12 @@
 //! connection and transaction at a time.
 
 mod flush;
+mod loading;
 
 use crate::error::{Error, Result};
 use crate::key::{IntoKey, Key};
 use crate::model::Model;
-use crate::object::{AnyObj, Cell, Meta, Obj, ObjectState};
+use crate::object::{AnyObj, Cell, ErasedObj, Meta, Obj, ObjectState};
 use crate::query::{Entity, Plain, Query};
 use aludel_core::engine::{Connection, Engine, FromRow, QueryResult};
 use aludel_core::select::IntoColumns;
@@ -99,6 +100,38 @@ static NEXT_SESSION: AtomicU64 = AtomicU64::new(1);
 
 pub(crate) type IdentityKey = (usize, Key);
 
+/// The identity map: one object per table and primary key.
+#[doc(hidden)]
+#[derive(Default)]
+pub struct Identity(FxHashMap<IdentityKey, Arc<dyn AnyObj>>);
+
+impl Identity {
+    pub(crate) fn map(&mut self) -> &mut FxHashMap<IdentityKey, Arc<dyn AnyObj>> {
+        &mut self.0
+    }
+
+    pub(crate) fn get_ref(&self) -> &FxHashMap<IdentityKey, Arc<dyn AnyObj>> {
+        &self.0
+    }
+}
+
+/// Decodes a row of one model into the identity map (the derive puts one
+/// per relationship target into its [`RelInfo`](crate::RelInfo)).
+#[doc(hidden)]
+pub type AbsorbFn =
+    fn(&mut Identity, u64, &dyn aludel_core::engine::RowAccess) -> aludel_core::Result<ErasedObj>;
+
+/// The [`AbsorbFn`] of model `T`.
+#[doc(hidden)]
+pub fn absorb_erased<T: Model>(
+    identity: &mut Identity,
+    session: u64,
+    row: &dyn aludel_core::engine::RowAccess,
+) -> aludel_core::Result<ErasedObj> {
+    let v = T::from_row(row)?;
+    Ok(ErasedObj(absorb(identity, session, v).erased()))
+}
+
 pub(crate) fn table_id(t: &'static Table) -> usize {
     std::ptr::from_ref(t) as usize
 }
@@ -164,11 +197,12 @@ pub struct Session {
     pub(crate) options: SessionOptions,
     pub(crate) id: u64,
     pub(crate) conn: Option<Connection>,
-    pub(crate) identity: FxHashMap<IdentityKey, Arc<dyn AnyObj>>,
+    pub(crate) identity: Identity,
     pub(crate) new: Vec<Arc<dyn AnyObj>>,
     pub(crate) deleted: Vec<Arc<dyn AnyObj>>,
     pub(crate) journal: Vec<Done>,
     pub(crate) seq: u64,
+    pub(crate) links: Vec<flush::Link>,
 }
 
 impl fmt::Debug for Session {
@@ -176,7 +210,7 @@ impl fmt::Debug for Session {
         f.debug_struct("Session")
             .field("id", &self.id)
             .field("dialect", &self.engine.dialect().name())
-            .field("objects", &self.identity.len())
+            .field("objects", &self.identity.get_ref().len())
             .field("pending", &self.new.len())
             .field("marked_for_deletion", &self.deleted.len())
             .field("in_transaction", &self.in_transaction())
@@ -204,14 +238,10 @@ pub(crate) async fn ensure_conn<'a>(
 /// already there. An object already present keeps its state (a query
 /// never overwrites changes that are not flushed) unless it was expired,
 /// in which case the fresh row replaces it.
-pub(crate) fn absorb<T: Model>(
-    identity: &mut FxHashMap<IdentityKey, Arc<dyn AnyObj>>,
-    session: u64,
-    value: T,
-) -> Obj<T> {
+pub(crate) fn absorb<T: Model>(identity: &mut Identity, session: u64, value: T) -> Obj<T> {
     let key = value.identity();
     let ik = (table_id(T::table()), key);
-    if let Some(existing) = identity.get(&ik) {
+    if let Some(existing) = identity.get_ref().get(&ik) {
         if let Ok(cell) = existing.clone().into_any().downcast::<Cell<T>>() {
             if let Some(mut v) = cell.value.try_write() {
                 let mut meta = cell.meta.lock();
@@ -229,7 +259,7 @@ pub(crate) fn absorb<T: Model>(
     meta.session = session;
     meta.key = Some(ik.1.clone());
     let obj = Obj::with_meta(value, meta);
-    identity.insert(ik, obj.erased());
+    identity.map().insert(ik, obj.erased());
     obj
 }
 
@@ -282,11 +312,12 @@ impl Session {
             options,
             id: NEXT_SESSION.fetch_add(1, Ordering::Relaxed),
             conn: None,
-            identity: FxHashMap::default(),
+            identity: Identity::default(),
             new: Vec::new(),
             deleted: Vec::new(),
             journal: Vec::new(),
             seq: 0,
+            links: Vec::new(),
         }
     }
 
@@ -375,7 +406,7 @@ impl Session {
                     None => obj.erased().current_key()?,
                 };
                 let ik = (table_id(T::table()), key.clone());
-                if self.identity.contains_key(&ik) {
+                if self.identity.get_ref().contains_key(&ik) {
                     return Err(Error::InvalidState {
                         operation: "attach (this session already holds its row as another object)",
                         model: T::NAME,
@@ -388,7 +419,7 @@ impl Session {
                     m.session = self.id;
                     m.key = Some(key);
                 }
-                self.identity.insert(ik, obj.erased());
+                self.identity.map().insert(ik, obj.erased());
                 Ok(())
             }
             _ => Err(Error::InvalidState {
@@ -456,12 +487,12 @@ impl Session {
 
     /// The number of objects in the identity map.
     pub fn len(&self) -> usize {
-        self.identity.len()
+        self.identity.get_ref().len()
     }
 
     /// Whether the identity map is empty and nothing is pending.
     pub fn is_empty(&self) -> bool {
-        self.identity.is_empty() && self.new.is_empty()
+        self.identity.get_ref().is_empty() && self.new.is_empty()
     }
 
     /// Whether a flush has work to do: pending objects, deletions, or
@@ -469,7 +500,7 @@ impl Session {
     pub fn has_changes(&self) -> bool {
         !self.new.is_empty()
             || !self.deleted.is_empty()
-            || self.identity.values().any(|o| o.meta().modified)
+            || self.identity.get_ref().values().any(|o| o.meta().modified)
     }
 
     /// Loads the object with primary key `key`: from the identity map when
@@ -478,7 +509,7 @@ impl Session {
     pub async fn get<T: Model>(&mut self, key: impl IntoKey) -> Result<Option<Obj<T>>> {
         let key = key.into_key();
         let ik = (table_id(T::table()), key);
-        if let Some(existing) = self.identity.get(&ik) {
+        if let Some(existing) = self.identity.get_ref().get(&ik) {
             let m = existing.meta();
             if m.marked_for_deletion || m.state != ObjectState::Persistent {
                 return Ok(None);
@@ -556,11 +587,14 @@ impl Session {
 
     /// Expires every persistent object of the session.
     pub fn expire_all(&mut self) {
-        for o in self.identity.values() {
-            let mut m = o.meta();
-            m.expired = true;
-            m.modified = false;
-            m.committed = None;
+        for o in self.identity.get_ref().values() {
+            {
+                let mut m = o.meta();
+                m.expired = true;
+                m.modified = false;
+                m.committed = None;
+            }
+            o.rel_unload_all();
         }
     }
 
@@ -580,7 +614,9 @@ impl Session {
             _ => ObjectState::Detached,
         };
         if let Some(k) = &m.key {
-            self.identity.remove(&(table_id(T::table()), k.clone()));
+            self.identity
+                .map()
+                .remove(&(table_id(T::table()), k.clone()));
         }
         drop(m);
         self.new.retain(|o| !Arc::ptr_eq(o, &erased));
@@ -594,7 +630,7 @@ impl Session {
             m.session = 0;
             m.state = ObjectState::Transient;
         }
-        for (_, o) in self.identity.drain() {
+        for (_, o) in self.identity.map().drain() {
             let mut m = o.meta();
             m.session = 0;
             m.marked_for_deletion = false;
@@ -671,7 +707,7 @@ impl Session {
                         m.key.take()
                     };
                     if let Some(k) = key {
-                        self.identity.remove(&(table_id(obj.table()), k));
+                        self.identity.map().remove(&(table_id(obj.table()), k));
                     }
                     // A value still borrowed keeps its key; nothing else.
                     let _ = obj.set_columns(&before);
@@ -684,7 +720,9 @@ impl Session {
                         m.session = self.id;
                         m.key = Some(key.clone());
                     }
-                    self.identity.insert((table_id(obj.table()), key), obj);
+                    self.identity
+                        .map()
+                        .insert((table_id(obj.table()), key), obj);
                 }
             }
         }
@@ -801,7 +839,7 @@ impl Drop for Session {
             m.state = ObjectState::Transient;
             m.session = 0;
         }
-        for (_, o) in self.identity.drain() {
+        for (_, o) in self.identity.map().drain() {
             let mut m = o.meta();
             m.state = ObjectState::Detached;
             m.session = 0;

@@ -1,0 +1,459 @@
+//! Relationship loading: explicit lazy loads, selectin and joined eager
+//! loads, and the options tree that nests them.
+
+use super::{ensure_conn, table_id, Session};
+use crate::error::{Error, Result};
+use crate::key::Key;
+use crate::model::Model;
+use crate::object::{ErasedObj, Obj, ObjectState};
+use crate::relationship::{Direction, Lazy, Load, Rel, RelField, RelInfo, Resolved};
+use aludel_core::engine::RowAccess;
+use aludel_core::expr::OrderBy;
+use aludel_core::{and, or, select, Expr, Name, Select, Table, Value};
+use rustc_hash::FxHashMap;
+use std::sync::Arc;
+
+/// A window onto some columns of a row, under the names of a table's
+/// columns: how a joined query's row decodes into several models.
+struct Slice<'a> {
+    row: &'a dyn RowAccess,
+    offset: usize,
+    names: &'a [Name],
+}
+
+impl RowAccess for Slice<'_> {
+    fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    fn column_name(&self, idx: usize) -> &str {
+        self.names.get(idx).map_or("", Name::as_str)
+    }
+
+    fn value(&self, idx: usize) -> aludel_core::Result<Value> {
+        self.row.value(self.offset + idx)
+    }
+}
+
+/// The parent's column `name`, from its table or from the subquery that wraps it.
+type ColumnOf = Box<dyn Fn(&str) -> aludel_core::Result<Expr>>;
+
+fn rel_index(parent: &ErasedObj, info: &'static RelInfo) -> Result<usize> {
+    parent
+        .0
+        .relationships()
+        .iter()
+        .position(|r| std::ptr::eq(r, info))
+        .ok_or_else(|| Error::Relationship {
+            path: info.path(),
+            message: format!(
+                "the option does not apply to {} objects",
+                parent.0.table().qualified_name()
+            ),
+        })
+}
+
+fn key_of(values: &[Value], cols: &[usize]) -> Key {
+    Key::many(cols.iter().map(|&i| values[i].clone()).collect())
+}
+
+/// `cols IN (keys)`, for one column or several.
+fn in_keys(cols: &[Expr], keys: &[Key]) -> Expr {
+    if cols.len() == 1 {
+        return cols[0].clone().in_(
+            keys.iter()
+                .map(|k| aludel_core::value(k.values()[0].clone())),
+        );
+    }
+    or(keys.iter().map(|k| {
+        and(cols
+            .iter()
+            .zip(k.values())
+            .map(|(c, v)| c.clone().eq(aludel_core::value(v.clone()))))
+    }))
+}
+
+fn order_term(target: &Table, order_by: Option<&'static str>) -> Result<Option<OrderBy>> {
+    let Some(spec) = order_by else {
+        return Ok(None);
+    };
+    let mut parts = spec.split_whitespace();
+    let col = parts.next().unwrap_or("");
+    let desc = parts.next().is_some_and(|d| d.eq_ignore_ascii_case("desc"));
+    let e = target.c(col)?;
+    Ok(Some(if desc { e.desc() } else { e.asc() }))
+}
+
+fn is_pk(table: &Table, cols: &[usize]) -> bool {
+    let pk = &table.primary_key.columns;
+    pk.len() == cols.len()
+        && pk
+            .iter()
+            .zip(cols)
+            .all(|(n, &i)| table.columns[i].name == *n)
+}
+
+impl Session {
+    /// Loads relationship `rel` of `obj` (SQLAlchemy's lazy load, made
+    /// explicit): one query the first time, none once it is loaded, and
+    /// none for a many-to-one whose target is already in the identity map.
+    /// Then read it through the object: `user.read()?.posts.loaded()?`.
+    /// A relationship declared `lazy = "raise"` is an error here.
+    pub async fn load<T: Model, R: RelField>(
+        &mut self,
+        obj: &Obj<T>,
+        rel: Rel<T, R>,
+    ) -> Result<()> {
+        let info = rel.info();
+        {
+            let m = obj.cell.meta.lock();
+            if m.session != self.id || m.state != ObjectState::Persistent {
+                return Err(Error::InvalidState {
+                    operation: "load a relationship of (it is not persistent in this session)",
+                    model: T::NAME,
+                    state: m.state,
+                });
+            }
+        }
+        if rel.of(&*obj.read()?).as_erased().loaded_erased().is_some() {
+            return Ok(());
+        }
+        if info.lazy == Lazy::Raise {
+            return Err(Error::RaiseLoad { path: info.path() });
+        }
+        self.load_rel(info, &[ErasedObj(obj.erased())]).await?;
+        Ok(())
+    }
+
+    /// The options a query of `T` applies: the explicit ones, then the
+    /// model's relationships declared `selectin` or `joined` that no
+    /// explicit option names.
+    pub(crate) fn effective_loads(rels: &'static [RelInfo], explicit: &[Load]) -> Vec<Load> {
+        let mut out = explicit.to_vec();
+        for r in rels {
+            if matches!(r.lazy, Lazy::Selectin | Lazy::Joined)
+                && !explicit.iter().any(|l| std::ptr::eq(l.rel, r))
+            {
+                out.push(Load {
+                    rel: r,
+                    strategy: r.lazy,
+                    nested: Vec::new(),
+                });
+            }
+        }
+        out
+    }
+
+    /// Applies loader options to objects already loaded.
+    pub(crate) async fn apply_loads(
+        &mut self,
+        parents: &[ErasedObj],
+        loads: &[Load],
+    ) -> Result<()> {
+        if parents.is_empty() {
+            return Ok(());
+        }
+        for l in loads {
+            if !matches!(l.strategy, Lazy::Selectin | Lazy::Joined) {
+                continue;
+            }
+            let children = self.load_rel(l.rel, parents).await?;
+            let child_rels = children.first().map(|c| c.0.relationships());
+            if let Some(rels) = child_rels {
+                let nested = Self::effective_loads(rels, &l.nested);
+                if !nested.is_empty() {
+                    Box::pin(self.apply_loads(&children, &nested)).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Loads one relationship for every parent that has it unloaded, with
+    /// one query per chunk of keys (`IN`), and returns every related
+    /// object (each once).
+    pub(crate) async fn load_rel(
+        &mut self,
+        info: &'static RelInfo,
+        parents: &[ErasedObj],
+    ) -> Result<Vec<ErasedObj>> {
+        let res: Resolved = info.resolved()?.clone();
+        let target: &'static Table = (info.target)();
+        let mut todo: Vec<(ErasedObj, usize, Key)> = Vec::new();
+        let mut all_children: Vec<ErasedObj> = Vec::new();
+        for p in parents {
+            let idx = rel_index(p, info)?;
+            if let Some(loaded) = p.0.rel_loaded(idx)? {
+                all_children.extend(loaded);
+                continue;
+            }
+            let vals = p.0.values()?;
+            todo.push((p.clone(), idx, key_of(&vals, &res.owner_cols)));
+        }
+        if todo.is_empty() {
+            return Ok(dedupe(all_children));
+        }
+        let mut keys: Vec<Key> = Vec::new();
+        for (_, _, k) in &todo {
+            if !k.has_null() && !keys.contains(k) {
+                keys.push(k.clone());
+            }
+        }
+        let mut found: FxHashMap<Key, Vec<ErasedObj>> = FxHashMap::default();
+        // A many-to-one target already in the identity map needs no query.
+        if res.direction == Direction::ManyToOne && is_pk(target, &res.target_cols) {
+            keys.retain(|k| {
+                let hit = self
+                    .identity
+                    .get_ref()
+                    .get(&(table_id(target), k.clone()))
+                    .filter(|o| {
+                        let m = o.meta();
+                        !m.expired && !m.marked_for_deletion
+                    });
+                match hit {
+                    Some(o) => {
+                        found.insert(k.clone(), vec![ErasedObj(o.clone())]);
+                        false
+                    }
+                    None => true,
+                }
+            });
+        }
+        let caps = self.engine.dialect().capabilities();
+        let per_query = (caps.max_bind_params / res.owner_cols.len().max(1)).clamp(1, 500);
+        let order = order_term(target, info.order_by)?;
+        for chunk in keys.chunks(per_query) {
+            let (stmt, extra) = match &res.secondary {
+                None => {
+                    let cols: Vec<Expr> = res
+                        .target_cols
+                        .iter()
+                        .map(|&i| target.c(target.columns[i].name.as_str()))
+                        .collect::<aludel_core::Result<_>>()?;
+                    (select(target).where_(in_keys(&cols, chunk)), 0)
+                }
+                Some(sec) => {
+                    let st = sec.table;
+                    let mut s = select(target);
+                    for (n, &i) in sec.to_owner.iter().enumerate() {
+                        s = s.column(
+                            st.c(st.columns[i].name.as_str())?
+                                .label(format!("aludel_owner_{n}")),
+                        );
+                    }
+                    let on = and(sec
+                        .to_target
+                        .iter()
+                        .zip(&res.target_cols)
+                        .map(|(&a, &b)| {
+                            Ok(st
+                                .c(st.columns[a].name.as_str())?
+                                .eq(target.c(target.columns[b].name.as_str())?))
+                        })
+                        .collect::<aludel_core::Result<Vec<Expr>>>()?);
+                    let owner_side: Vec<Expr> = sec
+                        .to_owner
+                        .iter()
+                        .map(|&i| st.c(st.columns[i].name.as_str()))
+                        .collect::<aludel_core::Result<_>>()?;
+                    (
+                        s.join(st, on).where_(in_keys(&owner_side, chunk)),
+                        sec.to_owner.len(),
+                    )
+                }
+            };
+            let stmt = match &order {
+                Some(o) => stmt.order_by(o.clone()),
+                None => stmt,
+            };
+            let conn = ensure_conn(&self.engine, &mut self.conn).await?;
+            let rows = conn.execute(stmt).await?.all();
+            let n_target = target.columns.len();
+            for row in &rows {
+                let child = (info.absorb)(&mut self.identity, self.id, row)?;
+                let k = if extra > 0 {
+                    Key::many(
+                        (0..extra)
+                            .map(|i| row.value(n_target + i))
+                            .collect::<aludel_core::Result<_>>()?,
+                    )
+                } else {
+                    key_of(&child.0.values()?, &res.target_cols)
+                };
+                let list = found.entry(k).or_default();
+                if !list.iter().any(|c| Arc::ptr_eq(&c.0, &child.0)) {
+                    list.push(child);
+                }
+            }
+        }
+        for (p, idx, k) in todo {
+            let children = found.get(&k).cloned().unwrap_or_default();
+            all_children.extend(children.iter().cloned());
+            p.0.rel_set_loaded(idx, children)?;
+        }
+        Ok(dedupe(all_children))
+    }
+
+    /// Runs a query of `T` with joined loads folded in: one statement with
+    /// a LEFT OUTER JOIN per joined relationship (the parent query wrapped
+    /// in a subquery when it has LIMIT or OFFSET), parents de-duplicated in
+    /// the order they first appear. Returns the parents and, per joined
+    /// option, the related objects it loaded.
+    pub(crate) async fn run_joined<T: Model>(
+        &mut self,
+        base: Select,
+        joined: &[&Load],
+    ) -> Result<(Vec<Obj<T>>, Vec<Vec<ErasedObj>>)> {
+        let parent_table = T::table();
+        let (mut stmt, parent_col): (Select, ColumnOf) = if base.is_limited() {
+            let order: Vec<OrderBy> = base.order_terms().to_vec();
+            let sub = base.subquery("anon_1");
+            let mut outer = select(&sub);
+            for o in order {
+                if let Expr::Column(c) = &o.expr {
+                    let mut t = o.clone();
+                    t.expr = sub.c(c.name.as_str())?;
+                    outer = outer.order_by(t);
+                }
+            }
+            let sub2 = sub.clone();
+            (outer, Box::new(move |n: &str| sub2.c(n)))
+        } else {
+            (base, Box::new(move |n: &str| parent_table.c(n)))
+        };
+        let mut layout: Vec<(&'static Table, usize)> = Vec::new();
+        let mut offset = parent_table.columns.len();
+        for (k, l) in joined.iter().enumerate() {
+            let res = l.rel.resolved()?;
+            let target = (l.rel.target)();
+            let alias = target.alias(format!("{}_{}", target.name.as_str(), k + 1));
+            let on = and(res
+                .owner_cols
+                .iter()
+                .zip(&res.target_cols)
+                .map(|(&a, &b)| {
+                    Ok(parent_col(parent_table.columns[a].name.as_str())?
+                        .eq(alias.c(target.columns[b].name.as_str())?))
+                })
+                .collect::<aludel_core::Result<Vec<Expr>>>()?);
+            stmt = stmt.column(&alias).outer_join(&alias, on);
+            if let Some(o) = order_term(target, l.rel.order_by)? {
+                let mut t = o;
+                if let Expr::Column(c) = &t.expr {
+                    t.expr = alias.c(c.name.as_str())?;
+                }
+                stmt = stmt.order_by(t);
+            }
+            layout.push((target, offset));
+            offset += target.columns.len();
+        }
+        let conn = ensure_conn(&self.engine, &mut self.conn).await?;
+        let rows = conn.execute(stmt).await?.all();
+        let mut parents: Vec<Obj<T>> = Vec::new();
+        let mut index: FxHashMap<usize, usize> = FxHashMap::default();
+        let mut per: Vec<Vec<Vec<ErasedObj>>> = Vec::new();
+        let mut all: Vec<Vec<ErasedObj>> = vec![Vec::new(); joined.len()];
+        let head_names: Vec<Name> = parent_table
+            .columns
+            .iter()
+            .map(|c| c.name.clone())
+            .collect();
+        let names: Vec<Vec<Name>> = layout
+            .iter()
+            .map(|(t, _)| t.columns.iter().map(|c| c.name.clone()).collect())
+            .collect();
+        for row in &rows {
+            let head = Slice {
+                row,
+                offset: 0,
+                names: &head_names,
+            };
+            let v = T::from_row(&head)?;
+            let p = super::absorb(&mut self.identity, self.id, v);
+            let pi = *index.entry(ptr(&ErasedObj(p.erased()))).or_insert_with(|| {
+                parents.push(p);
+                per.push(vec![Vec::new(); joined.len()]);
+                parents.len() - 1
+            });
+            for (k, (target, off)) in layout.iter().enumerate() {
+                let names = &names[k];
+                let slice = Slice {
+                    row,
+                    offset: *off,
+                    names,
+                };
+                let pk_null = target.primary_key.columns.iter().all(|n| {
+                    names
+                        .iter()
+                        .position(|x| x == n)
+                        .is_none_or(|i| matches!(slice.value(i), Ok(Value::Null)))
+                });
+                if pk_null {
+                    continue;
+                }
+                let child = (joined[k].rel.absorb)(&mut self.identity, self.id, &slice)?;
+                if !per[pi][k].iter().any(|c| Arc::ptr_eq(&c.0, &child.0)) {
+                    per[pi][k].push(child.clone());
+                    all[k].push(child);
+                }
+            }
+        }
+        for (p, lists) in parents.iter().zip(per) {
+            let erased = ErasedObj(p.erased());
+            for (k, list) in lists.into_iter().enumerate() {
+                let idx = rel_index(&erased, joined[k].rel)?;
+                if erased.0.rel_loaded(idx)?.is_none() {
+                    erased.0.rel_set_loaded(idx, list)?;
+                }
+            }
+        }
+        Ok((parents, all.into_iter().map(dedupe).collect()))
+    }
+
+    /// Runs an entity query with its loader options.
+    pub(crate) async fn query_with_loads<T: Model>(
+        &mut self,
+        select: Select,
+        explicit: &[Load],
+    ) -> Result<Vec<Obj<T>>> {
+        let loads = Self::effective_loads(T::relationships(), explicit);
+        if loads.is_empty() {
+            return self.scalars::<T>(select).await;
+        }
+        self.autoflush().await?;
+        // Joined loads of one-to-many and many-to-one relationships fold
+        // into the query; the rest run after it.
+        let (joined, rest): (Vec<&Load>, Vec<&Load>) = loads.iter().partition(|l| {
+            l.strategy == Lazy::Joined
+                && l.rel
+                    .resolved()
+                    .is_ok_and(|r| r.direction != Direction::ManyToMany)
+        });
+        let parents = if joined.is_empty() {
+            self.scalars::<T>(select).await?
+        } else {
+            let (parents, children) = self.run_joined::<T>(select, &joined).await?;
+            for (l, kids) in joined.iter().zip(children) {
+                if let Some(first) = kids.first() {
+                    let nested = Self::effective_loads(first.0.relationships(), &l.nested);
+                    self.apply_loads(&kids, &nested).await?;
+                }
+            }
+            parents
+        };
+        let erased: Vec<ErasedObj> = parents.iter().map(|p| ErasedObj(p.erased())).collect();
+        let rest: Vec<Load> = rest.into_iter().cloned().collect();
+        self.apply_loads(&erased, &rest).await?;
+        Ok(parents)
+    }
+}
+
+fn ptr(o: &ErasedObj) -> usize {
+    Arc::as_ptr(&o.0).cast::<()>() as usize
+}
+
+fn dedupe(v: Vec<ErasedObj>) -> Vec<ErasedObj> {
+    let mut seen = rustc_hash::FxHashSet::default();
+    v.into_iter().filter(|o| seen.insert(ptr(o))).collect()
+}

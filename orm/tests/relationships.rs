@@ -1,0 +1,616 @@
+#![allow(missing_docs)]
+//! Relationships on every backend: setting and appending before keys
+//! exist, cascades, many-to-many, a self-referential tree, and each loader
+//! strategy, with the number of statements each one sends.
+
+mod common;
+
+use aludel_orm::{Many, Model, One};
+
+/// A user with posts (cascade all, delete-orphan) and a profile (one-to-one).
+#[derive(Model, Debug, Default)]
+#[aludel(table = "rel_users")]
+pub struct Author {
+    #[aludel(primary_key)]
+    pub id: i64,
+    #[aludel(length = 50)]
+    pub name: String,
+    #[aludel(
+        back_populates = "owner",
+        order_by = "id",
+        cascade = "all, delete-orphan"
+    )]
+    pub posts: Many<Article>,
+    #[aludel(back_populates = "user")]
+    pub profile: One<Profile>,
+}
+
+#[derive(Model, Debug, Default)]
+#[aludel(table = "rel_profiles")]
+pub struct Profile {
+    #[aludel(primary_key)]
+    pub id: i64,
+    #[aludel(unique, foreign_key = "rel_users.id")]
+    pub user_id: Option<i64>,
+    #[aludel(length = 100)]
+    pub bio: String,
+    #[aludel(back_populates = "profile")]
+    pub user: One<Author>,
+}
+
+#[derive(Model, Debug, Default)]
+#[aludel(table = "rel_posts")]
+pub struct Article {
+    #[aludel(primary_key)]
+    pub id: i64,
+    #[aludel(length = 100)]
+    pub title: String,
+    #[aludel(foreign_key = "rel_users.id")]
+    pub owner_id: Option<i64>,
+    #[aludel(back_populates = "posts")]
+    pub owner: One<Author>,
+    #[aludel(order_by = "id", cascade = "all", passive_deletes)]
+    pub comments: Many<Comment>,
+    #[aludel(secondary = "rel_post_tags", order_by = "name")]
+    pub tags: Many<Tag>,
+}
+
+#[derive(Model, Debug, Default)]
+#[aludel(table = "rel_comments")]
+pub struct Comment {
+    #[aludel(primary_key)]
+    pub id: i64,
+    #[aludel(length = 100)]
+    pub body: String,
+    #[aludel(foreign_key = "rel_posts.id", on_delete = "cascade")]
+    pub post_id: Option<i64>,
+    #[aludel(lazy = "raise")]
+    pub post: One<Article>,
+}
+
+#[derive(Model, Debug, Default)]
+#[aludel(table = "rel_tags")]
+pub struct Tag {
+    #[aludel(primary_key)]
+    pub id: i64,
+    #[aludel(length = 30)]
+    pub name: String,
+}
+
+/// The association table of posts and tags.
+#[derive(Model, Debug, Default)]
+#[aludel(table = "rel_post_tags")]
+pub struct PostTag {
+    #[aludel(
+        primary_key,
+        autoincrement = false,
+        foreign_key = "rel_posts.id",
+        on_delete = "cascade"
+    )]
+    pub post_id: i64,
+    #[aludel(
+        primary_key,
+        autoincrement = false,
+        foreign_key = "rel_tags.id",
+        on_delete = "cascade"
+    )]
+    pub tag_id: i64,
+}
+
+/// An adjacency list: a category tree.
+#[derive(Model, Debug, Default)]
+#[aludel(table = "rel_nodes")]
+pub struct Node {
+    #[aludel(primary_key)]
+    pub id: i64,
+    #[aludel(length = 30)]
+    pub name: String,
+    #[aludel(foreign_key = "rel_nodes.id")]
+    pub parent_id: Option<i64>,
+    #[aludel(back_populates = "children")]
+    pub parent: One<Node>,
+    #[aludel(back_populates = "parent", order_by = "id")]
+    pub children: Many<Node>,
+}
+
+on_every_backend!(
+    setting_a_many_to_one_before_the_target_has_a_key,
+    appending_to_a_collection_sets_the_foreign_key_and_the_back_reference,
+    removing_from_collections_deletes_orphans_or_nulls_the_key,
+    deleting_a_parent_cascades,
+    one_to_one_both_ways,
+    many_to_many_through_an_association_table,
+    self_referential_tree,
+    lazy_loads_are_explicit_and_free_the_second_time,
+    selectin_loads_with_one_query_per_level,
+    selectin_chunks_keys_under_the_bind_limit,
+    joined_loads_in_one_query_and_respects_limit,
+    nested_options_mix_strategies,
+    raise_and_detached_objects_are_clear_errors,
+);
+
+mod cases {
+    use super::common::Backend;
+    use super::*;
+    use aludel_orm::{joined, selectin, Error, Obj, ObjectState, Session};
+
+    type R = Result<(), Error>;
+
+    fn author(name: &str) -> Author {
+        Author {
+            name: name.into(),
+            ..Default::default()
+        }
+    }
+
+    fn article(title: &str) -> Article {
+        Article {
+            title: title.into(),
+            ..Default::default()
+        }
+    }
+
+    fn selects(b: &Backend) -> usize {
+        b.recorder
+            .queries()
+            .iter()
+            .filter(|s| s.starts_with("SELECT"))
+            .count()
+    }
+
+    /// Alice with two posts (each with two comments), Bob with one, Carol with none.
+    async fn seed(b: &Backend) -> Result<(), Error> {
+        let mut db = Session::new(b.engine.clone());
+        for (name, titles) in [
+            ("Alice", &["A1", "A2"][..]),
+            ("Bob", &["B1"]),
+            ("Carol", &[]),
+        ] {
+            let a = db.add(author(name));
+            for t in titles {
+                let p = Obj::new(article(t));
+                a.append(Author::posts, &p)?;
+                for c in 0..2 {
+                    let cm = Obj::new(Comment {
+                        body: format!("{t}-c{c}"),
+                        ..Default::default()
+                    });
+                    p.append(Article::comments, &cm)?;
+                }
+            }
+        }
+        db.commit().await?;
+        b.recorder.take();
+        Ok(())
+    }
+
+    fn titles(posts: &[Obj<Article>]) -> Result<Vec<String>, Error> {
+        posts.iter().map(|p| Ok(p.read()?.title.clone())).collect()
+    }
+
+    pub async fn setting_a_many_to_one_before_the_target_has_a_key(b: &Backend) -> R {
+        let mut db = Session::new(b.engine.clone());
+        let alice = Obj::new(author("Alice"));
+        let post = db.add(article("Hello"));
+        post.set(Article::owner, Some(&alice))?;
+        // back_populates: alice's (new, so loaded and empty) collection has it.
+        assert_eq!(alice.read()?.posts.loaded()?.len(), 1);
+        db.flush().await?; // cascades alice in, INSERTs her first
+        assert_eq!(alice.state(), ObjectState::Persistent);
+        let alice_id = alice.read()?.id;
+        assert!(alice_id > 0);
+        assert_eq!(post.read()?.owner_id, Some(alice_id));
+        // Moving the post to Bob: an UPDATE of the foreign key.
+        let bob = db.add(author("Bob"));
+        post.set(Article::owner, Some(&bob))?;
+        assert!(alice.read()?.posts.loaded()?.is_empty());
+        db.commit().await?;
+        let mut check = Session::new(b.engine.clone());
+        let p = check.query::<Article>().one().await?;
+        let bob_id = check
+            .query::<Author>()
+            .filter(Author::name.eq("Bob"))
+            .one()
+            .await?
+            .read()?
+            .id;
+        assert_eq!(p.read()?.owner_id, Some(bob_id));
+        Ok(())
+    }
+
+    pub async fn appending_to_a_collection_sets_the_foreign_key_and_the_back_reference(
+        b: &Backend,
+    ) -> R {
+        let mut db = Session::new(b.engine.clone());
+        let alice = db.add(author("Alice"));
+        let p1 = Obj::new(article("one"));
+        let p2 = Obj::new(article("two"));
+        alice.append(Author::posts, &p1)?;
+        alice.append(Author::posts, &p2)?;
+        assert!(p1.read()?.owner.get()? == Some(&alice));
+        b.recorder.take();
+        db.flush().await?;
+        let inserts = b
+            .recorder
+            .queries()
+            .iter()
+            .filter(|s| s.starts_with("INSERT"))
+            .count();
+        let caps = b.engine.dialect().capabilities();
+        if caps.insert_returning {
+            assert_eq!(inserts, 2, "one INSERT per table");
+        }
+        let id = alice.read()?.id;
+        assert_eq!(p1.read()?.owner_id, Some(id));
+        assert_eq!(p2.read()?.owner_id, Some(id));
+        db.commit().await?;
+        let mut check = Session::new(b.engine.clone());
+        let n = check
+            .query::<Article>()
+            .filter(Article::owner_id.eq(id))
+            .count()
+            .await?;
+        assert_eq!(n, 2);
+        Ok(())
+    }
+
+    pub async fn removing_from_collections_deletes_orphans_or_nulls_the_key(b: &Backend) -> R {
+        seed(b).await?;
+        let mut db = Session::new(b.engine.clone());
+        let alice = db
+            .query::<Author>()
+            .filter(Author::name.eq("Alice"))
+            .options(selectin(Author::posts))
+            .one()
+            .await?;
+        let first = alice.read()?.posts.loaded()?[0].clone();
+        alice.remove(Author::posts, &first)?;
+        db.commit().await?;
+        // delete-orphan: the post is gone (its comments by ON DELETE CASCADE).
+        let mut check = Session::new(b.engine.clone());
+        assert_eq!(check.query::<Article>().count().await?, 2);
+        assert_eq!(check.query::<Comment>().count().await?, 4);
+        // Without delete-orphan, removing a child nulls its foreign key.
+        let root = check.add(Node {
+            name: "root".into(),
+            ..Default::default()
+        });
+        let leaf = Obj::new(Node {
+            name: "leaf".into(),
+            ..Default::default()
+        });
+        root.append(Node::children, &leaf)?;
+        check.flush().await?;
+        assert_eq!(leaf.read()?.parent_id, Some(root.read()?.id));
+        root.remove(Node::children, &leaf)?;
+        check.commit().await?;
+        check.refresh(&leaf).await?;
+        assert_eq!(leaf.read()?.parent_id, None);
+        assert_eq!(check.query::<Node>().count().await?, 2);
+        Ok(())
+    }
+
+    pub async fn deleting_a_parent_cascades(b: &Backend) -> R {
+        seed(b).await?;
+        let mut db = Session::new(b.engine.clone());
+        let alice = db
+            .query::<Author>()
+            .filter(Author::name.eq("Alice"))
+            .one()
+            .await?;
+        db.delete(&alice)?;
+        b.recorder.take();
+        db.commit().await?;
+        let q = b.recorder.queries();
+        // The posts were loaded to be deleted (cascade delete); their
+        // comments were left to ON DELETE CASCADE (passive_deletes).
+        assert!(
+            q.iter()
+                .any(|s| s.starts_with("SELECT") && s.contains("rel_posts")),
+            "{q:?}"
+        );
+        assert!(!q.iter().any(|s| s.contains("rel_comments")), "{q:?}");
+        let mut check = Session::new(b.engine.clone());
+        assert_eq!(check.query::<Author>().count().await?, 2);
+        assert_eq!(check.query::<Article>().count().await?, 1);
+        assert_eq!(check.query::<Comment>().count().await?, 2);
+        Ok(())
+    }
+
+    pub async fn one_to_one_both_ways(b: &Backend) -> R {
+        let mut db = Session::new(b.engine.clone());
+        let alice = db.add(author("Alice"));
+        let profile = Obj::new(Profile {
+            bio: "writes".into(),
+            ..Default::default()
+        });
+        profile.set(Profile::user, Some(&alice))?;
+        assert!(alice.read()?.profile.get()? == Some(&profile));
+        // As in SQLAlchemy 2.0, setting the back side does not add the
+        // profile to alice's session: add it.
+        db.add_obj(&profile)?;
+        db.commit().await?;
+        let mut db = Session::new(b.engine.clone());
+        let a = db.query::<Author>().one().await?;
+        db.load(&a, Author::profile).await?;
+        let p = a.read()?.profile.get()?.cloned().expect("a profile");
+        assert_eq!(p.read()?.bio, "writes");
+        // The reverse side: a many-to-one already in the identity map.
+        b.recorder.take();
+        db.load(&p, Profile::user).await?;
+        assert!(p.read()?.user.get()? == Some(&a));
+        assert_eq!(selects(b), 0);
+        Ok(())
+    }
+
+    pub async fn many_to_many_through_an_association_table(b: &Backend) -> R {
+        let mut db = Session::new(b.engine.clone());
+        let rust = db.add(Tag {
+            name: "rust".into(),
+            ..Default::default()
+        });
+        let sql = db.add(Tag {
+            name: "sql".into(),
+            ..Default::default()
+        });
+        let p1 = db.add(article("p1"));
+        let p2 = db.add(article("p2"));
+        p1.append(Article::tags, &rust)?;
+        p1.append(Article::tags, &sql)?;
+        p2.append(Article::tags, &sql)?;
+        db.commit().await?;
+        let mut db = Session::new(b.engine.clone());
+        assert_eq!(db.query::<PostTag>().count().await?, 3);
+        b.recorder.take();
+        let posts = db
+            .query::<Article>()
+            .order_by(Article::id.asc())
+            .options(selectin(Article::tags))
+            .all()
+            .await?;
+        assert_eq!(selects(b), 2);
+        let names = |p: &Obj<Article>| -> Result<Vec<String>, Error> {
+            p.read()?
+                .tags
+                .loaded()?
+                .iter()
+                .map(|t| Ok(t.read()?.name.clone()))
+                .collect()
+        };
+        assert_eq!(names(&posts[0])?, ["rust", "sql"]);
+        assert_eq!(names(&posts[1])?, ["sql"]);
+        // One tag object for both posts: the identity map.
+        let sql0 = posts[0].read()?.tags.loaded()?[1].clone();
+        assert!(posts[1].read()?.tags.loaded()?[0] == sql0);
+        posts[0].remove(Article::tags, &sql0)?;
+        db.commit().await?;
+        let mut check = Session::new(b.engine.clone());
+        assert_eq!(check.query::<PostTag>().count().await?, 2);
+        // Deleting a post takes its association rows with it.
+        let p = check
+            .query::<Article>()
+            .order_by(Article::id.asc())
+            .first()
+            .await?
+            .expect("p1");
+        check.delete(&p)?;
+        check.commit().await?;
+        assert_eq!(check.query::<PostTag>().count().await?, 1);
+        Ok(())
+    }
+
+    pub async fn self_referential_tree(b: &Backend) -> R {
+        let mut db = Session::new(b.engine.clone());
+        let node = |n: &str| {
+            Obj::new(Node {
+                name: n.into(),
+                ..Default::default()
+            })
+        };
+        let root = node("root");
+        let a = node("a");
+        let b1 = node("b");
+        let a1 = node("a1");
+        // Built bottom-up, all new; adding the root cascades to its
+        // children and theirs. Keys come in rounds, parents first.
+        a.append(Node::children, &a1)?;
+        root.append(Node::children, &a)?;
+        root.append(Node::children, &b1)?;
+        db.add_obj(&root)?;
+        db.flush().await?;
+        assert_eq!(root.state(), ObjectState::Persistent);
+        assert_eq!(a.read()?.parent_id, Some(root.read()?.id));
+        assert_eq!(a1.read()?.parent_id, Some(a.read()?.id));
+        assert!(a1.read()?.parent.get()? == Some(&a));
+        db.commit().await?;
+
+        let mut db = Session::new(b.engine.clone());
+        b.recorder.take();
+        let roots = db
+            .query::<Node>()
+            .filter(Node::parent_id.is_null())
+            .options(selectin(Node::children).selectin(Node::children))
+            .all()
+            .await?;
+        assert_eq!(selects(b), 3);
+        let root = &roots[0];
+        let kids = root.read()?.children.loaded()?.to_vec();
+        let names: Vec<String> = kids
+            .iter()
+            .map(|k| Ok(k.read()?.name.clone()))
+            .collect::<Result<_, Error>>()?;
+        assert_eq!(names, ["a", "b"]);
+        let grandkids = kids[0].read()?.children.loaded()?.len();
+        assert_eq!(grandkids, 1);
+        // The children's parent: the identity map answers.
+        db.load(&kids[0], Node::parent).await?;
+        assert!(kids[0].read()?.parent.get()? == Some(root));
+        assert_eq!(selects(b), 0);
+        Ok(())
+    }
+
+    pub async fn lazy_loads_are_explicit_and_free_the_second_time(b: &Backend) -> R {
+        seed(b).await?;
+        let mut db = Session::new(b.engine.clone());
+        let alice = db
+            .query::<Author>()
+            .filter(Author::name.eq("Alice"))
+            .one()
+            .await?;
+        b.recorder.take();
+        let e = alice.read()?.posts.loaded().map(|p| p.len()).unwrap_err();
+        assert!(matches!(e, Error::NotLoaded { .. }), "{e}");
+        db.load(&alice, Author::posts).await?;
+        assert_eq!(selects(b), 1);
+        db.load(&alice, Author::posts).await?;
+        assert_eq!(selects(b), 0, "loaded already");
+        let posts = alice.read()?.posts.loaded()?.to_vec();
+        assert_eq!(titles(&posts)?, ["A1", "A2"]);
+        // Many-to-one to an object the session holds: no query.
+        db.load(&posts[0], Article::owner).await?;
+        assert_eq!(selects(b), 0);
+        assert!(posts[0].read()?.owner.get()? == Some(&alice));
+        Ok(())
+    }
+
+    pub async fn selectin_loads_with_one_query_per_level(b: &Backend) -> R {
+        seed(b).await?;
+        let mut db = Session::new(b.engine.clone());
+        let users = db
+            .query::<Author>()
+            .order_by(Author::id.asc())
+            .options(selectin(Author::posts).selectin(Article::comments))
+            .all()
+            .await?;
+        assert_eq!(selects(b), 3, "users, posts, comments");
+        let counts: Vec<usize> = users
+            .iter()
+            .map(|u| Ok(u.read()?.posts.loaded()?.len()))
+            .collect::<Result<_, Error>>()?;
+        assert_eq!(counts, [2, 1, 0]);
+        let a1 = users[0].read()?.posts.loaded()?[0].clone();
+        assert_eq!(a1.read()?.comments.loaded()?.len(), 2);
+        Ok(())
+    }
+
+    pub async fn selectin_chunks_keys_under_the_bind_limit(b: &Backend) -> R {
+        let mut db = Session::new(b.engine.clone());
+        db.add_all((0..1001).map(|i| author(&format!("u{i}"))));
+        db.commit().await?;
+        b.recorder.take();
+        let users = db
+            .query::<Author>()
+            .options(selectin(Author::posts))
+            .all()
+            .await?;
+        assert_eq!(users.len(), 1001);
+        // 500 keys per IN list: three queries for the posts.
+        assert_eq!(selects(b), 1 + 3);
+        assert!(users[1000].read()?.posts.loaded()?.is_empty());
+        Ok(())
+    }
+
+    pub async fn joined_loads_in_one_query_and_respects_limit(b: &Backend) -> R {
+        seed(b).await?;
+        let mut db = Session::new(b.engine.clone());
+        let users = db
+            .query::<Author>()
+            .order_by(Author::id.asc())
+            .options(joined(Author::posts))
+            .all()
+            .await?;
+        assert_eq!(selects(b), 1);
+        assert_eq!(users.len(), 3, "parents de-duplicated");
+        assert_eq!(titles(users[0].read()?.posts.loaded()?)?, ["A1", "A2"]);
+        assert!(users[2].read()?.posts.loaded()?.is_empty());
+        // LIMIT applies to users, not to joined rows.
+        let mut db = Session::new(b.engine.clone());
+        b.recorder.take();
+        let two = db
+            .query::<Author>()
+            .order_by(Author::id.asc())
+            .limit(2)
+            .options(joined(Author::posts))
+            .all()
+            .await?;
+        assert_eq!(selects(b), 1);
+        assert_eq!(two.len(), 2);
+        assert_eq!(two[0].read()?.posts.loaded()?.len(), 2);
+        assert_eq!(two[1].read()?.posts.loaded()?.len(), 1);
+        // Many-to-one, joined.
+        let mut db = Session::new(b.engine.clone());
+        b.recorder.take();
+        let posts = db
+            .query::<Article>()
+            .options(joined(Article::owner))
+            .all()
+            .await?;
+        assert_eq!(selects(b), 1);
+        for p in &posts {
+            assert!(p.read()?.owner.get()?.is_some());
+        }
+        Ok(())
+    }
+
+    pub async fn nested_options_mix_strategies(b: &Backend) -> R {
+        seed(b).await?;
+        // joined, then selectin beneath it: the users query, then comments.
+        let mut db = Session::new(b.engine.clone());
+        let users = db
+            .query::<Author>()
+            .order_by(Author::id.asc())
+            .options(joined(Author::posts).selectin(Article::comments))
+            .all()
+            .await?;
+        assert_eq!(selects(b), 2);
+        let p = users[0].read()?.posts.loaded()?[1].clone();
+        assert_eq!(p.read()?.comments.loaded()?.len(), 2);
+        // selectin, then joined beneath it: a joined option under another
+        // option runs as a query of its own.
+        let mut db = Session::new(b.engine.clone());
+        b.recorder.take();
+        let users = db
+            .query::<Author>()
+            .options(selectin(Author::posts).joined(Article::comments))
+            .all()
+            .await?;
+        assert_eq!(selects(b), 3);
+        let total: usize = users
+            .iter()
+            .map(|u| {
+                let posts = u.read()?.posts.loaded()?.to_vec();
+                posts
+                    .iter()
+                    .map(|p| Ok(p.read()?.comments.loaded()?.len()))
+                    .sum::<Result<usize, Error>>()
+            })
+            .sum::<Result<usize, Error>>()?;
+        assert_eq!(total, 6);
+        Ok(())
+    }
+
+    pub async fn raise_and_detached_objects_are_clear_errors(b: &Backend) -> R {
+        seed(b).await?;
+        let mut db = Session::new(b.engine.clone());
+        let c = db.query::<Comment>().first().await?.expect("a comment");
+        let e = db.load(&c, Comment::post).await.unwrap_err();
+        assert!(matches!(e, Error::RaiseLoad { .. }), "{e}");
+        assert!(e.to_string().contains("Comment.post"), "{e}");
+        // Eagerly, it loads.
+        let cs = db
+            .query::<Comment>()
+            .options(selectin(Comment::post))
+            .all()
+            .await?;
+        assert!(cs[0].read()?.post.get()?.is_some());
+        // A detached object's unloaded relationship is an error, not [].
+        let a = db.query::<Author>().first().await?.expect("author");
+        db.close().await?;
+        assert_eq!(a.state(), ObjectState::Detached);
+        let e = a.read()?.posts.loaded().map(|p| p.len()).unwrap_err();
+        assert!(e.to_string().contains("detached"), "{e}");
+        let e = db.load(&a, Author::posts).await.unwrap_err();
+        assert!(matches!(e, Error::InvalidState { .. }), "{e}");
+        Ok(())
+    }
+}
