@@ -3,6 +3,7 @@
 //! The seed's `String` columns get lengths here, because MySQL has no
 //! VARCHAR without one (SQLAlchemy would fail there the same way).
 
+use aludel::orm::{Many, One};
 use aludel::Model;
 
 /// A user of the blog.
@@ -18,6 +19,9 @@ pub struct User {
     /// `Column(String, unique=True, index=True)`.
     #[aludel(unique, index, length = 255)]
     pub email: Option<String>,
+    /// `relationship("Post", back_populates="owner")`.
+    #[aludel(back_populates = "owner")]
+    pub posts: Many<Post>,
 }
 
 /// A post, written by a user.
@@ -36,4 +40,7 @@ pub struct Post {
     /// `Column(Integer, ForeignKey("users.id"))`.
     #[aludel(foreign_key = "users.id")]
     pub owner_id: Option<i32>,
+    /// `relationship("User", back_populates="posts")`.
+    #[aludel(back_populates = "posts")]
+    pub owner: One<User>,
 }

@@ -7,6 +7,17 @@ use std::process::Command;
 const SEED_OUTPUT: &str =
     "Created User: Alice\nPost Created: My First Post\n1 Alice alice@example.com\n";
 const ASYNC_OUTPUT: &str = "Created User: Alice\n1 Alice alice@example.com\n";
+const QUERIES_OUTPUT: &str = "9.1 [\"Anna\", \"Alice\"]
+9.2 Alice -> My First Post
+9.2 Alice -> Second Thoughts
+9.2 Anna -> Hello
+9.3 Total posts: 3
+9.4 Alice 2
+9.4 Anna 1
+9.5 Alice [\"My First Post\", \"Second Thoughts\"]
+9.5 Anna [\"Hello\"]
+9.5 Bob []
+";
 
 /// SQLite (a file in a fresh directory, as the default URL gives it) and
 /// the servers whose URLs are set.
@@ -63,4 +74,5 @@ fn check(bin: &str, expected: &str) {
 fn blog_and_async_blog_print_the_seed_output_every_run() {
     check(env!("CARGO_BIN_EXE_blog"), SEED_OUTPUT);
     check(env!("CARGO_BIN_EXE_blog_async"), ASYNC_OUTPUT);
+    check(env!("CARGO_BIN_EXE_blog_queries"), QUERIES_OUTPUT);
 }
