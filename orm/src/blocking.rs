@@ -273,13 +273,15 @@ impl<'s, T: Model> Query<'s, Session, Entity<T>> {
         let s = self.session;
         (
             s.engine.clone(),
-            Query::new(&mut s.inner, self.select).with_loads(self.loads),
+            Query::new(&mut s.inner, self.select)
+                .with_loads(self.loads)
+                .with_error(self.error),
         )
     }
 
     /// See [`Query::plain`](crate::Query).
     pub fn plain(self) -> Query<'s, Session, Plain<T>> {
-        Query::new(self.session, self.select)
+        Query::new(self.session, self.select).with_error(self.error)
     }
 
     /// Every object the query finds.
@@ -316,7 +318,10 @@ impl<'s, T: Model> Query<'s, Session, Entity<T>> {
 impl<'s, R: FromRow + Send> Query<'s, Session, Plain<R>> {
     fn into_async(self) -> (Engine, Query<'s, session::Session, Plain<R>>) {
         let s = self.session;
-        (s.engine.clone(), Query::new(&mut s.inner, self.select))
+        (
+            s.engine.clone(),
+            Query::new(&mut s.inner, self.select).with_error(self.error),
+        )
     }
 
     /// Every row, decoded.

@@ -7,7 +7,7 @@ use crate::column::{AsSql, Col, ColumnValue};
 use crate::error::{Error, Result};
 use crate::model::Model;
 use crate::object::Obj;
-use crate::relationship::Load;
+use crate::relationship::{Load, Rel, RelInfo};
 use crate::session::Session;
 use aludel_core::engine::FromRow;
 use aludel_core::expr::{IntoExpr, OrderBy};
@@ -19,6 +19,10 @@ use std::marker::PhantomData;
 /// The loader of a query that returns tracked objects of `T`.
 pub struct Entity<T>(PhantomData<fn() -> T>);
 
+/// The loader of a query that returns tracked objects of `T`, each with
+/// more columns decoded into `R`.
+pub struct EntityWith<T, R>(PhantomData<fn() -> (T, R)>);
+
 /// The loader of a query that returns untracked rows decoded into `R`.
 pub struct Plain<R>(PhantomData<fn() -> R>);
 
@@ -29,6 +33,9 @@ pub struct Query<'s, S, L> {
     pub(crate) session: &'s mut S,
     pub(crate) select: Select,
     pub(crate) loads: Vec<Load>,
+    /// A mistake found while building (such as a join along a
+    /// relationship that cannot be resolved), reported when the query runs.
+    pub(crate) error: Option<String>,
     _loader: PhantomData<L>,
 }
 
@@ -46,6 +53,7 @@ impl<'s, S, L> Query<'s, S, L> {
             session,
             select,
             loads: Vec::new(),
+            error: None,
             _loader: PhantomData,
         }
     }
@@ -55,12 +63,93 @@ impl<'s, S, L> Query<'s, S, L> {
         self
     }
 
+    pub(crate) fn with_error(mut self, error: Option<String>) -> Self {
+        self.error = error;
+        self
+    }
+
     fn map(self, f: impl FnOnce(Select) -> Select) -> Self {
         Query {
             session: self.session,
             select: f(self.select),
             loads: self.loads,
+            error: self.error,
             _loader: PhantomData,
+        }
+    }
+
+    /// Joins the target of a relationship along its foreign key (through
+    /// the association table for many-to-many): the seed's
+    /// `.join(User.posts)`, as `.join_rel(User::posts)`.
+    pub fn join_rel<M: Model, R>(self, rel: Rel<M, R>) -> Self {
+        self.join_rel_kind(rel.info(), false)
+    }
+
+    /// [`Query::join_rel`] as a LEFT OUTER JOIN.
+    pub fn outer_join_rel<M: Model, R>(self, rel: Rel<M, R>) -> Self {
+        self.join_rel_kind(rel.info(), true)
+    }
+
+    fn join_rel_kind(mut self, info: &'static RelInfo, outer: bool) -> Self {
+        let owner = (info.owner)();
+        let target = (info.target)();
+        let on = |a: &'static aludel_core::Table,
+                  ac: &[usize],
+                  b: &'static aludel_core::Table,
+                  bc: &[usize]|
+         -> aludel_core::Result<Expr> {
+            let terms = ac
+                .iter()
+                .zip(bc)
+                .map(|(&x, &y)| {
+                    Ok(a.c(a.columns[x].name.as_str())?
+                        .eq(b.c(b.columns[y].name.as_str())?))
+                })
+                .collect::<aludel_core::Result<Vec<Expr>>>()?;
+            Ok(aludel_core::and(terms))
+        };
+        let built = info.resolved().map_err(|e| e.to_string()).and_then(|res| {
+            let mut steps: Vec<(&'static aludel_core::Table, Expr)> = Vec::new();
+            match &res.secondary {
+                Some(sec) => {
+                    steps.push((
+                        sec.table,
+                        on(owner, &res.owner_cols, sec.table, &sec.to_owner)
+                            .map_err(|e| e.to_string())?,
+                    ));
+                    steps.push((
+                        target,
+                        on(sec.table, &sec.to_target, target, &res.target_cols)
+                            .map_err(|e| e.to_string())?,
+                    ));
+                }
+                None => steps.push((
+                    target,
+                    on(owner, &res.owner_cols, target, &res.target_cols)
+                        .map_err(|e| e.to_string())?,
+                )),
+            }
+            Ok(steps)
+        });
+        match built {
+            Ok(steps) => {
+                for (t, cond) in steps {
+                    self.select = if outer {
+                        self.select.outer_join(t, cond)
+                    } else {
+                        self.select.join(t, cond)
+                    };
+                }
+            }
+            Err(e) => self.error = Some(e),
+        }
+        self
+    }
+
+    fn check(&self) -> Result<()> {
+        match &self.error {
+            Some(m) => Err(Error::Core(aludel_core::Error::InvalidStatement(m.clone()))),
+            None => Ok(()),
         }
     }
 
@@ -176,7 +265,7 @@ impl<'s, T: Model> Query<'s, Session, Entity<T>> {
     /// The same query, loading untracked plain structs instead of tracked
     /// objects: the fast path for large reads.
     pub fn plain(self) -> Query<'s, Session, Plain<T>> {
-        Query::new(self.session, self.select)
+        Query::new(self.session, self.select).with_error(self.error)
     }
 
     /// The query's loader options.
@@ -188,6 +277,7 @@ impl<'s, T: Model> Query<'s, Session, Entity<T>> {
     /// relationships its options (and the model's eager defaults) name
     /// loaded.
     pub async fn all(self) -> Result<Vec<Obj<T>>> {
+        self.check()?;
         self.session
             .query_with_loads::<T>(self.select, &self.loads)
             .await
@@ -195,6 +285,7 @@ impl<'s, T: Model> Query<'s, Session, Entity<T>> {
 
     /// The first object (the query with LIMIT 1), if any.
     pub async fn first(self) -> Result<Option<Obj<T>>> {
+        self.check()?;
         Ok(self
             .session
             .query_with_loads::<T>(self.select.limit(1), &self.loads)
@@ -215,19 +306,42 @@ impl<'s, T: Model> Query<'s, Session, Entity<T>> {
 
     /// The number of rows the query finds (`SELECT count(*) FROM (query)`).
     pub async fn count(self) -> Result<i64> {
+        self.check()?;
         let q = Self::counting(self.select);
         Ok(self.session.scalar::<i64>(q).await?.unwrap_or(0))
+    }
+}
+
+impl<T: Model, R: FromRow + Send> Query<'_, Session, EntityWith<T, R>> {
+    /// Every row: the object (through the identity map) and the other
+    /// columns.
+    pub async fn all(self) -> Result<Vec<(Obj<T>, R)>> {
+        self.check()?;
+        self.session.scalars_with::<T, R>(self.select).await
+    }
+
+    /// The first row (the query with LIMIT 1), if any.
+    pub async fn first(self) -> Result<Option<(Obj<T>, R)>> {
+        self.check()?;
+        Ok(self
+            .session
+            .scalars_with::<T, R>(self.select.limit(1))
+            .await?
+            .into_iter()
+            .next())
     }
 }
 
 impl<R: FromRow + Send> Query<'_, Session, Plain<R>> {
     /// Every row, decoded.
     pub async fn all(self) -> Result<Vec<R>> {
+        self.check()?;
         self.session.fetch_all::<R>(self.select).await
     }
 
     /// The first row (the query with LIMIT 1), if any.
     pub async fn first(self) -> Result<Option<R>> {
+        self.check()?;
         Ok(self
             .session
             .fetch_all::<R>(self.select.limit(1))
@@ -248,6 +362,7 @@ impl<R: FromRow + Send> Query<'_, Session, Plain<R>> {
 
     /// The number of rows the query finds.
     pub async fn count(self) -> Result<i64> {
+        self.check()?;
         let q = Self::counting(self.select);
         Ok(self.session.scalar::<i64>(q).await?.unwrap_or(0))
     }
@@ -255,6 +370,7 @@ impl<R: FromRow + Send> Query<'_, Session, Plain<R>> {
     /// The first column of the first row (`None` without rows):
     /// `db.query_as::<(i64,)>(func::count(Post::id)).scalar::<i64>()`.
     pub async fn scalar<V: FromValue>(self) -> Result<Option<V>> {
+        self.check()?;
         self.session.scalar::<V>(self.select).await
     }
 }

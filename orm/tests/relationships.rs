@@ -127,6 +127,7 @@ on_every_backend!(
     joined_loads_in_one_query_and_respects_limit,
     nested_options_mix_strategies,
     raise_and_detached_objects_are_clear_errors,
+    joins_along_relationships_and_entities_with_columns,
 );
 
 mod cases {
@@ -586,6 +587,54 @@ mod cases {
             })
             .sum::<Result<usize, Error>>()?;
         assert_eq!(total, 6);
+        Ok(())
+    }
+
+    pub async fn joins_along_relationships_and_entities_with_columns(b: &Backend) -> R {
+        seed(b).await?;
+        let mut db = Session::new(b.engine.clone());
+        let pairs: Vec<(String, String)> = db
+            .query_as((Author::name, Article::title))
+            .join_rel(Author::posts)
+            .order_by(Article::id.asc())
+            .all()
+            .await?;
+        let want = [("Alice", "A1"), ("Alice", "A2"), ("Bob", "B1")];
+        assert_eq!(pairs, want.map(|(a, b)| (a.to_string(), b.to_string())));
+        // An outer join keeps Carol.
+        let n = db
+            .query_as::<(String,)>(Author::name)
+            .outer_join_rel(Author::posts)
+            .count()
+            .await?;
+        assert_eq!(n, 4);
+        // Entities and columns together: (post, its owner's name).
+        let rows = db
+            .query_with::<Article, (String,)>(Author::name)
+            .join_rel(Article::owner)
+            .order_by(Article::id.asc())
+            .all()
+            .await?;
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows[0].0.read()?.title, "A1");
+        assert_eq!(rows[0].1 .0, "Alice");
+        let third = rows[2].0.read()?.id;
+        assert!(db.get::<Article>(third).await?.expect("post") == rows[2].0);
+        // Through an association table.
+        let rust = db.add(Tag {
+            name: "rust".into(),
+            ..Default::default()
+        });
+        rows[1].0.append(Article::tags, &rust)?;
+        db.flush().await?;
+        let tagged = db
+            .query::<Article>()
+            .join_rel(Article::tags)
+            .filter(Tag::name.eq("rust"))
+            .all()
+            .await?;
+        assert_eq!(tagged.len(), 1);
+        assert!(tagged[0] == rows[1].0);
         Ok(())
     }
 

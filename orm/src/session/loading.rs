@@ -15,10 +15,10 @@ use std::sync::Arc;
 
 /// A window onto some columns of a row, under the names of a table's
 /// columns: how a joined query's row decodes into several models.
-struct Slice<'a> {
-    row: &'a dyn RowAccess,
-    offset: usize,
-    names: &'a [Name],
+pub(crate) struct Slice<'a> {
+    pub(crate) row: &'a dyn RowAccess,
+    pub(crate) offset: usize,
+    pub(crate) names: &'a [Name],
 }
 
 impl RowAccess for Slice<'_> {

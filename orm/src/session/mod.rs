@@ -777,6 +777,49 @@ impl Session {
         Query::new(self, select(columns))
     }
 
+    /// Objects of `T` together with more columns:
+    /// `db.query_with::<Post, (Option<String>,)>(User::name).join_rel(Post::owner)`
+    /// gives `(Obj<Post>, (name,))` rows (SQLAlchemy's `query(Post, User.name)`).
+    pub fn query_with<T: Model, R: FromRow + Send>(
+        &mut self,
+        columns: impl IntoColumns,
+    ) -> Query<'_, Session, crate::query::EntityWith<T, R>> {
+        Query::new(self, select(T::table()).column(columns))
+    }
+
+    /// Runs a SELECT whose first columns are `T`'s and decodes each row
+    /// into a tracked object and `R` from the remaining columns.
+    pub(crate) async fn scalars_with<T: Model, R: FromRow + Send>(
+        &mut self,
+        stmt: Select,
+    ) -> Result<Vec<(Obj<T>, R)>> {
+        let names = stmt.output_names();
+        let n = T::table().columns.len();
+        self.autoflush().await?;
+        let conn = ensure_conn(&self.engine, &mut self.conn).await?;
+        let identity = &mut self.identity;
+        let id = self.id;
+        let mut out = Vec::new();
+        conn.for_each(stmt, |row| {
+            let head = loading::Slice {
+                row,
+                offset: 0,
+                names: &names[..n.min(names.len())],
+            };
+            let tail = loading::Slice {
+                row,
+                offset: n,
+                names: names.get(n..).unwrap_or(&[]),
+            };
+            let v = T::from_row(&head)?;
+            let r = R::from_row(&tail)?;
+            out.push((absorb(identity, id, v), r));
+            Ok(())
+        })
+        .await?;
+        Ok(out)
+    }
+
     /// Runs any Core statement in the session's transaction, after an
     /// autoflush (SQLAlchemy 2.0's `session.execute`).
     pub async fn execute(&mut self, stmt: impl Into<Statement>) -> Result<QueryResult> {
