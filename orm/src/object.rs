@@ -9,6 +9,7 @@ use aludel_core::{Table, Value};
 use parking_lot::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::any::Any;
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 /// Where an object stands with respect to a session and the database
@@ -75,6 +76,9 @@ pub(crate) struct Meta {
     pub(crate) key: Option<Key>,
     /// The order in which pending objects were added.
     pub(crate) seq: u64,
+    /// The session's "something was written" flag, raised by
+    /// [`Obj::write`] so that a flush with nothing to do costs nothing.
+    pub(crate) dirty: Option<Arc<AtomicBool>>,
 }
 
 impl Meta {
@@ -88,6 +92,7 @@ impl Meta {
             committed: None,
             key: None,
             seq: 0,
+            dirty: None,
         }
     }
 }
@@ -201,6 +206,9 @@ impl<T: Model> Obj<T> {
             if meta.committed.is_none() && meta.state == ObjectState::Persistent {
                 meta.committed = Some(value.to_values());
             }
+        }
+        if let Some(d) = &meta.dirty {
+            d.store(true, Ordering::Release);
         }
         Ok(value)
     }

@@ -11,6 +11,7 @@ use aludel_core::engine::Connection;
 use aludel_core::{delete, insert, update, Capabilities, Expr, Table, Value};
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::BTreeSet;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 /// Whether a column value means "let the database generate it": NULL, or
@@ -182,7 +183,16 @@ impl Session {
     /// Fix the cause (say, expunge the object that broke a unique
     /// constraint) and flush again.
     pub async fn flush(&mut self) -> Result<()> {
-        self.collect_links().await?;
+        // Nothing added, deleted, linked or written since the last flush:
+        // nothing to look at.
+        let written = self.identity.dirty.swap(false, Ordering::AcqRel);
+        if !written && self.new.is_empty() && self.deleted.is_empty() && self.links.is_empty() {
+            return Ok(());
+        }
+        if let Err(e) = self.collect_links().await {
+            self.identity.dirty.store(true, Ordering::Release);
+            return Err(e);
+        }
         let mut updates = Vec::new();
         for o in self.identity.get_ref().values() {
             let m = o.meta();
@@ -220,6 +230,7 @@ impl Session {
         if let Err(e) = result {
             // The links stay, to be applied again by the next flush.
             self.undo_flushes(work).await;
+            self.identity.dirty.store(true, Ordering::Release);
             return Err(e);
         }
         self.links.clear();
@@ -375,6 +386,7 @@ impl Session {
                     m.state = ObjectState::Pending;
                     m.session = self.id;
                     m.seq = self.seq;
+                    m.dirty = Some(self.identity.dirty.clone());
                 }
                 self.new.push(o.clone());
                 Ok(true)

@@ -14,7 +14,7 @@ use aludel_core::select::IntoColumns;
 use aludel_core::{select, Expr, FromValue, MetaData, Select, Statement, Table, Value};
 use rustc_hash::FxHashMap;
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 /// Settings of a [`Session`], as SQLAlchemy's `sessionmaker` takes them.
@@ -102,16 +102,19 @@ pub(crate) type IdentityKey = (usize, Key);
 
 /// The identity map: one object per table and primary key.
 #[doc(hidden)]
-#[derive(Default)]
-pub struct Identity(FxHashMap<IdentityKey, Arc<dyn AnyObj>>);
+pub struct Identity {
+    map: FxHashMap<IdentityKey, Arc<dyn AnyObj>>,
+    /// Raised when an object of the session is written.
+    pub(crate) dirty: Arc<AtomicBool>,
+}
 
 impl Identity {
     pub(crate) fn map(&mut self) -> &mut FxHashMap<IdentityKey, Arc<dyn AnyObj>> {
-        &mut self.0
+        &mut self.map
     }
 
     pub(crate) fn get_ref(&self) -> &FxHashMap<IdentityKey, Arc<dyn AnyObj>> {
-        &self.0
+        &self.map
     }
 }
 
@@ -257,6 +260,7 @@ pub(crate) fn absorb<T: Model>(identity: &mut Identity, session: u64, value: T) 
     }
     let mut meta = Meta::new(ObjectState::Persistent);
     meta.session = session;
+    meta.dirty = Some(identity.dirty.clone());
     meta.key = Some(ik.1.clone());
     let obj = Obj::with_meta(value, meta);
     identity.map().insert(ik, obj.erased());
@@ -312,7 +316,10 @@ impl Session {
             options,
             id: NEXT_SESSION.fetch_add(1, Ordering::Relaxed),
             conn: None,
-            identity: Identity::default(),
+            identity: Identity {
+                map: FxHashMap::default(),
+                dirty: Arc::new(AtomicBool::new(false)),
+            },
             new: Vec::new(),
             deleted: Vec::new(),
             journal: Vec::new(),
@@ -418,6 +425,7 @@ impl Session {
                     m.state = ObjectState::Persistent;
                     m.session = self.id;
                     m.key = Some(key);
+                    m.dirty = Some(self.identity.dirty.clone());
                 }
                 self.identity.map().insert(ik, obj.erased());
                 Ok(())
@@ -438,6 +446,7 @@ impl Session {
             m.session = self.id;
             m.seq = self.seq;
             m.expired = false;
+            m.dirty = Some(self.identity.dirty.clone());
         }
         self.new.push(obj);
     }
@@ -500,7 +509,9 @@ impl Session {
     pub fn has_changes(&self) -> bool {
         !self.new.is_empty()
             || !self.deleted.is_empty()
-            || self.identity.get_ref().values().any(|o| o.meta().modified)
+            || !self.links.is_empty()
+            || (self.identity.dirty.load(Ordering::Acquire)
+                && self.identity.get_ref().values().any(|o| o.meta().modified))
     }
 
     /// Loads the object with primary key `key`: from the identity map when
@@ -719,6 +730,7 @@ impl Session {
                         m.state = ObjectState::Persistent;
                         m.session = self.id;
                         m.key = Some(key.clone());
+                        m.dirty = Some(self.identity.dirty.clone());
                     }
                     self.identity
                         .map()
