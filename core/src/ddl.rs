@@ -62,6 +62,28 @@ pub enum Ddl {
         /// `ALTER TABLE IF EXISTS ... DROP ... IF EXISTS` (where the dialect has it).
         if_exists: bool,
     },
+    /// `ALTER TABLE ... ADD COLUMN`, for the column of `table` called
+    /// `column` (its definition as the table declares it).
+    AddColumn {
+        /// The table, with the new column among its columns.
+        table: Table,
+        /// The column's name.
+        column: Name,
+    },
+    /// `ALTER TABLE ... DROP COLUMN`.
+    DropColumn {
+        /// The table.
+        table: Table,
+        /// The column's name.
+        column: Name,
+    },
+    /// `ALTER TABLE ... RENAME TO`.
+    RenameTable {
+        /// The table as it is named now.
+        table: Table,
+        /// Its new name.
+        to: Name,
+    },
     /// `CREATE TYPE name AS ENUM (...)` (PostgreSQL).
     CreateEnum(EnumType),
     /// `DROP TYPE [IF EXISTS] name` (PostgreSQL).

@@ -305,6 +305,14 @@ pub trait Dialect: Send + Sync + 'static {
         }
     }
 
+    /// Statements that take and release a lock held by one connection for
+    /// the length of a migration run, so that two runners never apply the
+    /// same revision (an advisory lock). `None`: the database's own locking
+    /// (SQLite's) is enough.
+    fn migration_lock_sql(&self) -> Option<(String, String)> {
+        None
+    }
+
     /// The SQL that sets the isolation level of a connection's later
     /// transactions (empty when nothing needs to run).
     fn session_isolation_sql(&self, level: IsolationLevel) -> Result<String> {

@@ -689,6 +689,15 @@ impl TableBuilder {
         self
     }
 
+    /// Adds a named CHECK constraint whose name is known only at run time.
+    pub fn check_named(mut self, name: impl Into<Name>, condition: Expr) -> Self {
+        self.checks.push(CheckConstraint {
+            name: Some(name.into()),
+            condition,
+        });
+        self
+    }
+
     /// Adds a CHECK constraint. Build the condition from [`col`](crate::expr::col)
     /// references (rendered unqualified) or [`text`](crate::text::text).
     pub fn check(mut self, name: Option<&'static str>, condition: Expr) -> Self {

@@ -319,8 +319,8 @@ fn test_matrix(args: &[String]) -> ExitCode {
             }
             drop(servers);
             // Tests that restart the server run alone, after the others.
-            // The dialect's own tests, and the ORM's and the examples',
-            // which run on every backend whose URL is set.
+            // The dialect's own tests, and the ORM's, the examples' and the
+            // migration runner's, which run on every backend whose URL is set.
             let main = run_tests(
                 &[
                     "test",
@@ -330,6 +330,8 @@ fn test_matrix(args: &[String]) -> ExitCode {
                     "aludel-orm",
                     "-p",
                     "aludel-examples",
+                    "-p",
+                    "aludel-migrate",
                     "--",
                     "--show-output",
                     "--skip",

@@ -120,6 +120,36 @@ impl Compiler<'_> {
                 self.push_ident(name);
                 Ok(())
             }
+            Ddl::AddColumn { table, column } => {
+                let col = table
+                    .columns
+                    .iter()
+                    .find(|c| c.name == *column)
+                    .ok_or_else(|| Error::UnknownColumn {
+                        source_name: table.qualified_name(),
+                        column: column.to_string(),
+                    })?;
+                self.check_ident_len("column", column)?;
+                self.push_sql("ALTER TABLE ");
+                self.push_table_name(table);
+                self.push_sql(" ADD COLUMN ");
+                self.column_def(col)
+            }
+            Ddl::DropColumn { table, column } => {
+                self.push_sql("ALTER TABLE ");
+                self.push_table_name(table);
+                self.push_sql(" DROP COLUMN ");
+                self.push_ident(column);
+                Ok(())
+            }
+            Ddl::RenameTable { table, to } => {
+                self.check_ident_len("table", to)?;
+                self.push_sql("ALTER TABLE ");
+                self.push_table_name(table);
+                self.push_sql(" RENAME TO ");
+                self.push_ident(to);
+                Ok(())
+            }
             Ddl::CreateEnum(e) => {
                 if self.caps.enums != crate::dialect::EnumStyle::NamedType {
                     return Err(self.unsupported("CREATE TYPE ... AS ENUM"));

@@ -573,6 +573,13 @@ macro_rules! connection_hooks {
         fn session_isolation_sql(&self, level: IsolationLevel) -> Result<String> {
             Ok(session_isolation_sql(level))
         }
+        fn migration_lock_sql(&self) -> Option<(String, String)> {
+            // Waits up to an hour for another runner to finish.
+            Some((
+                "SELECT GET_LOCK('aludel_migrate', 3600)".into(),
+                "SELECT RELEASE_LOCK('aludel_migrate')".into(),
+            ))
+        }
     };
 }
 

@@ -326,6 +326,14 @@ impl Dialect for PostgresDialect {
             level.as_sql()
         ))
     }
+
+    fn migration_lock_sql(&self) -> Option<(String, String)> {
+        // A session-level advisory lock; the key spells "aludel" in ASCII.
+        Some((
+            "SELECT pg_advisory_lock(107527979592051)".into(),
+            "SELECT pg_advisory_unlock(107527979592051)".into(),
+        ))
+    }
 }
 
 aludel_core::register_dialect!(POSTGRES_DIALECT, PostgresDialect);
