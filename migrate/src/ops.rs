@@ -455,10 +455,12 @@ fn toml_value(v: &toml::Value, table: &str) -> Result<Value> {
         toml::Value::Float(f) => Value::F64(*f),
         toml::Value::Boolean(b) => Value::Bool(*b),
         toml::Value::Datetime(d) => Value::String(d.to_string()),
-        other => return Err(Error::Invalid(format!(
+        other => {
+            return Err(Error::Invalid(format!(
             "bulk_insert into {table}: a value must be a string, number, boolean or date, not {}",
             other.type_str()
-        ))),
+        )))
+        }
     })
 }
 

@@ -42,10 +42,10 @@ pub struct Revision {
     #[serde(default)]
     pub created: String,
     /// Run by `upgrade`, in order.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub upgrade: Vec<Op>,
     /// Run by `downgrade`, in order.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub downgrade: Vec<Op>,
     /// The file it was read from.
     #[serde(skip)]
@@ -134,10 +134,18 @@ impl Revision {
     pub fn to_toml(&self) -> Result<String> {
         let body = toml::to_string(self)
             .map_err(|e| Error::Invalid(format!("cannot write revision: {e}")))?;
-        Ok(format!(
+        let mut out = format!(
             "# Aludel revision {}: {}\n# Edit freely; `aludel upgrade --sql` shows the SQL it runs.\n\n{body}",
             self.revision, self.message
-        ))
+        );
+        if self.upgrade.is_empty() && self.downgrade.is_empty() {
+            out.push_str(
+                "\n# Operations go below, for example:\n#\n# [[upgrade]]\n# op = \"add_column\"\n\
+                 # table = \"users\"\n# column = { name = \"age\", type = \"Integer\" }\n#\n\
+                 # [[downgrade]]\n# op = \"drop_column\"\n# table = \"users\"\n# column = \"age\"\n",
+            );
+        }
+        Ok(out)
     }
 
     /// The file name: `<id>_<message as a slug>.toml`.
