@@ -77,6 +77,26 @@ pub enum Ddl {
         /// The column's name.
         column: Name,
     },
+    /// `ALTER TABLE ... ` changing a column's type, nullability or server
+    /// default to its definition in `table`; how depends on the dialect's
+    /// [`AlterColumnStyle`](crate::dialect::AlterColumnStyle).
+    AlterColumn {
+        /// The table, with the column as it is to become.
+        table: Table,
+        /// The column's name.
+        column: Name,
+        /// What changes.
+        change: ColumnChange,
+    },
+    /// `ALTER TABLE ... RENAME COLUMN a TO b`.
+    RenameColumn {
+        /// The table.
+        table: Table,
+        /// The column's name now.
+        from: Name,
+        /// Its new name.
+        to: Name,
+    },
     /// `ALTER TABLE ... RENAME TO`.
     RenameTable {
         /// The table as it is named now.
@@ -102,6 +122,17 @@ pub enum Ddl {
         /// The column.
         column: Name,
     },
+}
+
+/// Which parts of a column [`Ddl::AlterColumn`] changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct ColumnChange {
+    /// Its type.
+    pub ty: bool,
+    /// Whether it accepts NULL.
+    pub nullable: bool,
+    /// Its server default.
+    pub default: bool,
 }
 
 /// `CREATE TABLE table`.

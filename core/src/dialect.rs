@@ -126,6 +126,20 @@ pub enum CommentStyle {
     CommentOn,
 }
 
+/// How a dialect alters an existing column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlterColumnStyle {
+    /// `ALTER COLUMN c TYPE t`, `SET / DROP NOT NULL`, `SET / DROP DEFAULT`
+    /// and `RENAME COLUMN a TO b`, each its own clause (PostgreSQL).
+    Separate,
+    /// `MODIFY COLUMN c <whole definition>`, and `CHANGE COLUMN a b
+    /// <definition>` to rename (MySQL, MariaDB).
+    Modify,
+    /// Only `RENAME COLUMN a TO b`; anything else rebuilds the table
+    /// (SQLite: the migration runner copies it).
+    RenameOnly,
+}
+
 /// What a database can do, and how it spells the few things the generic
 /// compiler renders differently. Core and the ORM branch on these flags,
 /// never on a dialect's name.
@@ -198,6 +212,9 @@ pub struct Capabilities {
     /// `drop_all(.., if_exists)` can drop deferred foreign keys of tables
     /// that may be missing.
     pub alter_if_exists: bool,
+    /// How `ALTER TABLE` changes a column's type, nullability, default or
+    /// name.
+    pub alter_column: AlterColumnStyle,
     /// `DROP INDEX name ON table` instead of `DROP INDEX name`.
     pub drop_index_on_table: bool,
     /// SAVEPOINT / RELEASE / ROLLBACK TO.

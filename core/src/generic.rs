@@ -40,6 +40,7 @@ static CAPS: Capabilities = Capabilities {
     drop_foreign_key_keyword: "CONSTRAINT",
     index_if_exists: true,
     alter_if_exists: true,
+    alter_column: crate::dialect::AlterColumnStyle::Separate,
     drop_index_on_table: false,
     savepoints: true,
     transactional_ddl: true,

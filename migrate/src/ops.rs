@@ -125,6 +125,39 @@ pub enum Op {
         /// The new column.
         column: ColumnSpec,
     },
+    /// Changes a column's type, nullability, server default or name. MySQL
+    /// restates the whole column, so give the `existing_*` values of what
+    /// does not change (autogenerate writes them).
+    AlterColumn {
+        /// The table.
+        table: String,
+        /// The column.
+        column: String,
+        /// Its new type.
+        #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+        ty: Option<String>,
+        /// Whether it accepts NULL from now on.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        nullable: Option<bool>,
+        /// Its new server default, as SQL text.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        server_default: Option<String>,
+        /// Remove its server default.
+        #[serde(default, skip_serializing_if = "is_false")]
+        drop_default: bool,
+        /// Its new name.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        new_name: Option<String>,
+        /// Its type now (when the type does not change).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        existing_type: Option<String>,
+        /// Whether it accepts NULL now (when that does not change).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        existing_nullable: Option<bool>,
+        /// Its server default now (when that does not change).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        existing_server_default: Option<String>,
+    },
     /// `ALTER TABLE ... DROP COLUMN`.
     DropColumn {
         /// The table.
@@ -288,6 +321,16 @@ impl Op {
                 foreign_keys.iter().try_for_each(fk)
             }
             Op::AddColumn { column, .. } => ty(column),
+            Op::AlterColumn {
+                ty: t,
+                existing_type,
+                ..
+            } => {
+                for x in [t, existing_type].into_iter().flatten() {
+                    parse_type(x)?;
+                }
+                Ok(())
+            }
             Op::CreateForeignKey { fk: f, .. } => fk(f),
             _ => Ok(()),
         }
@@ -346,6 +389,69 @@ impl Op {
                     table: t,
                     column: Name::from(c.name.clone()),
                 })]
+            }
+            Op::AlterColumn {
+                table,
+                column,
+                ty,
+                nullable,
+                server_default,
+                drop_default,
+                new_name,
+                existing_type,
+                existing_nullable,
+                existing_server_default,
+            } => {
+                let mut out = Vec::new();
+                let change = aludel_core::ddl::ColumnChange {
+                    ty: ty.is_some(),
+                    nullable: nullable.is_some(),
+                    default: server_default.is_some() || *drop_default,
+                };
+                if change.ty || change.nullable || change.default {
+                    let type_text = ty.as_ref().or(existing_type.as_ref()).ok_or_else(|| {
+                        Error::Invalid(format!(
+                            "alter_column {table}.{column}: give type or existing_type (MySQL restates the whole column)"
+                        ))
+                    })?;
+                    let default = if *drop_default {
+                        None
+                    } else {
+                        server_default
+                            .clone()
+                            .or_else(|| existing_server_default.clone())
+                    };
+                    let spec = ColumnSpec {
+                        name: column.clone(),
+                        ty: type_text.clone(),
+                        nullable: Some(nullable.or(*existing_nullable).unwrap_or(true)),
+                        primary_key: false,
+                        autoincrement: Some(false),
+                        server_default: default,
+                        comment: None,
+                    };
+                    let t = Table::builder(table.clone())
+                        .column(self::column(&spec)?)
+                        .build()?;
+                    out.push(ddl(Ddl::AlterColumn {
+                        table: t,
+                        column: Name::from(column.clone()),
+                        change,
+                    }));
+                }
+                if let Some(n) = new_name {
+                    out.push(ddl(Ddl::RenameColumn {
+                        table: named(table)?,
+                        from: Name::from(column.clone()),
+                        to: Name::from(n.clone()),
+                    }));
+                }
+                if out.is_empty() {
+                    return Err(Error::Invalid(format!(
+                        "alter_column {table}.{column} changes nothing"
+                    )));
+                }
+                out
             }
             Op::DropColumn { table, column } => vec![ddl(Ddl::DropColumn {
                 table: named(table)?,
@@ -430,6 +536,7 @@ impl Op {
             Op::RenameTable { table, to } => format!("rename_table {table} -> {to}"),
             Op::AddColumn { table, column } => format!("add_column {table}.{}", column.name),
             Op::DropColumn { table, column } => format!("drop_column {table}.{column}"),
+            Op::AlterColumn { table, column, .. } => format!("alter_column {table}.{column}"),
             Op::CreateIndex { name, table, .. } => format!("create_index {name} on {table}"),
             Op::DropIndex { name, table } => format!("drop_index {name} on {table}"),
             Op::CreateForeignKey { table, fk } => format!(

@@ -83,6 +83,50 @@ op = "drop_table"
 table = "mig_posts"
 "#;
 
+/// Widens, relaxes and renames a column.
+const ALTER: &str = r#"
+revision = "dd44dd44dd44"
+down_revision = ["bb22bb22bb22"]
+message = "alter name"
+created = "2026-11-25T13:00:00Z"
+
+[[upgrade]]
+op = "alter_column"
+table = "mig_users"
+column = "name"
+type = "String(120)"
+nullable = true
+new_name = "full_name"
+
+[[downgrade]]
+op = "alter_column"
+table = "mig_users"
+column = "full_name"
+type = "String(50)"
+nullable = false
+new_name = "name"
+"#;
+
+/// Renames a column only (every database can).
+const RENAME: &str = r#"
+revision = "ee55ee55ee55"
+down_revision = ["bb22bb22bb22"]
+message = "rename email"
+created = "2026-11-25T13:00:00Z"
+
+[[upgrade]]
+op = "alter_column"
+table = "mig_users"
+column = "email"
+new_name = "mail"
+
+[[downgrade]]
+op = "alter_column"
+table = "mig_users"
+column = "mail"
+new_name = "email"
+"#;
+
 /// Fails at its second operation.
 const BROKEN: &str = r#"
 revision = "cc33cc33cc33"
@@ -221,6 +265,92 @@ async fn a_failing_revision_leaves_the_database_at_the_last_good_one() {
         }
         clean(&engine).await;
     }
+}
+
+#[tokio::test]
+async fn columns_are_altered_and_renamed() {
+    let _g = LOCK.lock().await;
+    for (b, engine) in backends("alter") {
+        clean(&engine).await;
+        let in_place = engine.dialect().capabilities().alter_column
+            != aludel_core::dialect::AlterColumnStyle::RenameOnly;
+        let files: &[&str] = if in_place {
+            &[R1, R2, ALTER]
+        } else {
+            &[R1, R2, RENAME]
+        };
+        let graph = Graph::load(&dir_with(&format!("alter_{b}"), files)).unwrap();
+        let m = Migrator::new(graph, engine.clone());
+        m.upgrade("head").await.unwrap();
+        let mut c = engine.connect().await.unwrap();
+        if in_place {
+            c.execute(text(
+                "INSERT INTO mig_users (id, full_name) VALUES (2, NULL)",
+            ))
+            .await
+            .unwrap_or_else(|e| panic!("{b}: nullable and renamed: {e}"));
+            let long = "x".repeat(100);
+            c.execute(text(&format!(
+                "UPDATE mig_users SET full_name = '{long}' WHERE id = 1"
+            )))
+            .await
+            .unwrap_or_else(|e| panic!("{b}: widened: {e}"));
+            c.execute(text("DELETE FROM mig_users WHERE id = 2"))
+                .await
+                .unwrap();
+            c.execute(text(
+                "UPDATE mig_users SET full_name = 'Alice' WHERE id = 1",
+            ))
+            .await
+            .unwrap();
+        } else {
+            let mail: Option<String> = c
+                .execute(text("SELECT mail FROM mig_users WHERE id = 1"))
+                .await
+                .unwrap()
+                .scalar()
+                .unwrap();
+            assert_eq!(mail.as_deref(), Some("alice@example.com"), "{b}");
+        }
+        drop(c);
+        m.downgrade("-1").await.unwrap();
+        let mut c = engine.connect().await.unwrap();
+        c.execute(text("SELECT name, email FROM mig_users"))
+            .await
+            .unwrap_or_else(|e| panic!("{b}: names restored: {e}"));
+        drop(c);
+        clean(&engine).await;
+    }
+}
+
+#[test]
+fn altering_a_column_compiles_per_dialect() {
+    let graph = Graph::new(vec![
+        Revision::parse(R1, Path::new("r1.toml")).unwrap(),
+        Revision::parse(R2, Path::new("r2.toml")).unwrap(),
+        Revision::parse(ALTER, Path::new("r3.toml")).unwrap(),
+    ])
+    .unwrap();
+    let from = ["bb22bb22bb22".to_string()];
+    let pg = aludel_core::dialect_by_name("postgresql").unwrap();
+    let sql = offline_sql(&graph, pg, &from, "head", true).unwrap();
+    assert!(
+        sql.contains("ALTER TABLE mig_users ALTER COLUMN name TYPE VARCHAR(120), ALTER COLUMN name DROP NOT NULL;"),
+        "{sql}"
+    );
+    assert!(
+        sql.contains("ALTER TABLE mig_users RENAME COLUMN name TO full_name;"),
+        "{sql}"
+    );
+    let my = aludel_core::dialect_by_name("mysql").unwrap();
+    let sql = offline_sql(&graph, my, &from, "head", true).unwrap();
+    assert!(
+        sql.contains("ALTER TABLE mig_users MODIFY COLUMN name VARCHAR(120);"),
+        "{sql}"
+    );
+    let lite = aludel_core::dialect_by_name("sqlite").unwrap();
+    let e = offline_sql(&graph, lite, &from, "head", true).unwrap_err();
+    assert!(e.to_string().contains("ALTER COLUMN"), "{e}");
 }
 
 #[tokio::test]

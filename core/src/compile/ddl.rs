@@ -2,7 +2,7 @@
 
 use super::Compiler;
 use crate::ddl::Ddl;
-use crate::dialect::{AutoIncrementStyle, CommentStyle, TypeContext};
+use crate::dialect::{AlterColumnStyle, AutoIncrementStyle, CommentStyle, TypeContext};
 use crate::error::{Error, Result};
 use crate::name::Name;
 use crate::schema::{ColumnDef, ForeignKey, ServerDefault, Table};
@@ -140,6 +140,86 @@ impl Compiler<'_> {
                 self.push_table_name(table);
                 self.push_sql(" DROP COLUMN ");
                 self.push_ident(column);
+                Ok(())
+            }
+            Ddl::AlterColumn {
+                table,
+                column,
+                change,
+            } => {
+                let col = table
+                    .columns
+                    .iter()
+                    .find(|c| c.name == *column)
+                    .ok_or_else(|| Error::UnknownColumn {
+                        source_name: table.qualified_name(),
+                        column: column.to_string(),
+                    })?;
+                self.push_sql("ALTER TABLE ");
+                self.push_table_name(table);
+                match self.caps.alter_column {
+                    AlterColumnStyle::Modify => {
+                        self.push_sql(" MODIFY COLUMN ");
+                        self.column_def(col)
+                    }
+                    AlterColumnStyle::Separate => {
+                        let mut first = true;
+                        let mut clause = |c: &mut Self| {
+                            c.push_sql(if first {
+                                " ALTER COLUMN "
+                            } else {
+                                ", ALTER COLUMN "
+                            });
+                            first = false;
+                            c.push_ident(column);
+                        };
+                        if change.ty {
+                            clause(self);
+                            self.push_sql(" TYPE ");
+                            let ty = self.d.type_sql(&col.ty, TypeContext::Ddl)?;
+                            self.push_sql(&ty);
+                        }
+                        if change.nullable {
+                            clause(self);
+                            self.push_sql(if col.nullable {
+                                " DROP NOT NULL"
+                            } else {
+                                " SET NOT NULL"
+                            });
+                        }
+                        if change.default {
+                            clause(self);
+                            match &col.server_default {
+                                Some(ServerDefault::Value(v)) => {
+                                    self.push_sql(" SET DEFAULT ");
+                                    self.push_bind(v)?;
+                                }
+                                Some(ServerDefault::Sql(s)) => {
+                                    self.push_sql(" SET DEFAULT ");
+                                    self.push_sql(s);
+                                }
+                                None => self.push_sql(" DROP DEFAULT"),
+                            }
+                        }
+                        if first {
+                            return Err(Error::InvalidStatement(format!(
+                                "ALTER COLUMN {column} of {} changes nothing",
+                                table.qualified_name()
+                            )));
+                        }
+                        Ok(())
+                    }
+                    AlterColumnStyle::RenameOnly => Err(self.unsupported("ALTER COLUMN")),
+                }
+            }
+            Ddl::RenameColumn { table, from, to } => {
+                self.check_ident_len("column", to)?;
+                self.push_sql("ALTER TABLE ");
+                self.push_table_name(table);
+                self.push_sql(" RENAME COLUMN ");
+                self.push_ident(from);
+                self.push_sql(" TO ");
+                self.push_ident(to);
                 Ok(())
             }
             Ddl::RenameTable { table, to } => {

@@ -164,6 +164,7 @@ pub static MYSQL_CAPABILITIES: Capabilities = Capabilities {
     drop_foreign_key_keyword: "FOREIGN KEY",
     index_if_exists: false,
     alter_if_exists: false,
+    alter_column: aludel_core::dialect::AlterColumnStyle::Modify,
     drop_index_on_table: true,
     savepoints: true,
     transactional_ddl: false,
@@ -180,6 +181,7 @@ pub static MARIADB_CAPABILITIES: Capabilities = Capabilities {
     for_share: Some("LOCK IN SHARE MODE"),
     index_if_exists: true,
     alter_if_exists: true,
+    alter_column: aludel_core::dialect::AlterColumnStyle::Modify,
     ..MYSQL_CAPABILITIES
 };
 

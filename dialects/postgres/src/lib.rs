@@ -244,6 +244,7 @@ pub static CAPABILITIES: Capabilities = Capabilities {
     drop_foreign_key_keyword: "CONSTRAINT",
     index_if_exists: true,
     alter_if_exists: true,
+    alter_column: aludel_core::dialect::AlterColumnStyle::Separate,
     drop_index_on_table: false,
     savepoints: true,
     transactional_ddl: true,

@@ -51,6 +51,7 @@ pub static CAPABILITIES: Capabilities = Capabilities {
     drop_foreign_key_keyword: "CONSTRAINT",
     index_if_exists: false,
     alter_if_exists: false,
+    alter_column: aludel_core::dialect::AlterColumnStyle::RenameOnly,
     drop_index_on_table: false,
     savepoints: false,
     transactional_ddl: false,
