@@ -10,9 +10,11 @@
 //! connecting. Operations ([`Op`]) are plain data compiled per dialect by
 //! Core.
 //!
-//! Autogenerate (comparing model metadata with the reflected database) and
-//! the operations that alter columns build on this next.
+//! [`compare`] is autogenerate's core: the operations between the models'
+//! metadata and the database's, both ways. Reading the database's schema
+//! (reflection) feeds it next.
 
+mod autogen;
 mod error;
 mod graph;
 mod ops;
@@ -20,6 +22,7 @@ mod revision;
 mod runner;
 pub mod types;
 
+pub use autogen::{compare, Diff};
 pub use error::{Error, Result};
 pub use graph::Graph;
 pub use ops::{column_spec, CheckSpec, ColumnSpec, ForeignKeySpec, Op, Step, UniqueSpec};

@@ -1,0 +1,449 @@
+//! Autogenerate: the operations that turn the schema a database has into
+//! the schema the models declare, and the operations that turn it back.
+
+use crate::ops::{column_spec, ColumnSpec, ForeignKeySpec, Op, UniqueSpec};
+use crate::runner::VERSION_TABLE;
+use aludel_core::dialect::TypeContext;
+use aludel_core::schema::{ColumnDef, ServerDefault};
+use aludel_core::{Dialect, MetaData, Table};
+
+/// What autogenerate found: the upgrade operations and their inverse.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Diff {
+    /// From the database's schema to the models'.
+    pub upgrade: Vec<Op>,
+    /// Back again.
+    pub downgrade: Vec<Op>,
+}
+
+impl Diff {
+    /// Whether the schemas match.
+    pub fn is_empty(&self) -> bool {
+        self.upgrade.is_empty()
+    }
+}
+
+fn pk_of(t: &Table, c: &ColumnDef) -> bool {
+    t.primary_key.columns.contains(&c.name)
+}
+
+fn fk_spec(t: &Table, i: usize) -> ForeignKeySpec {
+    let fk = &t.foreign_keys[i];
+    let action =
+        |a: &Option<aludel_core::schema::FkAction>| a.map(|a| a.as_sql().to_ascii_lowercase());
+    ForeignKeySpec {
+        name: Some(fk.name.as_ref().map_or_else(
+            || {
+                format!(
+                    "fk_{}_{}_{}",
+                    t.name.as_str(),
+                    fk.columns
+                        .iter()
+                        .map(|c| c.as_str())
+                        .collect::<Vec<_>>()
+                        .join("_"),
+                    fk.ref_table.as_str()
+                )
+            },
+            |n| n.as_str().to_string(),
+        )),
+        columns: fk.columns.iter().map(|c| c.as_str().to_string()).collect(),
+        ref_table: fk.ref_table.as_str().to_string(),
+        ref_columns: fk
+            .ref_columns
+            .iter()
+            .map(|c| c.as_str().to_string())
+            .collect(),
+        on_delete: action(&fk.on_delete),
+        on_update: action(&fk.on_update),
+    }
+}
+
+/// The operations that create `t`: the table, then its indexes.
+fn create(t: &Table) -> Vec<Op> {
+    let mut ops = vec![Op::CreateTable {
+        table: t.name.as_str().to_string(),
+        columns: t
+            .columns
+            .iter()
+            .map(|c| column_spec(c, pk_of(t, c)))
+            .collect(),
+        foreign_keys: (0..t.foreign_keys.len()).map(|i| fk_spec(t, i)).collect(),
+        unique: t
+            .uniques
+            .iter()
+            .map(|u| UniqueSpec {
+                name: u.name.as_ref().map(|n| n.as_str().to_string()),
+                columns: u.columns.iter().map(|c| c.as_str().to_string()).collect(),
+            })
+            .collect(),
+        checks: Vec::new(),
+    }];
+    for ix in &t.indexes {
+        ops.push(create_index(t, ix));
+    }
+    ops
+}
+
+fn index_name(t: &Table, ix: &aludel_core::schema::Index) -> String {
+    ix.name.as_ref().map_or_else(
+        || {
+            format!(
+                "ix_{}_{}",
+                t.name.as_str(),
+                ix.columns
+                    .iter()
+                    .map(|c| c.as_str())
+                    .collect::<Vec<_>>()
+                    .join("_")
+            )
+        },
+        |n| n.as_str().to_string(),
+    )
+}
+
+fn create_index(t: &Table, ix: &aludel_core::schema::Index) -> Op {
+    Op::CreateIndex {
+        table: t.name.as_str().to_string(),
+        name: index_name(t, ix),
+        columns: ix.columns.iter().map(|c| c.as_str().to_string()).collect(),
+        unique: ix.unique,
+    }
+}
+
+fn drop_index(t: &Table, ix: &aludel_core::schema::Index) -> Op {
+    Op::DropIndex {
+        table: t.name.as_str().to_string(),
+        name: index_name(t, ix),
+    }
+}
+
+/// A type as the dialect spells it, in a canonical form: upper case, the
+/// usual synonyms folded, so that `INT` and `INTEGER`, `VARCHAR` and
+/// `CHARACTER VARYING`, MySQL's `TINYINT(1)` and `BOOLEAN` compare equal.
+fn canonical_type(dialect: &dyn Dialect, c: &ColumnDef) -> String {
+    let s = dialect
+        .type_sql(&c.ty, TypeContext::Ddl)
+        .unwrap_or_else(|_| format!("{:?}", c.ty))
+        .to_ascii_uppercase();
+    let s = s.replace("CHARACTER VARYING", "VARCHAR").replace(' ', "");
+    match s.as_str() {
+        "INT" | "INT4" => "INTEGER".into(),
+        "INT8" => "BIGINT".into(),
+        "INT2" => "SMALLINT".into(),
+        "BOOL" | "TINYINT(1)" => "BOOLEAN".into(),
+        "FLOAT8" | "DOUBLEPRECISION" => "DOUBLE".into(),
+        "FLOAT4" => "REAL".into(),
+        "DECIMAL" => "NUMERIC".into(),
+        _ => s.replace("DECIMAL(", "NUMERIC("),
+    }
+}
+
+fn default_text(c: &ColumnDef) -> Option<String> {
+    let raw = match c.server_default.as_ref()? {
+        ServerDefault::Sql(s) => s.clone(),
+        ServerDefault::Value(v) => {
+            let mut s = String::new();
+            let _ = aludel_core::GenericDialect.render_literal(v, &mut s);
+            s
+        }
+    };
+    // Databases report defaults with their own decorations: outer
+    // parentheses, PostgreSQL's casts (`'x'::character varying`).
+    let mut s = raw.trim().to_string();
+    while s.starts_with('(') && s.ends_with(')') {
+        s = s[1..s.len() - 1].trim().to_string();
+    }
+    if let Some(i) = s.rfind("::") {
+        if !s[i..].contains('\'') {
+            s.truncate(i);
+        }
+    }
+    Some(s.to_ascii_lowercase())
+}
+
+fn alter(t: &Table, from: &ColumnDef, to: &ColumnDef, dialect: &dyn Dialect) -> Option<(Op, Op)> {
+    let ty_changed = canonical_type(dialect, from) != canonical_type(dialect, to);
+    let null_changed = from.nullable != to.nullable && !pk_of(t, to);
+    let default_changed = default_text(from) != default_text(to);
+    if !ty_changed && !null_changed && !default_changed {
+        return None;
+    }
+    let spec = |c: &ColumnDef| column_spec(c, false);
+    let (f, t2): (ColumnSpec, ColumnSpec) = (spec(from), spec(to));
+    let op = |a: &ColumnSpec, b: &ColumnSpec| Op::AlterColumn {
+        table: t.name.as_str().to_string(),
+        column: b.name.clone(),
+        ty: ty_changed.then(|| b.ty.clone()),
+        nullable: null_changed.then_some(b.nullable.unwrap_or(true)),
+        server_default: if default_changed {
+            b.server_default.clone()
+        } else {
+            None
+        },
+        drop_default: default_changed && b.server_default.is_none(),
+        new_name: None,
+        existing_type: (!ty_changed).then(|| a.ty.clone()),
+        existing_nullable: (!null_changed).then_some(a.nullable.unwrap_or(true)),
+        existing_server_default: if default_changed {
+            None
+        } else {
+            a.server_default.clone()
+        },
+    };
+    Some((op(&f, &t2), op(&t2, &f)))
+}
+
+/// Compares the models' metadata with the database's (as reflected) and
+/// returns the operations between them: new and dropped tables, columns,
+/// changes of type, nullability and server default, indexes and foreign
+/// keys. The version table is ignored; CHECK constraints are not compared.
+pub fn compare(models: &MetaData, db: &MetaData, dialect: &dyn Dialect) -> Diff {
+    let mut up = Vec::new();
+    let mut down = Vec::new();
+    let db_tables: Vec<&Table> = db
+        .tables()
+        .iter()
+        .filter(|t| t.name.as_str() != VERSION_TABLE)
+        .collect();
+    fn find<'t>(ts: &[&'t Table], name: &str) -> Option<&'t Table> {
+        ts.iter().find(|t| t.name.as_str() == name).copied()
+    }
+    let model_tables: Vec<&Table> = models.sorted_tables().map_or_else(
+        |_| models.tables().iter().collect(),
+        |v| {
+            v.iter()
+                .filter_map(|t| models.table(t.name.as_str()))
+                .collect()
+        },
+    );
+    for m in &model_tables {
+        match find(&db_tables, m.name.as_str()) {
+            None => {
+                up.extend(create(m));
+                down.insert(
+                    0,
+                    Op::DropTable {
+                        table: m.name.as_str().to_string(),
+                    },
+                );
+            }
+            Some(d) => {
+                for c in &m.columns {
+                    match d.columns.iter().find(|x| x.name == c.name) {
+                        None => {
+                            up.push(Op::AddColumn {
+                                table: m.name.as_str().to_string(),
+                                column: column_spec(c, false),
+                            });
+                            down.insert(
+                                0,
+                                Op::DropColumn {
+                                    table: m.name.as_str().to_string(),
+                                    column: c.name.as_str().to_string(),
+                                },
+                            );
+                        }
+                        Some(dc) => {
+                            if let Some((u, dn)) = alter(m, dc, c, dialect) {
+                                up.push(u);
+                                down.insert(0, dn);
+                            }
+                        }
+                    }
+                }
+                for dc in &d.columns {
+                    if !m.columns.iter().any(|x| x.name == dc.name) {
+                        up.push(Op::DropColumn {
+                            table: m.name.as_str().to_string(),
+                            column: dc.name.as_str().to_string(),
+                        });
+                        down.insert(
+                            0,
+                            Op::AddColumn {
+                                table: m.name.as_str().to_string(),
+                                column: column_spec(dc, false),
+                            },
+                        );
+                    }
+                }
+                let same_ix = |a: &aludel_core::schema::Index, b: &aludel_core::schema::Index| {
+                    a.columns == b.columns && a.unique == b.unique
+                };
+                for ix in &m.indexes {
+                    if !d.indexes.iter().any(|x| same_ix(x, ix)) {
+                        up.push(create_index(m, ix));
+                        down.insert(0, drop_index(m, ix));
+                    }
+                }
+                for ix in &d.indexes {
+                    if !m.indexes.iter().any(|x| same_ix(x, ix)) {
+                        up.push(drop_index(d, ix));
+                        down.insert(0, create_index(d, ix));
+                    }
+                }
+                let same_fk = |a: &aludel_core::schema::ForeignKey,
+                               b: &aludel_core::schema::ForeignKey| {
+                    a.columns == b.columns
+                        && a.ref_table == b.ref_table
+                        && a.ref_columns == b.ref_columns
+                };
+                for (i, fk) in m.foreign_keys.iter().enumerate() {
+                    if !d.foreign_keys.iter().any(|x| same_fk(x, fk)) {
+                        let spec = fk_spec(m, i);
+                        let name = spec.name.clone().unwrap_or_default();
+                        up.push(Op::CreateForeignKey {
+                            table: m.name.as_str().to_string(),
+                            fk: spec,
+                        });
+                        down.insert(
+                            0,
+                            Op::DropForeignKey {
+                                table: m.name.as_str().to_string(),
+                                name,
+                            },
+                        );
+                    }
+                }
+                for (i, fk) in d.foreign_keys.iter().enumerate() {
+                    if !m.foreign_keys.iter().any(|x| same_fk(x, fk)) {
+                        let spec = fk_spec(d, i);
+                        up.push(Op::DropForeignKey {
+                            table: d.name.as_str().to_string(),
+                            name: spec.name.clone().unwrap_or_default(),
+                        });
+                        down.insert(
+                            0,
+                            Op::CreateForeignKey {
+                                table: d.name.as_str().to_string(),
+                                fk: spec,
+                            },
+                        );
+                    }
+                }
+            }
+        }
+    }
+    for d in &db_tables {
+        if find(&model_tables, d.name.as_str()).is_none() {
+            up.push(Op::DropTable {
+                table: d.name.as_str().to_string(),
+            });
+            for op in create(d).into_iter().rev() {
+                down.insert(0, op);
+            }
+        }
+    }
+    Diff {
+        upgrade: up,
+        downgrade: down,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aludel_core::schema::Index;
+    use aludel_core::{Column, SqlType};
+    use aludel_mysql as _;
+    use aludel_postgres as _;
+
+    fn users(extra: bool) -> Table {
+        let mut b = Table::builder("users")
+            .column(Column::new("id", SqlType::Integer).primary_key())
+            .column(Column::new("name", SqlType::String(Some(50))).not_null());
+        if extra {
+            b = b
+                .column(Column::new("email", SqlType::String(Some(100))))
+                .index(Index::new(["email"]).name("ix_users_email").unique());
+        }
+        b.build().unwrap()
+    }
+
+    #[test]
+    fn identical_schemas_need_nothing() {
+        let mut a = MetaData::new();
+        a.add_table(users(true)).unwrap();
+        let mut b = MetaData::new();
+        b.add_table(users(true)).unwrap();
+        let pg = aludel_core::dialect_by_name("postgresql").unwrap();
+        assert!(compare(&a, &b, pg).is_empty());
+    }
+
+    #[test]
+    fn new_tables_columns_and_indexes_are_found_both_ways() {
+        let pg = aludel_core::dialect_by_name("postgresql").unwrap();
+        let mut models = MetaData::new();
+        models.add_table(users(true)).unwrap();
+        models
+            .add_table(
+                Table::builder("posts")
+                    .column(Column::new("id", SqlType::Integer).primary_key())
+                    .build()
+                    .unwrap(),
+            )
+            .unwrap();
+        let mut db = MetaData::new();
+        db.add_table(users(false)).unwrap();
+        let d = compare(&models, &db, pg);
+        let up: Vec<String> = d.upgrade.iter().map(Op::describe).collect();
+        assert_eq!(
+            up,
+            [
+                "create_table posts",
+                "add_column users.email",
+                "create_index ix_users_email on users"
+            ]
+        );
+        let down: Vec<String> = d.downgrade.iter().map(Op::describe).collect();
+        assert_eq!(
+            down,
+            [
+                "drop_index ix_users_email on users",
+                "drop_column users.email",
+                "drop_table posts"
+            ]
+        );
+        // And the other way round.
+        let back = compare(&db, &models, pg);
+        assert!(back
+            .upgrade
+            .iter()
+            .any(|o| o.describe() == "drop_table posts"));
+    }
+
+    #[test]
+    fn changed_columns_become_alter_column() {
+        let my = aludel_core::dialect_by_name("mysql").unwrap();
+        let mut models = MetaData::new();
+        models.add_table(users(false)).unwrap();
+        let mut db = MetaData::new();
+        db.add_table(
+            Table::builder("users")
+                .column(Column::new("id", SqlType::Integer).primary_key())
+                .column(Column::new("name", SqlType::String(Some(20))))
+                .build()
+                .unwrap(),
+        )
+        .unwrap();
+        let d = compare(&models, &db, my);
+        assert_eq!(d.upgrade.len(), 1);
+        let Op::AlterColumn {
+            ty,
+            nullable,
+            existing_type,
+            ..
+        } = &d.upgrade[0]
+        else {
+            panic!("{:?}", d.upgrade)
+        };
+        assert_eq!(ty.as_deref(), Some("String(50)"));
+        assert_eq!(*nullable, Some(false));
+        assert_eq!(*existing_type, None);
+        let sql = d.upgrade[0].sql(my).unwrap();
+        assert_eq!(
+            sql,
+            ["ALTER TABLE users MODIFY COLUMN name VARCHAR(50) NOT NULL;"]
+        );
+    }
+}
