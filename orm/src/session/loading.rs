@@ -157,7 +157,21 @@ impl Session {
             if !matches!(l.strategy, Lazy::Selectin | Lazy::Joined) {
                 continue;
             }
-            let children = self.load_rel(l.rel, parents).await?;
+            // Joined options beneath this one fold into its query.
+            let target_rels = (l.rel.target)();
+            let folded: Vec<&'static RelInfo> = l
+                .nested
+                .iter()
+                .filter(|n| {
+                    n.strategy == Lazy::Joined
+                        && std::ptr::eq((n.rel.owner)(), target_rels)
+                        && n.rel
+                            .resolved()
+                            .is_ok_and(|r| r.direction != Direction::ManyToMany)
+                })
+                .map(|n| n.rel)
+                .collect();
+            let children = self.load_rel_with(l.rel, parents, &folded).await?;
             let child_rels = children.first().map(|c| c.0.relationships());
             if let Some(rels) = child_rels {
                 let nested = Self::effective_loads(rels, &l.nested);
@@ -176,6 +190,17 @@ impl Session {
         &mut self,
         info: &'static RelInfo,
         parents: &[ErasedObj],
+    ) -> Result<Vec<ErasedObj>> {
+        self.load_rel_with(info, parents, &[]).await
+    }
+
+    /// [`Session::load_rel`], with the relationships `joined` of the
+    /// related objects loaded in the same query by LEFT OUTER JOIN.
+    pub(crate) async fn load_rel_with(
+        &mut self,
+        info: &'static RelInfo,
+        parents: &[ErasedObj],
+        joined: &[&'static RelInfo],
     ) -> Result<Vec<ErasedObj>> {
         let res: Resolved = info.resolved()?.clone();
         let target: &'static Table = (info.target)();
@@ -222,6 +247,8 @@ impl Session {
         }
         let caps = self.engine.dialect().capabilities();
         let per_query = (caps.max_bind_params / res.owner_cols.len().max(1)).clamp(1, 500);
+        // Per related object and folded relationship: what the join found.
+        let mut grand: FxHashMap<(usize, usize), Vec<ErasedObj>> = FxHashMap::default();
         let order = order_term(target, info.order_by)?;
         for chunk in keys.chunks(per_query) {
             let (stmt, extra) = match &res.secondary {
@@ -263,15 +290,73 @@ impl Session {
                     )
                 }
             };
-            let stmt = match &order {
+            let mut stmt = match &order {
                 Some(o) => stmt.order_by(o.clone()),
                 None => stmt,
             };
+            // Each folded relationship: its table under an alias, joined.
+            let mut layout: Vec<(&'static Table, usize, Vec<Name>)> = Vec::new();
+            let mut offset = target.columns.len() + extra;
+            for (k, j) in joined.iter().enumerate() {
+                let jr = j.resolved()?;
+                let jt = (j.target)();
+                let alias = jt.alias(format!("{}_j{}", jt.name.as_str(), k + 1));
+                let on = and(jr
+                    .owner_cols
+                    .iter()
+                    .zip(&jr.target_cols)
+                    .map(|(&a, &b)| {
+                        Ok(target
+                            .c(target.columns[a].name.as_str())?
+                            .eq(alias.c(jt.columns[b].name.as_str())?))
+                    })
+                    .collect::<aludel_core::Result<Vec<Expr>>>()?);
+                stmt = stmt.column(&alias).outer_join(&alias, on);
+                if let Some(mut o) = order_term(jt, j.order_by)? {
+                    if let Expr::Column(c) = &o.expr {
+                        o.expr = alias.c(c.name.as_str())?;
+                    }
+                    stmt = stmt.order_by(o);
+                }
+                layout.push((
+                    jt,
+                    offset,
+                    jt.columns.iter().map(|c| c.name.clone()).collect(),
+                ));
+                offset += jt.columns.len();
+            }
             let conn = ensure_conn(&self.engine, &mut self.conn).await?;
             let rows = conn.execute(stmt).await?.all();
             let n_target = target.columns.len();
+            let target_names: Vec<Name> = target.columns.iter().map(|c| c.name.clone()).collect();
             for row in &rows {
-                let child = (info.absorb)(&mut self.identity, self.id, row)?;
+                let head = Slice {
+                    row,
+                    offset: 0,
+                    names: &target_names,
+                };
+                let child = (info.absorb)(&mut self.identity, self.id, &head)?;
+                for (k, (jt, off, names)) in layout.iter().enumerate() {
+                    let slice = Slice {
+                        row,
+                        offset: *off,
+                        names,
+                    };
+                    let pk_null = jt.primary_key.columns.iter().all(|n| {
+                        names
+                            .iter()
+                            .position(|x| x == n)
+                            .is_none_or(|i| matches!(slice.value(i), Ok(Value::Null)))
+                    });
+                    let entry = grand.entry((ptr(&child), k)).or_default();
+                    if pk_null {
+                        continue;
+                    }
+                    let g = (joined[k].absorb)(&mut self.identity, self.id, &slice)?;
+                    if !entry.iter().any(|x| Arc::ptr_eq(&x.0, &g.0)) {
+                        entry.push(g);
+                    }
+                }
                 let k = if extra > 0 {
                     Key::many(
                         (0..extra)
@@ -292,7 +377,20 @@ impl Session {
             all_children.extend(children.iter().cloned());
             p.0.rel_set_loaded(idx, children)?;
         }
-        Ok(dedupe(all_children))
+        let all_children = dedupe(all_children);
+        if !joined.is_empty() {
+            for c in &all_children {
+                for (k, j) in joined.iter().enumerate() {
+                    if let Some(list) = grand.remove(&(ptr(c), k)) {
+                        let idx = rel_index(c, j)?;
+                        if c.0.rel_loaded(idx)?.is_none() {
+                            c.0.rel_set_loaded(idx, list)?;
+                        }
+                    }
+                }
+            }
+        }
+        Ok(all_children)
     }
 
     /// Runs a query of `T` with joined loads folded in: one statement with
