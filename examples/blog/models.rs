@@ -19,8 +19,10 @@ pub struct User {
     /// `Column(String, unique=True, index=True)`.
     #[aludel(unique, index, length = 255)]
     pub email: Option<String>,
-    /// `relationship("Post", back_populates="owner")`.
-    #[aludel(back_populates = "owner")]
+    /// `relationship("Post", back_populates="owner", order_by="Post.id")`:
+    /// without an order, a collection comes in whatever order the database
+    /// returns rows.
+    #[aludel(back_populates = "owner", order_by = "id")]
     pub posts: Many<Post>,
 }
 
