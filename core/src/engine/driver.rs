@@ -6,7 +6,7 @@
 //! only runs SQL text with bound values and hands rows to a [`RowSink`].
 
 use crate::error::Result;
-use crate::value::Value;
+use crate::value::{Value, ValueRef};
 use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
@@ -30,6 +30,15 @@ pub trait RowAccess {
 
     /// The value of column `idx`; an error if out of range.
     fn value(&self, idx: usize) -> Result<Value>;
+
+    /// The value of column `idx`, borrowed from the row where the driver
+    /// can: what [`FromRow`](crate::engine::FromRow) decoding reads. It
+    /// must stand for the same value as [`RowAccess::value`]
+    /// ([`ValueRef::into_owned`] gives it back); the default wraps it.
+    #[inline]
+    fn value_ref(&self, idx: usize) -> Result<ValueRef<'_>> {
+        self.value(idx).map(ValueRef::Owned)
+    }
 
     /// The index of the first column called `name`.
     fn index_of(&self, name: &str) -> Option<usize> {

@@ -8,12 +8,12 @@
 //! arrive.
 
 use crate::tls;
-use crate::types::{type_name, BindError, DecodeError, Decoded, Param};
+use crate::types::{type_name, BindError, DecodeError, Decoded, DecodedRef, Param};
 use aludel_core::engine::{
     BoxFuture, ConnectOptions, DatabaseUrl, DriverConnection, ExecResult, RowAccess, RowSink,
 };
 use aludel_core::error::{DatabaseError, DbErrorKind};
-use aludel_core::{Error, Result, Value};
+use aludel_core::{Error, Result, Value, ValueRef};
 use futures_util::{pin_mut, TryStreamExt};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -345,6 +345,14 @@ impl RowAccess for PgRow<'_> {
 
     fn value(&self, idx: usize) -> Result<Value> {
         match self.0.try_get::<_, Decoded>(idx) {
+            Ok(d) => Ok(d.0),
+            Err(e) => Err(self.unreadable(idx, &e)),
+        }
+    }
+
+    #[inline]
+    fn value_ref(&self, idx: usize) -> Result<ValueRef<'_>> {
+        match self.0.try_get::<_, DecodedRef<'_>>(idx) {
             Ok(d) => Ok(d.0),
             Err(e) => Err(self.unreadable(idx, &e)),
         }
