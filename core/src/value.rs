@@ -1,6 +1,7 @@
 //! [`Value`]: a bound parameter or a decoded column value, and the
 //! conversions between it and Rust types.
 
+use crate::engine::RowAccess;
 use crate::error::{Error, Result};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use rust_decimal::Decimal;
@@ -207,6 +208,22 @@ pub trait FromValue: Sized {
     fn from_value_ref(value: ValueRef<'_>) -> Result<Self> {
         Self::from_value(value.into_owned())
     }
+
+    /// Reads column `idx` of a row: what decoding a row calls. The result
+    /// is the same as [`FromValue::from_value_ref`] of the row's
+    /// [`RowAccess::value_ref`], which the default does; integers and
+    /// strings first ask the row for the plain forms it can hand out
+    /// cheaply ([`RowAccess::get_i64`], [`RowAccess::get_str`]).
+    #[inline]
+    fn from_column(row: &dyn RowAccess, idx: usize) -> Result<Self> {
+        Self::from_value_ref(row.value_ref(idx)?)
+    }
+
+    /// [`FromValue::from_column`] for `Option<Self>` (NULL is `None`).
+    #[inline]
+    fn from_column_opt(row: &dyn RowAccess, idx: usize) -> Result<Option<Self>> {
+        Option::<Self>::from_value_ref(row.value_ref(idx)?)
+    }
 }
 
 #[cold]
@@ -384,6 +401,27 @@ macro_rules! int_from_value {
             }
 
             #[inline]
+            fn from_column(row: &dyn RowAccess, idx: usize) -> Result<Self> {
+                match row.get_i64(idx) {
+                    Some(Some(v)) => {
+                        <$t>::try_from(v).map_err(|_| out_of_range(stringify!($t), v))
+                    }
+                    _ => Self::from_value_ref(row.value_ref(idx)?),
+                }
+            }
+
+            #[inline]
+            fn from_column_opt(row: &dyn RowAccess, idx: usize) -> Result<Option<Self>> {
+                match row.get_i64(idx) {
+                    Some(Some(v)) => <$t>::try_from(v)
+                        .map(Some)
+                        .map_err(|_| out_of_range(stringify!($t), v)),
+                    Some(None) => Ok(None),
+                    None => Option::<Self>::from_value_ref(row.value_ref(idx)?),
+                }
+            }
+
+            #[inline]
             fn from_value_ref(value: ValueRef<'_>) -> Result<Self> {
                 let wide: i64 = match value {
                     ValueRef::I64(v) => v,
@@ -498,6 +536,23 @@ impl FromValue for String {
         match value {
             Value::String(s) => Ok(s),
             other => mismatch("String", &other),
+        }
+    }
+
+    #[inline]
+    fn from_column(row: &dyn RowAccess, idx: usize) -> Result<Self> {
+        match row.get_str(idx) {
+            Some(Some(s)) => Ok(s.to_owned()),
+            _ => Self::from_value_ref(row.value_ref(idx)?),
+        }
+    }
+
+    #[inline]
+    fn from_column_opt(row: &dyn RowAccess, idx: usize) -> Result<Option<Self>> {
+        match row.get_str(idx) {
+            Some(Some(s)) => Ok(Some(s.to_owned())),
+            Some(None) => Ok(None),
+            None => Option::<Self>::from_value_ref(row.value_ref(idx)?),
         }
     }
 
@@ -676,6 +731,11 @@ impl<T: FromValue> FromValue for Option<T> {
             v => T::from_value_ref(v).map(Some),
         }
     }
+
+    #[inline]
+    fn from_column(row: &dyn RowAccess, idx: usize) -> Result<Self> {
+        T::from_column_opt(row, idx)
+    }
 }
 
 impl<T: FromValue + ArrayElement> FromValue for Vec<T> {
@@ -755,6 +815,39 @@ mod tests {
             same_as_owned::<Option<i64>>(v.clone());
             same_as_owned::<Option<String>>(v.clone());
             same_as_owned::<Value>(v);
+        }
+    }
+
+    /// Decoding a row column (through `RowAccess::get_i64` / `get_str`
+    /// where the row offers them) answers as `from_value` does.
+    fn column_same_as_owned<T: FromValue + PartialEq + std::fmt::Debug>(v: &Value) {
+        let row = crate::engine::Row::new(vec!["c".to_string()].into(), vec![v.clone()]);
+        assert_eq!(T::from_column(&row, 0), T::from_value(v.clone()), "{v:?}");
+    }
+
+    #[test]
+    fn columns_convert_as_owned_values_do() {
+        let all = [
+            Value::Null,
+            Value::Bool(false),
+            Value::I16(-2),
+            Value::I32(70_000),
+            Value::I64(i64::MIN),
+            Value::F64(2.5),
+            Value::String("text".into()),
+            Value::Bytes(vec![1, 2]),
+        ];
+        for v in &all {
+            column_same_as_owned::<i16>(v);
+            column_same_as_owned::<i64>(v);
+            column_same_as_owned::<u32>(v);
+            column_same_as_owned::<String>(v);
+            column_same_as_owned::<Option<i32>>(v);
+            column_same_as_owned::<Option<i64>>(v);
+            column_same_as_owned::<Option<String>>(v);
+            column_same_as_owned::<Option<f64>>(v);
+            column_same_as_owned::<Vec<u8>>(v);
+            column_same_as_owned::<Value>(v);
         }
     }
 

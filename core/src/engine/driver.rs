@@ -40,6 +40,27 @@ pub trait RowAccess {
         self.value(idx).map(ValueRef::Owned)
     }
 
+    /// Column `idx` if the driver can read it cheaply as an integer:
+    /// `Some(Some(v))` where [`RowAccess::value_ref`] would give an integer
+    /// of value `v` (of any width), `Some(None)` where it would give NULL,
+    /// and `None` for anything else or when the driver does not say (the
+    /// default): decoding then falls back to `value_ref`.
+    #[inline]
+    fn get_i64(&self, idx: usize) -> Option<Option<i64>> {
+        let _ = idx;
+        None
+    }
+
+    /// Column `idx` if the driver can lend it cheaply as text:
+    /// `Some(Some(s))` where [`RowAccess::value_ref`] would give
+    /// [`ValueRef::Str`]`(s)`, `Some(None)` where it would give NULL, and
+    /// `None` for anything else or when the driver does not say (the default).
+    #[inline]
+    fn get_str(&self, idx: usize) -> Option<Option<&str>> {
+        let _ = idx;
+        None
+    }
+
     /// The index of the first column called `name`.
     fn index_of(&self, name: &str) -> Option<usize> {
         (0..self.len()).find(|&i| self.column_name(i) == name)

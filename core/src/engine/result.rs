@@ -42,7 +42,7 @@ pub trait RowExt: RowAccess {
         Self: Sized,
     {
         let i = idx.position(self)?;
-        T::from_value_ref(self.value_ref(i)?).map_err(|e| annotate(e, self.column_name(i)))
+        T::from_column(self, i).map_err(|e| annotate(e, self.column_name(i)))
     }
 }
 impl<R: RowAccess> RowExt for R {}
@@ -63,7 +63,7 @@ fn annotate(e: Error, column: &str) -> Error {
 #[inline]
 pub fn get<T: FromValue>(row: &dyn RowAccess, idx: impl ColumnIndex) -> Result<T> {
     let i = idx.position(row)?;
-    T::from_value_ref(row.value_ref(i)?).map_err(|e| annotate(e, row.column_name(i)))
+    T::from_column(row, i).map_err(|e| annotate(e, row.column_name(i)))
 }
 
 /// Reads column `name`, looking first at position `hint` (where the column
@@ -77,7 +77,7 @@ pub fn get_named<T: FromValue>(row: &dyn RowAccess, hint: usize, name: &str) -> 
     } else {
         name.position(row)?
     };
-    T::from_value_ref(row.value_ref(i)?).map_err(|e| annotate(e, name))
+    T::from_column(row, i).map_err(|e| annotate(e, name))
 }
 
 /// Building a Rust value from a result row.
@@ -160,6 +160,22 @@ impl RowAccess for Row {
     }
     fn value(&self, idx: usize) -> Result<Value> {
         self.value_ref(idx).map(ValueRef::into_owned)
+    }
+    fn get_i64(&self, idx: usize) -> Option<Option<i64>> {
+        match self.values.get(idx)? {
+            Value::I64(v) => Some(Some(*v)),
+            Value::I32(v) => Some(Some((*v).into())),
+            Value::I16(v) => Some(Some((*v).into())),
+            Value::Null => Some(None),
+            _ => None,
+        }
+    }
+    fn get_str(&self, idx: usize) -> Option<Option<&str>> {
+        match self.values.get(idx)? {
+            Value::String(s) => Some(Some(s)),
+            Value::Null => Some(None),
+            _ => None,
+        }
     }
     fn value_ref(&self, idx: usize) -> Result<ValueRef<'_>> {
         self.values

@@ -613,16 +613,29 @@ fn bytes_value(col: &Column, bytes: &[u8]) -> Result<Value> {
     })
 }
 
+/// Whether [`bytes_value`] reads a column's bytes as text.
+fn is_text(col: &Column) -> bool {
+    match col.column_type() {
+        ColumnType::MYSQL_TYPE_DECIMAL
+        | ColumnType::MYSQL_TYPE_NEWDECIMAL
+        | ColumnType::MYSQL_TYPE_BIT
+        | ColumnType::MYSQL_TYPE_GEOMETRY => false,
+        // MySQL reports JSON with the binary character set; it is UTF-8 text.
+        ColumnType::MYSQL_TYPE_JSON => true,
+        _ => col.character_set() != BINARY_CHARSET,
+    }
+}
+
 /// [`bytes_value`], with text and binary data borrowed from the row.
 fn bytes_ref<'b>(col: &Column, bytes: &'b [u8]) -> Result<ValueRef<'b>> {
+    if is_text(col) {
+        return Ok(ValueRef::Str(text_ref(col, bytes)?));
+    }
     Ok(match col.column_type() {
         ColumnType::MYSQL_TYPE_DECIMAL
         | ColumnType::MYSQL_TYPE_NEWDECIMAL
         | ColumnType::MYSQL_TYPE_BIT => bytes_value(col, bytes)?.into(),
-        ColumnType::MYSQL_TYPE_JSON => ValueRef::Str(text_ref(col, bytes)?),
-        ColumnType::MYSQL_TYPE_GEOMETRY => ValueRef::Bytes(bytes),
-        _ if col.character_set() == BINARY_CHARSET => ValueRef::Bytes(bytes),
-        _ => ValueRef::Str(text_ref(col, bytes)?),
+        _ => ValueRef::Bytes(bytes),
     })
 }
 
@@ -680,6 +693,33 @@ impl RowAccess for MyRow<'_> {
             MyValue::Int(i) => Ok(integer(col, *i).into()),
             MyValue::Bytes(b) if !self.text_protocol => bytes_ref(col, b),
             other => decode(col, other).map(ValueRef::from),
+        }
+    }
+
+    #[inline]
+    fn get_i64(&self, idx: usize) -> Option<Option<i64>> {
+        let col = self.row.columns_ref().get(idx)?;
+        match self.row.as_ref(idx)? {
+            MyValue::NULL => Some(None),
+            MyValue::Int(i) => match integer(col, *i) {
+                Value::I16(v) => Some(Some(v.into())),
+                Value::I32(v) => Some(Some(v.into())),
+                Value::I64(v) => Some(Some(v)),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    #[inline]
+    fn get_str(&self, idx: usize) -> Option<Option<&str>> {
+        let col = self.row.columns_ref().get(idx)?;
+        match self.row.as_ref(idx)? {
+            MyValue::NULL => Some(None),
+            MyValue::Bytes(b) if !self.text_protocol && is_text(col) => {
+                std::str::from_utf8(b).ok().map(Some)
+            }
+            _ => None,
         }
     }
 }

@@ -357,6 +357,34 @@ impl RowAccess for PgRow<'_> {
             Err(e) => Err(self.unreadable(idx, &e)),
         }
     }
+
+    #[inline]
+    fn get_i64(&self, idx: usize) -> Option<Option<i64>> {
+        match *self.0.columns().get(idx)?.type_() {
+            Type::INT8 => self.0.try_get::<_, Option<i64>>(idx).ok(),
+            Type::INT4 => self
+                .0
+                .try_get::<_, Option<i32>>(idx)
+                .ok()
+                .map(|v| v.map(i64::from)),
+            Type::INT2 => self
+                .0
+                .try_get::<_, Option<i16>>(idx)
+                .ok()
+                .map(|v| v.map(i64::from)),
+            _ => None,
+        }
+    }
+
+    #[inline]
+    fn get_str(&self, idx: usize) -> Option<Option<&str>> {
+        match *self.0.columns().get(idx)?.type_() {
+            Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME => {
+                self.0.try_get::<_, Option<&str>>(idx).ok()
+            }
+            _ => None,
+        }
+    }
 }
 
 impl PgRow<'_> {

@@ -241,6 +241,24 @@ impl RowAccess for SqliteRow<'_, '_> {
             ValueRef::Blob(b) => Vr::Bytes(b),
         })
     }
+
+    #[inline]
+    fn get_i64(&self, idx: usize) -> Option<Option<i64>> {
+        match self.row.get_ref(idx) {
+            Ok(ValueRef::Integer(i)) => Some(Some(i)),
+            Ok(ValueRef::Null) => Some(None),
+            _ => None,
+        }
+    }
+
+    #[inline]
+    fn get_str(&self, idx: usize) -> Option<Option<&str>> {
+        match self.row.get_ref(idx) {
+            Ok(ValueRef::Text(t)) => std::str::from_utf8(t).ok().map(Some),
+            Ok(ValueRef::Null) => Some(None),
+            _ => None,
+        }
+    }
 }
 
 /// An open SQLite database connection.
