@@ -1,6 +1,7 @@
 //! [`Value`]: a bound parameter or a decoded column value, and the
 //! conversions between it and Rust types.
 
+use crate::engine::RowAccess;
 use crate::error::{Error, Result};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use rust_decimal::Decimal;
@@ -87,10 +88,151 @@ pub trait IntoValue {
     fn into_value(self) -> Value;
 }
 
+/// A column value as a driver hands it out while the row is current:
+/// text and binary data borrowed from the driver's row, scalars by value,
+/// and anything else already decoded into a [`Value`].
+///
+/// Decoding a row through `ValueRef` lets a `String` field be built with
+/// one copy out of the driver's buffer, and an integer without an
+/// intermediate [`Value`] at all (see [`FromValue::from_value_ref`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ValueRef<'a> {
+    /// SQL NULL.
+    Null,
+    /// A boolean.
+    Bool(bool),
+    /// A 16-bit integer.
+    I16(i16),
+    /// A 32-bit integer.
+    I32(i32),
+    /// A 64-bit integer.
+    I64(i64),
+    /// A 32-bit float.
+    F32(f32),
+    /// A 64-bit float.
+    F64(f64),
+    /// Text, borrowed from the row.
+    Str(&'a str),
+    /// Binary data, borrowed from the row.
+    Bytes(&'a [u8]),
+    /// Any other value, decoded.
+    Owned(Value),
+}
+
+impl ValueRef<'_> {
+    /// The owned [`Value`] this stands for (the same the driver's
+    /// `RowAccess::value` returns).
+    pub fn into_owned(self) -> Value {
+        match self {
+            ValueRef::Null => Value::Null,
+            ValueRef::Bool(b) => Value::Bool(b),
+            ValueRef::I16(i) => Value::I16(i),
+            ValueRef::I32(i) => Value::I32(i),
+            ValueRef::I64(i) => Value::I64(i),
+            ValueRef::F32(f) => Value::F32(f),
+            ValueRef::F64(f) => Value::F64(f),
+            ValueRef::Str(s) => Value::String(s.to_owned()),
+            ValueRef::Bytes(b) => Value::Bytes(b.to_vec()),
+            ValueRef::Owned(v) => v,
+        }
+    }
+
+    /// Whether this is SQL NULL.
+    pub fn is_null(&self) -> bool {
+        matches!(self, ValueRef::Null | ValueRef::Owned(Value::Null))
+    }
+
+    /// A short name of the value's kind, as [`Value::kind`] names it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ValueRef::Null => "NULL",
+            ValueRef::Bool(_) => "bool",
+            ValueRef::I16(_) => "i16",
+            ValueRef::I32(_) => "i32",
+            ValueRef::I64(_) => "i64",
+            ValueRef::F32(_) => "f32",
+            ValueRef::F64(_) => "f64",
+            ValueRef::Str(_) => "string",
+            ValueRef::Bytes(_) => "bytes",
+            ValueRef::Owned(v) => v.kind(),
+        }
+    }
+}
+
+impl<'a> ValueRef<'a> {
+    /// Borrows a [`Value`]: text and bytes by reference, scalars copied,
+    /// anything else cloned.
+    pub fn borrow(value: &'a Value) -> Self {
+        match value {
+            Value::Null => ValueRef::Null,
+            Value::Bool(b) => ValueRef::Bool(*b),
+            Value::I16(i) => ValueRef::I16(*i),
+            Value::I32(i) => ValueRef::I32(*i),
+            Value::I64(i) => ValueRef::I64(*i),
+            Value::F32(f) => ValueRef::F32(*f),
+            Value::F64(f) => ValueRef::F64(*f),
+            Value::String(s) => ValueRef::Str(s),
+            Value::Bytes(b) => ValueRef::Bytes(b),
+            other => ValueRef::Owned(other.clone()),
+        }
+    }
+}
+
+impl From<Value> for ValueRef<'_> {
+    /// Scalars and NULL become their own variants; anything else `Owned`.
+    #[inline]
+    fn from(value: Value) -> Self {
+        match value {
+            Value::Null => ValueRef::Null,
+            Value::Bool(b) => ValueRef::Bool(b),
+            Value::I16(i) => ValueRef::I16(i),
+            Value::I32(i) => ValueRef::I32(i),
+            Value::I64(i) => ValueRef::I64(i),
+            Value::F32(f) => ValueRef::F32(f),
+            Value::F64(f) => ValueRef::F64(f),
+            other => ValueRef::Owned(other),
+        }
+    }
+}
+
 /// Conversion of a [`Value`] read from the database into a Rust type.
 pub trait FromValue: Sized {
     /// Converts the value, failing with [`Error::Conversion`] when it does not fit.
     fn from_value(value: Value) -> Result<Self>;
+
+    /// Converts a value borrowed from a driver's row: what decoding a row
+    /// calls. The result is the same as [`FromValue::from_value`] of
+    /// [`ValueRef::into_owned`], which the default does; the types Aludel
+    /// implements take the borrowed text or scalar directly.
+    #[inline]
+    fn from_value_ref(value: ValueRef<'_>) -> Result<Self> {
+        Self::from_value(value.into_owned())
+    }
+
+    /// Reads column `idx` of a row: what decoding a row calls. The result
+    /// is the same as [`FromValue::from_value_ref`] of the row's
+    /// [`RowAccess::value_ref`], which the default does; integers and
+    /// strings first ask the row for the plain forms it can hand out
+    /// cheaply ([`RowAccess::get_i64`], [`RowAccess::get_str`]).
+    #[inline]
+    fn from_column(row: &dyn RowAccess, idx: usize) -> Result<Self> {
+        Self::from_value_ref(row.value_ref(idx)?)
+    }
+
+    /// [`FromValue::from_column`] for `Option<Self>` (NULL is `None`).
+    #[inline]
+    fn from_column_opt(row: &dyn RowAccess, idx: usize) -> Result<Option<Self>> {
+        Option::<Self>::from_value_ref(row.value_ref(idx)?)
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn mismatch_ref<T>(expected: &'static str, v: ValueRef<'_>) -> Result<T> {
+    Err(Error::Conversion {
+        expected,
+        found: v.kind().to_string(),
+    })
 }
 
 fn mismatch<T>(expected: &'static str, v: &Value) -> Result<T> {
@@ -257,8 +399,51 @@ macro_rules! int_from_value {
                     found: format!("integer {wide} out of range"),
                 })
             }
+
+            #[inline]
+            fn from_column(row: &dyn RowAccess, idx: usize) -> Result<Self> {
+                match row.get_i64(idx) {
+                    Some(Some(v)) => {
+                        <$t>::try_from(v).map_err(|_| out_of_range(stringify!($t), v))
+                    }
+                    _ => Self::from_value_ref(row.value_ref(idx)?),
+                }
+            }
+
+            #[inline]
+            fn from_column_opt(row: &dyn RowAccess, idx: usize) -> Result<Option<Self>> {
+                match row.get_i64(idx) {
+                    Some(Some(v)) => <$t>::try_from(v)
+                        .map(Some)
+                        .map_err(|_| out_of_range(stringify!($t), v)),
+                    Some(None) => Ok(None),
+                    None => Option::<Self>::from_value_ref(row.value_ref(idx)?),
+                }
+            }
+
+            #[inline]
+            fn from_value_ref(value: ValueRef<'_>) -> Result<Self> {
+                let wide: i64 = match value {
+                    ValueRef::I64(v) => v,
+                    ValueRef::I32(v) => v.into(),
+                    ValueRef::I16(v) => v.into(),
+                    ValueRef::Bool(v) => v.into(),
+                    ValueRef::Owned(v) => return Self::from_value(v),
+                    other => return mismatch_ref(stringify!($t), other),
+                };
+                <$t>::try_from(wide).map_err(|_| out_of_range(stringify!($t), wide))
+            }
         }
     )*};
+}
+
+#[cold]
+#[inline(never)]
+fn out_of_range(expected: &'static str, wide: i64) -> Error {
+    Error::Conversion {
+        expected,
+        found: format!("integer {wide} out of range"),
+    }
 }
 int_from_value!(i8, i16, i32, i64, u8, u16, u32, u64);
 
@@ -272,6 +457,18 @@ impl FromValue for bool {
             other => mismatch("bool", &other),
         }
     }
+
+    #[inline]
+    fn from_value_ref(value: ValueRef<'_>) -> Result<Self> {
+        match value {
+            ValueRef::Bool(b) => Ok(b),
+            ValueRef::I16(v) => Ok(v != 0),
+            ValueRef::I32(v) => Ok(v != 0),
+            ValueRef::I64(v) => Ok(v != 0),
+            ValueRef::Owned(v) => Self::from_value(v),
+            other => mismatch_ref("bool", other),
+        }
+    }
 }
 
 impl FromValue for f64 {
@@ -283,6 +480,19 @@ impl FromValue for f64 {
             Value::I32(v) => Ok(v.into()),
             Value::I64(v) => Ok(v as f64),
             other => mismatch("f64", &other),
+        }
+    }
+
+    #[inline]
+    fn from_value_ref(value: ValueRef<'_>) -> Result<Self> {
+        match value {
+            ValueRef::F64(v) => Ok(v),
+            ValueRef::F32(v) => Ok(v.into()),
+            ValueRef::I16(v) => Ok(v.into()),
+            ValueRef::I32(v) => Ok(v.into()),
+            ValueRef::I64(v) => Ok(v as f64),
+            ValueRef::Owned(v) => Self::from_value(v),
+            other => mismatch_ref("f64", other),
         }
     }
 }
@@ -328,6 +538,32 @@ impl FromValue for String {
             other => mismatch("String", &other),
         }
     }
+
+    #[inline]
+    fn from_column(row: &dyn RowAccess, idx: usize) -> Result<Self> {
+        match row.get_str(idx) {
+            Some(Some(s)) => Ok(s.to_owned()),
+            _ => Self::from_value_ref(row.value_ref(idx)?),
+        }
+    }
+
+    #[inline]
+    fn from_column_opt(row: &dyn RowAccess, idx: usize) -> Result<Option<Self>> {
+        match row.get_str(idx) {
+            Some(Some(s)) => Ok(Some(s.to_owned())),
+            Some(None) => Ok(None),
+            None => Option::<Self>::from_value_ref(row.value_ref(idx)?),
+        }
+    }
+
+    #[inline]
+    fn from_value_ref(value: ValueRef<'_>) -> Result<Self> {
+        match value {
+            ValueRef::Str(s) => Ok(s.to_owned()),
+            ValueRef::Owned(v) => Self::from_value(v),
+            other => mismatch_ref("String", other),
+        }
+    }
 }
 
 impl FromValue for Vec<u8> {
@@ -336,6 +572,15 @@ impl FromValue for Vec<u8> {
             Value::Bytes(b) => Ok(b),
             Value::String(s) => Ok(s.into_bytes()),
             other => mismatch("Vec<u8>", &other),
+        }
+    }
+
+    fn from_value_ref(value: ValueRef<'_>) -> Result<Self> {
+        match value {
+            ValueRef::Bytes(b) => Ok(b.to_vec()),
+            ValueRef::Str(s) => Ok(s.as_bytes().to_vec()),
+            ValueRef::Owned(v) => Self::from_value(v),
+            other => mismatch_ref("Vec<u8>", other),
         }
     }
 }
@@ -478,6 +723,19 @@ impl<T: FromValue> FromValue for Option<T> {
             v => T::from_value(v).map(Some),
         }
     }
+
+    #[inline]
+    fn from_value_ref(value: ValueRef<'_>) -> Result<Self> {
+        match value {
+            ValueRef::Null | ValueRef::Owned(Value::Null) => Ok(None),
+            v => T::from_value_ref(v).map(Some),
+        }
+    }
+
+    #[inline]
+    fn from_column(row: &dyn RowAccess, idx: usize) -> Result<Self> {
+        T::from_column_opt(row, idx)
+    }
 }
 
 impl<T: FromValue + ArrayElement> FromValue for Vec<T> {
@@ -517,6 +775,96 @@ mod tests {
     fn mismatched_kind_names_both_sides() {
         let err = String::from_value(Value::I64(1)).unwrap_err();
         assert_eq!(err.to_string(), "cannot convert i64 to String");
+    }
+
+    /// `from_value_ref` answers as `from_value` of the owned value does.
+    fn same_as_owned<T: FromValue + PartialEq + std::fmt::Debug>(v: ValueRef<'_>) {
+        let owned = T::from_value(v.clone().into_owned());
+        assert_eq!(T::from_value_ref(v.clone()), owned, "{v:?}");
+        let wrapped = ValueRef::Owned(v.into_owned());
+        assert_eq!(T::from_value_ref(wrapped), owned);
+    }
+
+    #[test]
+    fn borrowed_values_convert_as_owned_ones_do() {
+        let bytes = [0u8, 159, 146, 150];
+        let all = [
+            ValueRef::Null,
+            ValueRef::Bool(true),
+            ValueRef::I16(-2),
+            ValueRef::I32(70_000),
+            ValueRef::I64(i64::MAX),
+            ValueRef::F32(1.5),
+            ValueRef::F64(-0.25),
+            ValueRef::Str("héllo"),
+            ValueRef::Bytes(&bytes),
+            ValueRef::Owned(Value::Decimal(Decimal::new(12, 1))),
+        ];
+        for v in all {
+            same_as_owned::<i8>(v.clone());
+            same_as_owned::<i16>(v.clone());
+            same_as_owned::<i32>(v.clone());
+            same_as_owned::<i64>(v.clone());
+            same_as_owned::<u64>(v.clone());
+            same_as_owned::<bool>(v.clone());
+            same_as_owned::<f64>(v.clone());
+            same_as_owned::<f32>(v.clone());
+            same_as_owned::<String>(v.clone());
+            same_as_owned::<Vec<u8>>(v.clone());
+            same_as_owned::<Decimal>(v.clone());
+            same_as_owned::<Option<i64>>(v.clone());
+            same_as_owned::<Option<String>>(v.clone());
+            same_as_owned::<Value>(v);
+        }
+    }
+
+    /// Decoding a row column (through `RowAccess::get_i64` / `get_str`
+    /// where the row offers them) answers as `from_value` does.
+    fn column_same_as_owned<T: FromValue + PartialEq + std::fmt::Debug>(v: &Value) {
+        let row = crate::engine::Row::new(vec!["c".to_string()].into(), vec![v.clone()]);
+        assert_eq!(T::from_column(&row, 0), T::from_value(v.clone()), "{v:?}");
+    }
+
+    #[test]
+    fn columns_convert_as_owned_values_do() {
+        let all = [
+            Value::Null,
+            Value::Bool(false),
+            Value::I16(-2),
+            Value::I32(70_000),
+            Value::I64(i64::MIN),
+            Value::F64(2.5),
+            Value::String("text".into()),
+            Value::Bytes(vec![1, 2]),
+        ];
+        for v in &all {
+            column_same_as_owned::<i16>(v);
+            column_same_as_owned::<i64>(v);
+            column_same_as_owned::<u32>(v);
+            column_same_as_owned::<String>(v);
+            column_same_as_owned::<Option<i32>>(v);
+            column_same_as_owned::<Option<i64>>(v);
+            column_same_as_owned::<Option<String>>(v);
+            column_same_as_owned::<Option<f64>>(v);
+            column_same_as_owned::<Vec<u8>>(v);
+            column_same_as_owned::<Value>(v);
+        }
+    }
+
+    #[test]
+    fn borrowing_a_value_gives_it_back() {
+        let values = [
+            Value::Null,
+            Value::I32(3),
+            Value::String("x".into()),
+            Value::Bytes(vec![1, 2]),
+            Value::Json(Box::new(serde_json::json!({"a": 1}))),
+        ];
+        for v in values {
+            assert_eq!(ValueRef::borrow(&v).into_owned(), v);
+            assert_eq!(ValueRef::from(v.clone()).into_owned(), v);
+            assert_eq!(ValueRef::borrow(&v).kind(), v.kind());
+        }
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! only runs SQL text with bound values and hands rows to a [`RowSink`].
 
 use crate::error::Result;
-use crate::value::Value;
+use crate::value::{Value, ValueRef};
 use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
@@ -30,6 +30,36 @@ pub trait RowAccess {
 
     /// The value of column `idx`; an error if out of range.
     fn value(&self, idx: usize) -> Result<Value>;
+
+    /// The value of column `idx`, borrowed from the row where the driver
+    /// can: what [`FromRow`](crate::engine::FromRow) decoding reads. It
+    /// must stand for the same value as [`RowAccess::value`]
+    /// ([`ValueRef::into_owned`] gives it back); the default wraps it.
+    #[inline]
+    fn value_ref(&self, idx: usize) -> Result<ValueRef<'_>> {
+        self.value(idx).map(ValueRef::Owned)
+    }
+
+    /// Column `idx` if the driver can read it cheaply as an integer:
+    /// `Some(Some(v))` where [`RowAccess::value_ref`] would give an integer
+    /// of value `v` (of any width), `Some(None)` where it would give NULL,
+    /// and `None` for anything else or when the driver does not say (the
+    /// default): decoding then falls back to `value_ref`.
+    #[inline]
+    fn get_i64(&self, idx: usize) -> Option<Option<i64>> {
+        let _ = idx;
+        None
+    }
+
+    /// Column `idx` if the driver can lend it cheaply as text:
+    /// `Some(Some(s))` where [`RowAccess::value_ref`] would give
+    /// [`ValueRef::Str`]`(s)`, `Some(None)` where it would give NULL, and
+    /// `None` for anything else or when the driver does not say (the default).
+    #[inline]
+    fn get_str(&self, idx: usize) -> Option<Option<&str>> {
+        let _ = idx;
+        None
+    }
 
     /// The index of the first column called `name`.
     fn index_of(&self, name: &str) -> Option<usize> {

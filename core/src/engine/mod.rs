@@ -431,7 +431,10 @@ impl Connection {
     /// Runs a query and decodes its only row; [`Error::NoRows`] or
     /// [`Error::MultipleRows`] otherwise.
     pub async fn fetch_one<T: FromRow + Send>(&mut self, stmt: impl Into<Statement>) -> Result<T> {
-        self.fetch_optional(stmt).await?.ok_or(Error::NoRows)
+        match self.fetch_optional(stmt).await? {
+            Some(row) => Ok(row),
+            None => Err(Error::NoRows),
+        }
     }
 
     /// Runs a query and decodes its row, if any; [`Error::MultipleRows`] for several.

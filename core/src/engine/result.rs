@@ -2,7 +2,7 @@
 
 use super::driver::{ExecResult, RowAccess, RowSink};
 use crate::error::{Error, Result};
-use crate::value::{FromValue, Value};
+use crate::value::{FromValue, Value, ValueRef};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -42,11 +42,13 @@ pub trait RowExt: RowAccess {
         Self: Sized,
     {
         let i = idx.position(self)?;
-        T::from_value(self.value(i)?).map_err(|e| annotate(e, self.column_name(i)))
+        T::from_column(self, i).map_err(|e| annotate(e, self.column_name(i)))
     }
 }
 impl<R: RowAccess> RowExt for R {}
 
+#[cold]
+#[inline(never)]
 fn annotate(e: Error, column: &str) -> Error {
     match e {
         Error::Conversion { expected, found } => Error::Conversion {
@@ -61,7 +63,7 @@ fn annotate(e: Error, column: &str) -> Error {
 #[inline]
 pub fn get<T: FromValue>(row: &dyn RowAccess, idx: impl ColumnIndex) -> Result<T> {
     let i = idx.position(row)?;
-    T::from_value(row.value(i)?).map_err(|e| annotate(e, row.column_name(i)))
+    T::from_column(row, i).map_err(|e| annotate(e, row.column_name(i)))
 }
 
 /// Reads column `name`, looking first at position `hint` (where the column
@@ -69,12 +71,13 @@ pub fn get<T: FromValue>(row: &dyn RowAccess, idx: impl ColumnIndex) -> Result<T
 /// Used by `#[derive(FromRow)]`.
 #[inline]
 pub fn get_named<T: FromValue>(row: &dyn RowAccess, hint: usize, name: &str) -> Result<T> {
-    let i = if hint < row.len() && row.column_name(hint) == name {
+    // `column_name` answers "" beyond the last column.
+    let i = if !name.is_empty() && row.column_name(hint) == name {
         hint
     } else {
         name.position(row)?
     };
-    T::from_value(row.value(i)?).map_err(|e| annotate(e, name))
+    T::from_column(row, i).map_err(|e| annotate(e, name))
 }
 
 /// Building a Rust value from a result row.
@@ -156,9 +159,28 @@ impl RowAccess for Row {
         self.columns.get(idx).map(String::as_str).unwrap_or("")
     }
     fn value(&self, idx: usize) -> Result<Value> {
+        self.value_ref(idx).map(ValueRef::into_owned)
+    }
+    fn get_i64(&self, idx: usize) -> Option<Option<i64>> {
+        match self.values.get(idx)? {
+            Value::I64(v) => Some(Some(*v)),
+            Value::I32(v) => Some(Some((*v).into())),
+            Value::I16(v) => Some(Some((*v).into())),
+            Value::Null => Some(None),
+            _ => None,
+        }
+    }
+    fn get_str(&self, idx: usize) -> Option<Option<&str>> {
+        match self.values.get(idx)? {
+            Value::String(s) => Some(Some(s)),
+            Value::Null => Some(None),
+            _ => None,
+        }
+    }
+    fn value_ref(&self, idx: usize) -> Result<ValueRef<'_>> {
         self.values
             .get(idx)
-            .cloned()
+            .map(ValueRef::borrow)
             .ok_or_else(|| Error::UnknownColumn {
                 source_name: format!("a row of {} columns", self.values.len()),
                 column: format!("#{idx}"),

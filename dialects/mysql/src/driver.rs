@@ -10,7 +10,7 @@ use aludel_core::engine::{
     BoxFuture, ConnectOptions, DatabaseUrl, DriverConnection, ExecResult, RowAccess, RowSink,
 };
 use aludel_core::error::{DatabaseError, DbErrorKind};
-use aludel_core::{Error, Result, Value};
+use aludel_core::{Error, Result, Value, ValueRef};
 use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 use mysql_async::consts::{ColumnFlags, ColumnType};
 use mysql_async::prelude::Queryable;
@@ -410,12 +410,20 @@ fn column_name(col: &Column) -> &str {
 }
 
 fn text(col: &Column, bytes: &[u8]) -> Result<String> {
-    String::from_utf8(bytes.to_vec()).map_err(|e| {
-        data_error(format!(
-            "column {:?} is not UTF-8 text: {e}",
-            column_name(col)
-        ))
-    })
+    text_ref(col, bytes).map(str::to_owned)
+}
+
+fn text_ref<'b>(col: &Column, bytes: &'b [u8]) -> Result<&'b str> {
+    std::str::from_utf8(bytes).map_err(|e| not_utf8(col, e))
+}
+
+#[cold]
+#[inline(never)]
+fn not_utf8(col: &Column, e: std::str::Utf8Error) -> Error {
+    data_error(format!(
+        "column {:?} is not UTF-8 text: {e}",
+        column_name(col)
+    ))
 }
 
 fn is_unsigned(col: &Column) -> bool {
@@ -605,6 +613,32 @@ fn bytes_value(col: &Column, bytes: &[u8]) -> Result<Value> {
     })
 }
 
+/// Whether [`bytes_value`] reads a column's bytes as text.
+fn is_text(col: &Column) -> bool {
+    match col.column_type() {
+        ColumnType::MYSQL_TYPE_DECIMAL
+        | ColumnType::MYSQL_TYPE_NEWDECIMAL
+        | ColumnType::MYSQL_TYPE_BIT
+        | ColumnType::MYSQL_TYPE_GEOMETRY => false,
+        // MySQL reports JSON with the binary character set; it is UTF-8 text.
+        ColumnType::MYSQL_TYPE_JSON => true,
+        _ => col.character_set() != BINARY_CHARSET,
+    }
+}
+
+/// [`bytes_value`], with text and binary data borrowed from the row.
+fn bytes_ref<'b>(col: &Column, bytes: &'b [u8]) -> Result<ValueRef<'b>> {
+    if is_text(col) {
+        return Ok(ValueRef::Str(text_ref(col, bytes)?));
+    }
+    Ok(match col.column_type() {
+        ColumnType::MYSQL_TYPE_DECIMAL
+        | ColumnType::MYSQL_TYPE_NEWDECIMAL
+        | ColumnType::MYSQL_TYPE_BIT => bytes_value(col, bytes)?.into(),
+        _ => ValueRef::Bytes(bytes),
+    })
+}
+
 /// Decodes one value of a result row by its column's type.
 pub fn decode(col: &Column, v: &MyValue) -> Result<Value> {
     Ok(match v {
@@ -646,6 +680,46 @@ impl RowAccess for MyRow<'_> {
             // only strings, blobs, decimals and JSON arrive as bytes.
             MyValue::Bytes(b) if !self.text_protocol => bytes_value(col, b),
             other => decode(col, other),
+        }
+    }
+
+    #[inline]
+    fn value_ref(&self, idx: usize) -> Result<ValueRef<'_>> {
+        let (Some(col), Some(v)) = (self.row.columns_ref().get(idx), self.row.as_ref(idx)) else {
+            return self.value(idx).map(ValueRef::from);
+        };
+        match v {
+            MyValue::NULL => Ok(ValueRef::Null),
+            MyValue::Int(i) => Ok(integer(col, *i).into()),
+            MyValue::Bytes(b) if !self.text_protocol => bytes_ref(col, b),
+            other => decode(col, other).map(ValueRef::from),
+        }
+    }
+
+    #[inline]
+    fn get_i64(&self, idx: usize) -> Option<Option<i64>> {
+        let col = self.row.columns_ref().get(idx)?;
+        match self.row.as_ref(idx)? {
+            MyValue::NULL => Some(None),
+            MyValue::Int(i) => match integer(col, *i) {
+                Value::I16(v) => Some(Some(v.into())),
+                Value::I32(v) => Some(Some(v.into())),
+                Value::I64(v) => Some(Some(v)),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    #[inline]
+    fn get_str(&self, idx: usize) -> Option<Option<&str>> {
+        let col = self.row.columns_ref().get(idx)?;
+        match self.row.as_ref(idx)? {
+            MyValue::NULL => Some(None),
+            MyValue::Bytes(b) if !self.text_protocol && is_text(col) => {
+                std::str::from_utf8(b).ok().map(Some)
+            }
+            _ => None,
         }
     }
 }

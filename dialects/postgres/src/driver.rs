@@ -8,12 +8,12 @@
 //! arrive.
 
 use crate::tls;
-use crate::types::{type_name, BindError, DecodeError, Decoded, Param};
+use crate::types::{type_name, BindError, DecodeError, Decoded, DecodedRef, Param};
 use aludel_core::engine::{
     BoxFuture, ConnectOptions, DatabaseUrl, DriverConnection, ExecResult, RowAccess, RowSink,
 };
 use aludel_core::error::{DatabaseError, DbErrorKind};
-use aludel_core::{Error, Result, Value};
+use aludel_core::{Error, Result, Value, ValueRef};
 use futures_util::{pin_mut, TryStreamExt};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -347,6 +347,42 @@ impl RowAccess for PgRow<'_> {
         match self.0.try_get::<_, Decoded>(idx) {
             Ok(d) => Ok(d.0),
             Err(e) => Err(self.unreadable(idx, &e)),
+        }
+    }
+
+    #[inline]
+    fn value_ref(&self, idx: usize) -> Result<ValueRef<'_>> {
+        match self.0.try_get::<_, DecodedRef<'_>>(idx) {
+            Ok(d) => Ok(d.0),
+            Err(e) => Err(self.unreadable(idx, &e)),
+        }
+    }
+
+    #[inline]
+    fn get_i64(&self, idx: usize) -> Option<Option<i64>> {
+        match *self.0.columns().get(idx)?.type_() {
+            Type::INT8 => self.0.try_get::<_, Option<i64>>(idx).ok(),
+            Type::INT4 => self
+                .0
+                .try_get::<_, Option<i32>>(idx)
+                .ok()
+                .map(|v| v.map(i64::from)),
+            Type::INT2 => self
+                .0
+                .try_get::<_, Option<i16>>(idx)
+                .ok()
+                .map(|v| v.map(i64::from)),
+            _ => None,
+        }
+    }
+
+    #[inline]
+    fn get_str(&self, idx: usize) -> Option<Option<&str>> {
+        match *self.0.columns().get(idx)?.type_() {
+            Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME => {
+                self.0.try_get::<_, Option<&str>>(idx).ok()
+            }
+            _ => None,
         }
     }
 }

@@ -6,7 +6,7 @@
 //! `INTEGER` column, a string for an enum). [`Decoded`] reads a column by
 //! its type into a [`Value`].
 
-use aludel_core::Value;
+use aludel_core::{Value, ValueRef};
 use bytes::{BufMut, BytesMut};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use rust_decimal::Decimal;
@@ -448,6 +448,33 @@ impl<'a> FromSql<'a> for Decoded {
     }
 }
 
+/// A column decoded by its type into a [`ValueRef`]: text borrowed from
+/// the row, the common scalars by value, anything else as [`Decoded`].
+pub(crate) struct DecodedRef<'a>(pub(crate) ValueRef<'a>);
+
+impl<'a> FromSql<'a> for DecodedRef<'a> {
+    fn from_sql(ty: &Type, raw: &'a [u8]) -> Result<Self, BoxError> {
+        let v = match *ty {
+            Type::INT8 => ValueRef::I64(i64::from_sql(ty, raw)?),
+            Type::INT4 => ValueRef::I32(i32::from_sql(ty, raw)?),
+            Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME => ValueRef::Str(text_ref(raw)?),
+            Type::BOOL => ValueRef::Bool(bool::from_sql(ty, raw)?),
+            Type::INT2 => ValueRef::I16(i16::from_sql(ty, raw)?),
+            Type::FLOAT8 => ValueRef::F64(f64::from_sql(ty, raw)?),
+            _ => ValueRef::Owned(Decoded::from_sql_other(ty, raw)?.0),
+        };
+        Ok(DecodedRef(v))
+    }
+
+    fn from_sql_null(_: &Type) -> Result<Self, BoxError> {
+        Ok(DecodedRef(ValueRef::Null))
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+}
+
 impl Decoded {
     fn from_sql_other(ty: &Type, raw: &[u8]) -> Result<Self, BoxError> {
         match ty.kind() {
@@ -504,9 +531,11 @@ impl Decoded {
 }
 
 fn text(raw: &[u8]) -> Result<String, BoxError> {
-    std::str::from_utf8(raw)
-        .map(str::to_owned)
-        .map_err(|e| decode_error(format!("text that is not UTF-8: {e}")))
+    text_ref(raw).map(str::to_owned)
+}
+
+fn text_ref(raw: &[u8]) -> Result<&str, BoxError> {
+    std::str::from_utf8(raw).map_err(|e| decode_error(format!("text that is not UTF-8: {e}")))
 }
 
 fn be_u16(raw: &[u8], at: usize) -> Result<u16, BoxError> {

@@ -224,16 +224,40 @@ impl RowAccess for SqliteRow<'_, '_> {
         self.names.get(idx).map(String::as_str).unwrap_or("")
     }
     fn value(&self, idx: usize) -> Result<Value> {
+        self.value_ref(idx).map(aludel_core::ValueRef::into_owned)
+    }
+
+    #[inline]
+    fn value_ref(&self, idx: usize) -> Result<aludel_core::ValueRef<'_>> {
+        use aludel_core::ValueRef as Vr;
         Ok(match self.row.get_ref(idx).map_err(cold_map_error)? {
-            ValueRef::Null => Value::Null,
-            ValueRef::Integer(i) => Value::I64(i),
-            ValueRef::Real(f) => Value::F64(f),
+            ValueRef::Null => Vr::Null,
+            ValueRef::Integer(i) => Vr::I64(i),
+            ValueRef::Real(f) => Vr::F64(f),
             ValueRef::Text(t) => match std::str::from_utf8(t) {
-                Ok(s) => Value::String(s.to_owned()),
+                Ok(s) => Vr::Str(s),
                 Err(e) => return Err(not_utf8(idx, e)),
             },
-            ValueRef::Blob(b) => Value::Bytes(b.to_vec()),
+            ValueRef::Blob(b) => Vr::Bytes(b),
         })
+    }
+
+    #[inline]
+    fn get_i64(&self, idx: usize) -> Option<Option<i64>> {
+        match self.row.get_ref(idx) {
+            Ok(ValueRef::Integer(i)) => Some(Some(i)),
+            Ok(ValueRef::Null) => Some(None),
+            _ => None,
+        }
+    }
+
+    #[inline]
+    fn get_str(&self, idx: usize) -> Option<Option<&str>> {
+        match self.row.get_ref(idx) {
+            Ok(ValueRef::Text(t)) => std::str::from_utf8(t).ok().map(Some),
+            Ok(ValueRef::Null) => Some(None),
+            _ => None,
+        }
     }
 }
 
@@ -394,8 +418,10 @@ impl SqliteConnection {
         }
         drop(rows);
         drop(stmt);
-        let changed = if readonly { 0 } else { self.conn.changes() };
-        Ok(self.result(sql, changed))
+        if readonly {
+            return Ok(ExecResult::default());
+        }
+        Ok(self.result(sql, self.conn.changes()))
     }
 
     /// The result of a statement: the rowid is reported after an INSERT only.

@@ -1,0 +1,272 @@
+//! Workloads of the engine benchmark (`benches/engine.rs`) in a plain loop,
+//! for counting instructions under callgrind, which is repeatable where
+//! wall-clock time on a shared machine is not:
+//!
+//! ```text
+//! valgrind --tool=callgrind --toggle-collect='*engine_profile::*measured*' \
+//!     target/release/examples/engine_profile aludel pk 1000
+//! ```
+//!
+//! Arguments: `raw` or `aludel`; the workload: on SQLite in memory `all1`
+//! or `all100` (every user of a table of 1 or 100), `pk` (one user by
+//! primary key), `insert` (100 users in one INSERT); or `pg<N>`, every user
+//! of a table of N on the PostgreSQL database `ALUDEL_PROFILE_PG_URL` names
+//! (its `users` table is dropped and refilled); then the number of
+//! iterations. Compare the `raw` and `aludel` totals: the raw driver is the
+//! floor.
+
+use aludel::{insert, select, value, Column, MetaData, SqlType, Table};
+use std::hint::black_box;
+
+#[derive(Debug, Clone, PartialEq, aludel::FromRow)]
+struct User {
+    id: i64,
+    name: String,
+    hair_color: Option<String>,
+}
+
+const DDL: &[&str] = &[
+    "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL, hair_color TEXT)",
+    "CREATE TABLE posts (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL, \
+     title TEXT NOT NULL, body TEXT)",
+];
+
+fn users_table() -> Table {
+    let mut md = MetaData::new();
+    md.add(
+        Table::builder("users")
+            .column(Column::new("id", SqlType::BigInt).primary_key())
+            .column(Column::new("name", SqlType::String(None)).not_null())
+            .column(Column::new("hair_color", SqlType::String(None))),
+    )
+    .expect("the users table")
+}
+
+fn insert_users_sql(rows: usize) -> String {
+    let mut sql = String::from("INSERT INTO users (name, hair_color) VALUES ");
+    for x in 0..rows {
+        if x > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str("(?, ?)");
+    }
+    sql
+}
+
+struct Setup {
+    raw: rusqlite::Connection,
+    conn: aludel::blocking::Connection,
+    _engine: aludel::blocking::Engine,
+    users: Table,
+}
+
+fn setup(rows: usize) -> Setup {
+    let raw = rusqlite::Connection::open_in_memory().expect("memory");
+    let engine = aludel::blocking::create_engine("sqlite://").expect("engine");
+    let mut conn = engine.connect().expect("connection");
+    for sql in DDL {
+        raw.execute_batch(sql).expect("DDL");
+        conn.execute(aludel::text(sql)).expect("DDL");
+    }
+    let users = users_table();
+    if rows > 0 {
+        let names: Vec<String> = (0..rows).map(|x| format!("User {x}")).collect();
+        let mut st = raw
+            .prepare("INSERT INTO users (name, hair_color) VALUES (?, NULL)")
+            .expect("prepare");
+        for n in &names {
+            st.execute([n]).expect("insert");
+        }
+        drop(st);
+        conn.execute(
+            insert(&users).columns(["name", "hair_color"]).rows(
+                names
+                    .iter()
+                    .map(|n| [value(n.as_str()), value(None::<&str>)]),
+            ),
+        )
+        .expect("seed");
+    }
+    Setup {
+        raw,
+        conn,
+        _engine: engine,
+        users,
+    }
+}
+
+#[inline(never)]
+fn measured(s: &mut Setup, aludel: bool, workload: &str, n: usize) {
+    let all_users = "SELECT id, name, hair_color FROM users";
+    match (aludel, workload) {
+        (false, "all1" | "all100") => {
+            for _ in 0..n {
+                let mut st = s.raw.prepare_cached(all_users).expect("prepare");
+                let v = st
+                    .query_map([], |r| {
+                        Ok(User {
+                            id: r.get(0)?,
+                            name: r.get(1)?,
+                            hair_color: r.get(2)?,
+                        })
+                    })
+                    .expect("query")
+                    .collect::<rusqlite::Result<Vec<_>>>()
+                    .expect("rows");
+                black_box(v);
+            }
+        }
+        (true, "all1" | "all100") => {
+            for _ in 0..n {
+                let v: Vec<User> = s.conn.fetch_all(select(&s.users)).expect("fetch");
+                black_box(v);
+            }
+        }
+        (false, "pk") => {
+            let sql = "SELECT id, name, hair_color FROM users WHERE id = ?";
+            for i in 0..n {
+                let mut st = s.raw.prepare_cached(sql).expect("prepare");
+                let u = st
+                    .query_row([(i % 100 + 1) as i64], |r| {
+                        Ok(User {
+                            id: r.get(0)?,
+                            name: r.get(1)?,
+                            hair_color: r.get(2)?,
+                        })
+                    })
+                    .expect("row");
+                black_box(u);
+            }
+        }
+        (true, "pk") => {
+            for i in 0..n {
+                let id = s.users.c("id").expect("id");
+                let q = select(&s.users).where_(id.eq((i % 100 + 1) as i64));
+                let u: User = s.conn.fetch_one(q).expect("fetch");
+                black_box(u);
+            }
+        }
+        (false, "insert") => {
+            let sql = insert_users_sql(100);
+            for _ in 0..n {
+                let names: Vec<String> = (0..100).map(|x| format!("User {x}")).collect();
+                let hair = Some("hair_color");
+                let mut params: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(200);
+                for n in &names {
+                    params.push(n);
+                    params.push(&hair);
+                }
+                let mut st = s.raw.prepare_cached(&sql).expect("prepare");
+                black_box(st.execute(params.as_slice()).expect("insert"));
+            }
+        }
+        (true, "insert") => {
+            for _ in 0..n {
+                let stmt = insert(&s.users)
+                    .columns(["name", "hair_color"])
+                    .rows((0..100).map(|x| [value(format!("User {x}")), value("hair_color")]));
+                black_box(s.conn.execute(stmt).expect("insert").rows_affected());
+            }
+        }
+        _ => panic!("unknown workload {workload}"),
+    }
+}
+
+/// PostgreSQL: every user of a table of `rows`, `n` times.
+mod pg {
+    use super::*;
+    use futures_util::TryStreamExt;
+
+    pub struct Pg {
+        rt: tokio::runtime::Runtime,
+        raw: tokio_postgres::Client,
+        all: tokio_postgres::Statement,
+        conn: aludel::Connection,
+        users: Table,
+    }
+
+    pub fn setup(url: &str, rows: usize) -> Pg {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let (raw, all, conn) = rt.block_on(async {
+            let (raw, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+                .await
+                .expect("connect");
+            tokio::spawn(connection);
+            raw.batch_execute(&format!(
+                "DROP TABLE IF EXISTS users; \
+                 CREATE TABLE users (id BIGSERIAL PRIMARY KEY, name TEXT NOT NULL, hair_color TEXT); \
+                 INSERT INTO users (name) SELECT 'User ' || g FROM generate_series(1, {rows}) g"
+            ))
+            .await
+            .expect("seed");
+            let all = raw
+                .prepare("SELECT id, name, hair_color FROM users")
+                .await
+                .expect("prepare");
+            let engine = aludel::create_engine(url).expect("engine");
+            let conn = engine.connect().await.expect("connection");
+            (raw, all, conn)
+        });
+        Pg {
+            rt,
+            raw,
+            all,
+            conn,
+            users: users_table(),
+        }
+    }
+
+    #[inline(never)]
+    pub fn measured_pg(p: &mut Pg, aludel: bool, n: usize) {
+        for _ in 0..n {
+            if aludel {
+                let q = select(&p.users);
+                let v: Vec<User> = p.rt.block_on(p.conn.fetch_all(q)).expect("fetch");
+                black_box(v);
+            } else {
+                let (raw, all) = (&p.raw, &p.all);
+                let v: Vec<User> = p.rt.block_on(async {
+                    raw.query_raw(all, std::iter::empty::<i64>())
+                        .await
+                        .expect("query")
+                        .map_ok(|r| User {
+                            id: r.get(0),
+                            name: r.get(1),
+                            hair_color: r.get(2),
+                        })
+                        .try_collect()
+                        .await
+                        .expect("rows")
+                });
+                black_box(v);
+            }
+        }
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let aludel = args.get(1).map(String::as_str) == Some("aludel");
+    let workload = args.get(2).cloned().unwrap_or_else(|| "pk".into());
+    let n: usize = args.get(3).and_then(|n| n.parse().ok()).unwrap_or(1000);
+    if let Some(rows) = workload.strip_prefix("pg") {
+        // `pg<rows>`: fetch all users from PostgreSQL at ALUDEL_PROFILE_PG_URL.
+        let url = std::env::var("ALUDEL_PROFILE_PG_URL").expect("ALUDEL_PROFILE_PG_URL");
+        let mut p = pg::setup(&url, rows.parse().expect("a row count"));
+        pg::measured_pg(&mut p, aludel, 1);
+        pg::measured_pg(&mut p, aludel, n);
+        return;
+    }
+    let rows = match workload.as_str() {
+        "all1" => 1,
+        "all100" | "pk" => 100,
+        _ => 0,
+    };
+    let mut s = setup(rows);
+    // Warm the caches outside the measured function.
+    measured(&mut s, aludel, &workload, 1);
+    measured(&mut s, aludel, &workload, n);
+}
