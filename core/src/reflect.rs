@@ -27,8 +27,8 @@ use crate::engine::{BoxFuture, Connection};
 use crate::error::{Error, Result};
 use crate::name::Name;
 use crate::schema::{
-    Autoincrement, Column, ForeignKey, Index, MetaData, PrimaryKey, Table, TableBuilder,
-    UniqueConstraint,
+    Autoincrement, Column, ForeignKey, Index, MetaData, PrimaryKey, ServerDefault, Table,
+    TableBuilder, UniqueConstraint,
 };
 use crate::types::SqlType;
 use crate::value::Value;
@@ -245,6 +245,21 @@ pub async fn reflect_metadata(conn: &mut Connection, only: Option<&[&str]>) -> R
         }
     }
     Ok(md)
+}
+
+/// The SQL text that DDL writes for a declared server default in
+/// `dialect` (a literal escaped by the dialect, or the SQL as given): what
+/// reflection reads back for a default Aludel created, so a declared
+/// default compares with a reflected one as text.
+pub fn server_default_sql(dialect: &dyn Dialect, default: &ServerDefault) -> Result<String> {
+    match default {
+        ServerDefault::Sql(s) => Ok(s.clone()),
+        ServerDefault::Value(v) => {
+            let mut out = String::new();
+            dialect.render_literal(v, &mut out)?;
+            Ok(out)
+        }
+    }
 }
 
 // ----- helpers for dialects ---------------------------------------------------------

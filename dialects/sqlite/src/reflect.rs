@@ -110,9 +110,9 @@ async fn reflect_table(conn: &mut Connection, name: &str) -> Result<Option<Refle
         name: parsed.pk_name.clone().map(Name::from),
         columns: pk.iter().map(|(_, c)| Name::from(c.clone())).collect(),
     };
-    // A single-column key declared exactly INTEGER is the rowid: generated,
-    // and never NULL.
-    if pk.len() == 1 {
+    // A single-column key declared exactly INTEGER is the rowid (unless the
+    // table has none): generated, and never NULL.
+    if pk.len() == 1 && !parsed.without_rowid {
         if let Some(i) = t.columns.iter().position(|c| c.name == pk[0].1) {
             if declared[i].trim().eq_ignore_ascii_case("integer") {
                 t.columns[i].autoincrement = true;
@@ -255,6 +255,7 @@ fn action(s: Option<&str>) -> Option<FkAction> {
 /// What the `CREATE TABLE` text tells that the pragmas do not.
 #[derive(Debug, Default, PartialEq)]
 struct Parsed {
+    without_rowid: bool,
     pk_name: Option<String>,
     fk_names: Vec<(Vec<String>, String)>,
     unique_names: Vec<(Vec<String>, String)>,
@@ -407,12 +408,16 @@ fn ident_list(group: &str) -> Vec<String> {
 fn parse_create_table(sql: &str) -> Parsed {
     let mut p = Parsed::default();
     let toks = tokens(sql);
-    let Some(body) = toks.iter().find_map(|t| match t {
-        Tok::Group(g) => Some(g.clone()),
-        _ => None,
-    }) else {
+    let Some(at) = toks.iter().position(|t| matches!(t, Tok::Group(_))) else {
         return p;
     };
+    let body = match &toks[at] {
+        Tok::Group(g) => g.clone(),
+        _ => String::new(),
+    };
+    p.without_rowid = toks[at + 1..]
+        .windows(2)
+        .any(|w| w[0].is_kw("without") && w[1].is_kw("rowid"));
     for item in split_top(&body) {
         let toks = tokens(&item);
         let mut i = 0;
@@ -481,6 +486,11 @@ mod tests {
              \tCONSTRAINT fk_o FOREIGN KEY(owner) REFERENCES users (id) ON DELETE CASCADE\n)",
         );
         assert_eq!(p.pk_name.as_deref(), Some("pk_t"));
+        assert!(!p.without_rowid);
+        assert!(
+            parse_create_table("CREATE TABLE t (id INTEGER PRIMARY KEY) WITHOUT ROWID")
+                .without_rowid
+        );
         assert_eq!(
             p.unique_names,
             vec![(

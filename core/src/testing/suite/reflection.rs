@@ -237,6 +237,21 @@ async fn round_trip_body(
     } else {
         assert_eq!(ty(&k, "id"), Some(SqlType::BigInt));
     }
+    // Defaults read back as the text DDL wrote for them.
+    for (t, declared) in [(&p, parent), (&k, child)] {
+        for dc in &declared.columns {
+            let Some(d) = &dc.server_default else {
+                continue;
+            };
+            let written = crate::reflect::server_default_sql(ctx.engine.dialect(), d)?;
+            assert_eq!(
+                sql_default(t, &dc.name).as_deref(),
+                Some(written.as_str()),
+                "default of {}",
+                dc.name
+            );
+        }
+    }
     assert_eq!(sql_default(&p, "score").as_deref(), Some("0"));
     assert_eq!(sql_default(&p, "name").as_deref(), Some("'anon'"));
     assert_eq!(
