@@ -311,6 +311,14 @@ pub trait Dialect: Send + Sync + 'static {
         })
     }
 
+    /// Schema reflection for this database (the catalog queries behind
+    /// [`reflect_table`](crate::reflect::reflect_table) and friends), or
+    /// `None` when the dialect cannot read a schema back: reflecting then
+    /// fails with [`Error::Unsupported`].
+    fn reflection(&self) -> Option<&'static dyn crate::reflect::Reflect> {
+        None
+    }
+
     /// The SQL that starts a transaction, with an isolation level for it alone.
     fn begin_sql(&self, isolation: Option<IsolationLevel>) -> Result<String> {
         match isolation {

@@ -38,6 +38,7 @@ pub mod expr;
 pub mod generic;
 pub mod keywords;
 pub mod name;
+pub mod reflect;
 pub mod schema;
 pub mod select;
 pub mod statement;
@@ -64,6 +65,7 @@ pub use expr::{
 };
 pub use generic::GenericDialect;
 pub use name::Name;
+pub use reflect::{reflect_metadata, reflect_table, table_names, Reflect, ReflectedTable};
 pub use schema::{
     Autoincrement, Column, FkAction, ForeignKey, Index, MetaData, NamingConvention, Table,
 };

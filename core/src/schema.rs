@@ -316,6 +316,17 @@ pub struct CheckConstraint {
     pub condition: Expr,
 }
 
+impl CheckConstraint {
+    /// The condition as SQL text, when it is plain text without parameters
+    /// (as reflected CHECK constraints are).
+    pub fn sql(&self) -> Option<String> {
+        match &self.condition {
+            Expr::Text(t) => t.plain_sql(),
+            _ => None,
+        }
+    }
+}
+
 /// An index over one or more columns.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Index {
@@ -704,6 +715,16 @@ impl TableBuilder {
         self.checks.push(CheckConstraint {
             name: name.map(Name::from),
             condition,
+        });
+        self
+    }
+
+    /// Adds a CHECK constraint whose condition is SQL text, used verbatim
+    /// (no `:name` parameters), as reflection reports it.
+    pub fn check_sql(mut self, name: Option<Name>, sql: impl Into<String>) -> Self {
+        self.checks.push(CheckConstraint {
+            name,
+            condition: crate::text::TextClause::verbatim(sql).into_expr(),
         });
         self
     }

@@ -93,6 +93,32 @@ fn parse(sql: &str) -> Vec<TextPart> {
 }
 
 impl TextClause {
+    /// SQL text taken verbatim, without looking for `:name` parameters
+    /// (for SQL a database reported, such as a reflected CHECK condition).
+    pub fn verbatim(sql: impl Into<String>) -> TextClause {
+        let sql = sql.into();
+        TextClause {
+            parts: if sql.is_empty() {
+                Vec::new()
+            } else {
+                vec![TextPart::Sql(sql)]
+            },
+            binds: Vec::new(),
+        }
+    }
+
+    /// The SQL text when the clause has no parameters, `None` otherwise.
+    pub fn plain_sql(&self) -> Option<String> {
+        let mut out = String::new();
+        for p in &self.parts {
+            match p {
+                TextPart::Sql(s) => out.push_str(s),
+                TextPart::Param(_) => return None,
+            }
+        }
+        Some(out)
+    }
+
     /// Gives parameter `:name` a value (replacing an earlier one).
     pub fn bind(mut self, name: &str, value: impl IntoValue) -> Self {
         let v = Bind(value.into_value());
@@ -143,6 +169,14 @@ mod tests {
     fn parses_params_but_not_casts_or_quoted_colons() {
         let t = text("SELECT a::text, ':x' FROM t WHERE id = :id AND b = :b_2 AND c = 'it''s :no'");
         assert_eq!(t.param_names(), vec!["id", "b_2"]);
+    }
+
+    #[test]
+    fn verbatim_text_has_no_params() {
+        let t = TextClause::verbatim("a = ':x' OR b = :y");
+        assert!(t.param_names().is_empty());
+        assert_eq!(t.plain_sql().as_deref(), Some("a = ':x' OR b = :y"));
+        assert_eq!(text("x = :y").plain_sql(), None);
     }
 
     #[test]

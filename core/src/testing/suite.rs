@@ -31,6 +31,9 @@ use crate::{create_all, delete, drop_all, excluded, insert, text, update, OnConf
 use std::future::Future;
 use std::pin::Pin;
 
+mod reflection;
+use reflection::{reflect_plain_sql, reflect_round_trip};
+
 /// What running a case came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
@@ -141,6 +144,7 @@ cases! {
     "queries": joins, subqueries, ctes, set_operations, window_functions, ordering_and_paging, operators;
     "transactions": transactions, savepoints, isolation_levels;
     "errors": integrity_errors;
+    "reflection": reflect_round_trip, reflect_plain_sql;
 }
 
 /// Runs one case by name against the database `url` gives, printing its

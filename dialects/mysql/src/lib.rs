@@ -113,8 +113,10 @@
 //! keeps running while connections it opened are in use.
 
 mod driver;
+mod reflect;
 
 pub use driver::{map_error, MySqlConnection, DEFAULT_STATEMENT_CACHE_SIZE};
+pub use reflect::MySqlReflect;
 
 use aludel_core::dialect::*;
 use aludel_core::engine::{
@@ -559,6 +561,9 @@ fn session_isolation_sql(level: IsolationLevel) -> String {
 
 macro_rules! connection_hooks {
     () => {
+        fn reflection(&self) -> Option<&'static dyn aludel_core::reflect::Reflect> {
+            Some(&MySqlReflect)
+        }
         fn check_url(&self, url: &DatabaseUrl) -> Result<()> {
             driver::check_url(url)
         }

@@ -192,6 +192,8 @@
 //! PostgreSQL runs READ UNCOMMITTED as READ COMMITTED.
 
 mod driver;
+mod reflect;
+pub use reflect::PgReflect;
 mod tls;
 mod types;
 
@@ -312,6 +314,10 @@ impl Dialect for PostgresDialect {
             let conn = PgConnection::connect(url, options).await?;
             Ok(Box::new(conn) as Box<dyn DriverConnection>)
         })
+    }
+
+    fn reflection(&self) -> Option<&'static dyn aludel_core::reflect::Reflect> {
+        Some(&reflect::PgReflect)
     }
 
     fn begin_sql(&self, isolation: Option<IsolationLevel>) -> Result<String> {

@@ -35,8 +35,10 @@
 //! `#[tokio::test]` provide.
 
 mod driver;
+mod reflect;
 
 pub use driver::{map_error, SqliteConnection};
+pub use reflect::SqliteReflect;
 
 use aludel_core::dialect::*;
 use aludel_core::engine::{
@@ -126,6 +128,10 @@ impl Dialect for SqliteDialect {
     ) -> BoxFuture<'a, Result<Box<dyn DriverConnection>>> {
         let r = SqliteConnection::open(url).map(|c| Box::new(c) as Box<dyn DriverConnection>);
         Box::pin(std::future::ready(r))
+    }
+
+    fn reflection(&self) -> Option<&'static dyn aludel_core::reflect::Reflect> {
+        Some(&SqliteReflect)
     }
 
     fn begin_sql(&self, isolation: Option<IsolationLevel>) -> Result<String> {

@@ -83,6 +83,12 @@ impl Dialect for ToyDialect {
         }
     }
 
+    /// toydb's catalog is SQLite's: its reflection is borrowed, and reads
+    /// `FLAG` back as a boolean through this dialect's spellings.
+    fn reflection(&self) -> Option<&'static dyn aludel_core::reflect::Reflect> {
+        Some(&aludel_sqlite::SqliteReflect)
+    }
+
     fn check_url(&self, url: &DatabaseUrl) -> Result<()> {
         url.check_options(&[])
     }
