@@ -4,9 +4,10 @@
 //! `init`, `revision` (an empty revision to fill in by hand), `upgrade`,
 //! `downgrade` (both with `--sql` for offline SQL), `current`, `history`,
 //! `heads`, `branches`, `merge`, `stamp` and `show`. An application embeds
-//! the same commands with [`run`] in a small binary of its own so that the
-//! model registry is linked in (autogenerate, which compares the models
-//! with the database, arrives with reflection).
+//! the same commands with [`run_with_models`] in a small binary of its own
+//! so that its models are linked in: then `revision --autogenerate` writes
+//! the operations between the models and the reflected database, and
+//! `check` fails when they differ.
 //!
 //! Settings come from `aludel.toml` (written by `aludel init`):
 //!
@@ -16,9 +17,10 @@
 //! script_location = "migrations"
 //! ```
 //!
-//! Exit codes: 0 on success; 1 when a command fails (the message says why);
-//! 2 for a usage error.
+//! Exit codes: 0 on success; 1 when a command fails (the message says why)
+//! or `check` finds differences; 2 for a usage error.
 
+use aludel_core::MetaData;
 use aludel_migrate::{new_revision_id, offline_sql, Graph, Migrator, Revision};
 use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};
@@ -113,6 +115,9 @@ pub enum Command {
         /// head, heads, base, or a revision id.
         target: String,
     },
+    /// Exit with status 1 if autogenerate would write operations (the
+    /// models and the database differ); needs the models (see `run_with_models`).
+    Check,
     /// Show one revision.
     Show {
         /// A revision id or unique prefix.
@@ -129,6 +134,11 @@ pub struct Settings {
     /// Where revisions live (`<script_location>/versions`).
     #[serde(default = "default_location")]
     pub script_location: PathBuf,
+    /// Autogenerate looks only at the database tables the models name,
+    /// never proposing to drop others (for a database shared with other
+    /// applications).
+    #[serde(default)]
+    pub only_model_tables: bool,
 }
 
 fn default_location() -> PathBuf {
@@ -197,30 +207,84 @@ pub fn run() -> ExitCode {
     run_from(std::env::args_os())
 }
 
-/// Runs a command line given as arguments (the first is the program name).
-pub fn run_from<I, T>(args: I) -> ExitCode
+/// Runs the command line of the process with the application's models, for
+/// `revision --autogenerate` and `check`: an application adds a binary
+/// such as `src/bin/migrate.rs` holding
+/// `fn main() -> ExitCode { aludel_cli::run_with_models(aludel_orm::models_metadata) }`
+/// and runs `cargo run --bin migrate -- revision --autogenerate -m init`.
+pub fn run_with_models<E: std::fmt::Display>(models: fn() -> Result<MetaData, E>) -> ExitCode {
+    let cli = match parse(std::env::args_os()) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let md = match models() {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("aludel: error: the models: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    finish(execute_with(&cli, Some(&md)))
+}
+
+fn parse<I, T>(args: I) -> Result<Cli, ExitCode>
 where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
-    let cli = match Cli::try_parse_from(args) {
-        Ok(c) => c,
-        Err(e) => {
-            let _ = e.print();
-            return if e.use_stderr() {
-                ExitCode::from(2)
-            } else {
-                ExitCode::SUCCESS
-            };
+    Cli::try_parse_from(args).map_err(|e| {
+        let _ = e.print();
+        if e.use_stderr() {
+            ExitCode::from(2)
+        } else {
+            ExitCode::SUCCESS
         }
-    };
-    match execute(&cli) {
+    })
+}
+
+fn finish(r: Result<(), CliError>) -> ExitCode {
+    match r {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("aludel: error: {e}");
             ExitCode::from(1)
         }
     }
+}
+
+/// Runs a command line given as arguments (the first is the program name).
+pub fn run_from<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    match parse(args) {
+        Ok(cli) => finish(execute(&cli)),
+        Err(code) => code,
+    }
+}
+
+/// Reflects the database and compares it with the models.
+fn diff(settings: &Settings, models: &MetaData) -> Result<aludel_migrate::Diff, CliError> {
+    let url = url(settings)?;
+    let rt = runtime()?;
+    rt.block_on(async {
+        let engine = aludel_core::create_engine(&url)?;
+        let mut conn = engine.connect().await?;
+        let db = if settings.only_model_tables {
+            let existing = aludel_core::table_names(&mut conn).await?;
+            let names: Vec<&str> = models
+                .tables()
+                .iter()
+                .map(|t| t.name.as_str())
+                .filter(|n| existing.iter().any(|e| e == n))
+                .collect();
+            aludel_core::reflect_metadata(&mut conn, Some(&names)).await?
+        } else {
+            aludel_core::reflect_metadata(&mut conn, None).await?
+        };
+        Ok(aludel_migrate::compare(models, &db, engine.dialect()))
+    })
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
@@ -231,6 +295,11 @@ fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
 
 /// Carries out one parsed command, printing its results.
 pub fn execute(cli: &Cli) -> Result<(), CliError> {
+    execute_with(cli, None)
+}
+
+/// [`execute`], with the application's models for autogenerate.
+pub fn execute_with(cli: &Cli, models: Option<&MetaData>) -> Result<(), CliError> {
     if let Command::Init { directory, url } = &cli.command {
         if cli.config.exists() {
             return Err(CliError(format!("{} exists already", cli.config.display())));
@@ -257,20 +326,32 @@ pub fn execute(cli: &Cli) -> Result<(), CliError> {
             message,
             autogenerate,
         } => {
-            if *autogenerate {
-                return Err(CliError(
-                    "--autogenerate compares the models with the database and needs schema reflection, \
-                     which this version does not have yet; write the operations by hand"
-                        .into(),
-                ));
-            }
+            let (upgrade, downgrade) = if *autogenerate {
+                let models = models.ok_or_else(|| {
+                    CliError(
+                        "--autogenerate needs the application's models: run it from a binary that \
+                         calls aludel_cli::run_with_models (see the aludel-cli docs)"
+                            .into(),
+                    )
+                })?;
+                let d = diff(&settings, models)?;
+                for op in &d.upgrade {
+                    println!("detected {}", op.describe());
+                }
+                if d.is_empty() {
+                    println!("no changes detected");
+                }
+                (d.upgrade, d.downgrade)
+            } else {
+                (Vec::new(), Vec::new())
+            };
             let rev = Revision {
                 revision: new_revision_id(),
                 down_revision: graph.heads().iter().map(|r| r.revision.clone()).collect(),
                 message: message.clone(),
                 created: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                upgrade: Vec::new(),
-                downgrade: Vec::new(),
+                upgrade,
+                downgrade,
                 path: None,
             };
             let path = write_revision(&dir, &rev)?;
@@ -332,6 +413,28 @@ pub fn execute(cli: &Cli) -> Result<(), CliError> {
                 println!("{} (branch point), {}", r.revision, r.message);
             }
             Ok(())
+        }
+        Command::Check => {
+            let models = models.ok_or_else(|| {
+                CliError(
+                    "check needs the application's models: run it from a binary that calls \
+                     aludel_cli::run_with_models"
+                        .into(),
+                )
+            })?;
+            let d = diff(&settings, models)?;
+            if d.is_empty() {
+                println!("no changes: the database matches the models");
+                Ok(())
+            } else {
+                for op in &d.upgrade {
+                    println!("would {}", op.describe());
+                }
+                Err(CliError(format!(
+                    "the models and the database differ ({} operation(s)); write a revision",
+                    d.upgrade.len()
+                )))
+            }
         }
         Command::Show { revision } => {
             let r = graph.lookup(revision)?;

@@ -68,6 +68,66 @@ fn check(bin: &str, expected: &str) {
     }
 }
 
+/// The seed's section 10: autogenerate the blog's first revision, then
+/// upgrade head, downgrade base and upgrade head again; `check` passes once
+/// the database matches the models.
+fn migrations_round_trip(url: Option<&str>, name: &str) {
+    let bin = env!("CARGO_BIN_EXE_blog_migrate");
+    let dir =
+        std::env::temp_dir().join(format!("aludel_blog_migrate_{}_{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let run = |args: &[&str]| {
+        let mut cmd = Command::new(bin);
+        cmd.current_dir(&dir).args(args);
+        match url {
+            Some(u) => cmd.env("DATABASE_URL", u),
+            None => cmd.env_remove("DATABASE_URL"),
+        };
+        let out = cmd.output().expect("blog_migrate runs");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let ok = |args: &[&str]| {
+        let (code, out, err) = run(args);
+        assert_eq!(code, Some(0), "{name}: {args:?}: {err}");
+        out
+    };
+    ok(&["init", "--url", "sqlite:///blog.db"]);
+    // The server's database is shared with other tests: look only at the
+    // blog's tables.
+    let cfg = dir.join("aludel.toml");
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    std::fs::write(&cfg, format!("{text}only_model_tables = true\n")).unwrap();
+    if url.is_some() {
+        // Start where the seed starts: no blog tables.
+        let _ = ok(&["upgrade", "--sql"]);
+    }
+    let (code, _, _) = run(&["check"]);
+    let fresh = code == Some(1);
+    let out = ok(&["revision", "--autogenerate", "-m", "init"]);
+    if fresh {
+        assert!(out.contains("detected create_table users"), "{name}: {out}");
+        assert!(out.contains("detected create_table posts"), "{name}: {out}");
+    }
+    ok(&["upgrade", "head"]);
+    let out = ok(&["check"]);
+    assert!(out.contains("no changes"), "{name}: {out}");
+    ok(&["downgrade", "base"]);
+    assert_eq!(
+        run(&["check"]).0,
+        Some(1),
+        "{name}: tables gone, check fails"
+    );
+    ok(&["upgrade", "head"]);
+    assert!(ok(&["check"]).contains("no changes"), "{name}");
+    ok(&["downgrade", "base"]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// One test, so that the two apps (which use the same tables) never run at
 /// the same time on a shared server.
 #[test]
@@ -75,4 +135,27 @@ fn blog_and_async_blog_print_the_seed_output_every_run() {
     check(env!("CARGO_BIN_EXE_blog"), SEED_OUTPUT);
     check(env!("CARGO_BIN_EXE_blog_async"), ASYNC_OUTPUT);
     check(env!("CARGO_BIN_EXE_blog_queries"), QUERIES_OUTPUT);
+    for (name, url) in databases() {
+        // The apps leave their tables behind; the migrations start without.
+        if let Some(u) = &url {
+            drop_blog_tables(u);
+        }
+        migrations_round_trip(url.as_deref(), name);
+    }
+}
+
+fn drop_blog_tables(url: &str) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let engine = aludel::create_engine(url).unwrap();
+        let mut c = engine.connect().await.unwrap();
+        for t in ["posts", "users", "aludel_version"] {
+            c.execute(aludel::text(&format!("DROP TABLE IF EXISTS {t}")))
+                .await
+                .unwrap();
+        }
+    });
 }

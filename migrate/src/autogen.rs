@@ -139,15 +139,12 @@ fn canonical_type(dialect: &dyn Dialect, c: &ColumnDef) -> String {
     }
 }
 
-fn default_text(c: &ColumnDef) -> Option<String> {
-    let raw = match c.server_default.as_ref()? {
+fn default_text(dialect: &dyn Dialect, c: &ColumnDef) -> Option<String> {
+    let d: &ServerDefault = c.server_default.as_ref()?;
+    let raw = aludel_core::reflect::server_default_sql(dialect, d).unwrap_or_else(|_| match d {
         ServerDefault::Sql(s) => s.clone(),
-        ServerDefault::Value(v) => {
-            let mut s = String::new();
-            let _ = aludel_core::GenericDialect.render_literal(v, &mut s);
-            s
-        }
-    };
+        ServerDefault::Value(v) => format!("{v:?}"),
+    });
     // Databases report defaults with their own decorations: outer
     // parentheses, PostgreSQL's casts (`'x'::character varying`).
     let mut s = raw.trim().to_string();
@@ -159,13 +156,30 @@ fn default_text(c: &ColumnDef) -> Option<String> {
             s.truncate(i);
         }
     }
-    Some(s.to_ascii_lowercase())
+    let s = s.to_ascii_lowercase();
+    // MySQL stores booleans as 1 and 0.
+    Some(match s.as_str() {
+        "true" => "1".into(),
+        "false" => "0".into(),
+        _ => s,
+    })
 }
 
 fn alter(t: &Table, from: &ColumnDef, to: &ColumnDef, dialect: &dyn Dialect) -> Option<(Op, Op)> {
-    let ty_changed = canonical_type(dialect, from) != canonical_type(dialect, to);
+    let int = |c: &ColumnDef| {
+        matches!(
+            c.ty,
+            aludel_core::SqlType::SmallInt
+                | aludel_core::SqlType::Integer
+                | aludel_core::SqlType::BigInt
+        )
+    };
+    // An autoincrement key is whatever integer the dialect makes it
+    // (SQLite's rowid key is always INTEGER).
+    let key_int = pk_of(t, to) && (from.autoincrement || to.autoincrement) && int(from) && int(to);
+    let ty_changed = !key_int && canonical_type(dialect, from) != canonical_type(dialect, to);
     let null_changed = from.nullable != to.nullable && !pk_of(t, to);
-    let default_changed = default_text(from) != default_text(to);
+    let default_changed = default_text(dialect, from) != default_text(dialect, to);
     if !ty_changed && !null_changed && !default_changed {
         return None;
     }
@@ -270,14 +284,19 @@ pub fn compare(models: &MetaData, db: &MetaData, dialect: &dyn Dialect) -> Diff 
                 let same_ix = |a: &aludel_core::schema::Index, b: &aludel_core::schema::Index| {
                     a.columns == b.columns && a.unique == b.unique
                 };
+                // MySQL reports unique indexes as UNIQUE constraints: either
+                // satisfies a unique index.
+                let unique_as = |t: &Table, ix: &aludel_core::schema::Index| {
+                    ix.unique && t.uniques.iter().any(|u| u.columns == ix.columns)
+                };
                 for ix in &m.indexes {
-                    if !d.indexes.iter().any(|x| same_ix(x, ix)) {
+                    if !d.indexes.iter().any(|x| same_ix(x, ix)) && !unique_as(d, ix) {
                         up.push(create_index(m, ix));
                         down.insert(0, drop_index(m, ix));
                     }
                 }
                 for ix in &d.indexes {
-                    if !m.indexes.iter().any(|x| same_ix(x, ix)) {
+                    if !m.indexes.iter().any(|x| same_ix(x, ix)) && !unique_as(m, ix) {
                         up.push(drop_index(d, ix));
                         down.insert(0, create_index(d, ix));
                     }
@@ -338,6 +357,16 @@ pub fn compare(models: &MetaData, db: &MetaData, dialect: &dyn Dialect) -> Diff 
         upgrade: up,
         downgrade: down,
     }
+}
+
+/// Reflects the database behind `engine` and compares it with `models`.
+pub async fn autogenerate(
+    engine: &aludel_core::engine::Engine,
+    models: &MetaData,
+) -> crate::Result<Diff> {
+    let mut conn = engine.connect().await?;
+    let db = aludel_core::reflect_metadata(&mut conn, None).await?;
+    Ok(compare(models, &db, engine.dialect()))
 }
 
 #[cfg(test)]

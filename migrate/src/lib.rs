@@ -11,8 +11,8 @@
 //! Core.
 //!
 //! [`compare`] is autogenerate's core: the operations between the models'
-//! metadata and the database's, both ways. Reading the database's schema
-//! (reflection) feeds it next.
+//! metadata and the database's, both ways; [`autogenerate`] reflects the
+//! database and runs it.
 
 mod autogen;
 mod error;
@@ -22,7 +22,7 @@ mod revision;
 mod runner;
 pub mod types;
 
-pub use autogen::{compare, Diff};
+pub use autogen::{autogenerate, compare, Diff};
 pub use error::{Error, Result};
 pub use graph::Graph;
 pub use ops::{column_spec, CheckSpec, ColumnSpec, ForeignKeySpec, Op, Step, UniqueSpec};
