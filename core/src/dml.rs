@@ -4,6 +4,7 @@ use crate::expr::{Expr, IntoExpr};
 use crate::name::Name;
 use crate::schema::Table;
 use crate::select::{FromItem, IntoColumns, IntoFrom, Query};
+use smallvec::SmallVec;
 
 /// Where an INSERT's rows come from.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -17,7 +18,7 @@ pub enum InsertSource {
 }
 
 /// The rows of a VALUES insert, kept one after another in a single list.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+#[derive(Debug, Clone, Eq, Default)]
 pub struct Rows {
     /// Every row's expressions, row after row.
     cells: Vec<Expr>,
@@ -28,6 +29,34 @@ pub struct Rows {
     /// Every row's length, once rows of different lengths are mixed
     /// (otherwise empty: every row is `width` long).
     lengths: Vec<usize>,
+}
+
+/// As derived, with bound values (equal to every bound value) compared
+/// without a call: rows are mostly values.
+impl PartialEq for Rows {
+    fn eq(&self, other: &Self) -> bool {
+        self.count == other.count
+            && self.width == other.width
+            && self.lengths == other.lengths
+            && self.cells.len() == other.cells.len()
+            && self
+                .cells
+                .iter()
+                .zip(&other.cells)
+                .all(|(a, b)| match (a, b) {
+                    (Expr::Value(_), Expr::Value(_)) => true,
+                    _ => a == b,
+                })
+    }
+}
+
+impl std::hash::Hash for Rows {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.cells.hash(state);
+        self.count.hash(state);
+        self.width.hash(state);
+        self.lengths.hash(state);
+    }
 }
 
 impl Rows {
@@ -109,6 +138,12 @@ impl Rows {
     /// Every expression of every row, in order.
     pub fn cells(&self) -> &[Expr] {
         &self.cells
+    }
+
+    /// Every expression of every row, in order, taken out (the rows are
+    /// left empty).
+    pub(crate) fn take_cells(&mut self) -> Vec<Expr> {
+        std::mem::take(&mut self.cells)
     }
 
     /// Calls `f` with each row, in order.
@@ -249,26 +284,47 @@ pub(crate) fn client_defaults<'t>(
 }
 
 /// An INSERT statement.
+///
+/// One allocation holds the statement, its first few columns and values and
+/// its upsert clause included, so the builder methods move a pointer.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Insert {
+pub struct Insert(Box<InsertData>);
+
+/// The parts of an [`Insert`].
+#[doc(hidden)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct InsertData {
     pub(crate) table: Table,
-    pub(crate) columns: Vec<Name>,
+    pub(crate) columns: SmallVec<[Name; 4]>,
     pub(crate) source: InsertSource,
-    /// Boxed: most inserts have none, and a smaller `Insert` is cheaper to
-    /// move through the builder methods.
-    pub(crate) on_conflict: Option<Box<OnConflict>>,
+    pub(crate) on_conflict: Option<OnConflict>,
     pub(crate) returning: Vec<Expr>,
+}
+
+impl std::ops::Deref for Insert {
+    type Target = InsertData;
+    #[inline]
+    fn deref(&self) -> &InsertData {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Insert {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut InsertData {
+        &mut self.0
+    }
 }
 
 /// `INSERT INTO table`.
 pub fn insert(table: &Table) -> Insert {
-    Insert {
+    Insert(Box::new(InsertData {
         table: table.clone(),
-        columns: Vec::new(),
+        columns: SmallVec::new(),
         source: InsertSource::Values(Rows::new()),
         on_conflict: None,
         returning: Vec::new(),
-    }
+    }))
 }
 
 impl Insert {
@@ -346,7 +402,7 @@ impl Insert {
 
     /// Adds an upsert clause.
     pub fn on_conflict(mut self, c: OnConflict) -> Self {
-        self.on_conflict = Some(Box::new(c));
+        self.on_conflict = Some(c);
         self
     }
 

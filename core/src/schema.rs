@@ -598,7 +598,12 @@ impl Table {
     #[inline]
     fn column_index(&self, name: &str) -> Option<usize> {
         if self.columns.len() <= 16 {
-            self.columns.iter().position(|c| c.name.as_str() == name)
+            self.columns.iter().position(|c| {
+                // Names from the same literal share their text: no byte
+                // comparison then.
+                let n = c.name.as_str();
+                (n.as_ptr() == name.as_ptr() && n.len() == name.len()) || n == name
+            })
         } else {
             self.by_name.get(name).copied()
         }
@@ -625,15 +630,17 @@ impl Table {
 
     /// Every column as an expression, in declaration order.
     pub fn all_columns(&self) -> Vec<Expr> {
-        self.columns
-            .iter()
-            .map(|c| {
-                Expr::Column(ColumnRef {
-                    source: Some(Source::Table(self.clone())),
-                    name: c.name.clone(),
-                })
+        self.column_exprs().collect()
+    }
+
+    /// Every column as an expression, in declaration order.
+    pub(crate) fn column_exprs(&self) -> impl Iterator<Item = Expr> + '_ {
+        self.columns.iter().map(|c| {
+            Expr::Column(ColumnRef {
+                source: Some(Source::Table(self.clone())),
+                name: c.name.clone(),
             })
-            .collect()
+        })
     }
 
     /// An alias of this table (`users AS u`), usable as a FROM item whose

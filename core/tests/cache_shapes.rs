@@ -76,9 +76,8 @@ fn a_static_table_is_the_same_declaration() {
     let kept = shared.clone().into_static();
     assert_eq!(kept, shared);
     assert_eq!(kept.clone().into_static(), shared);
-    let by_id = |t: &Table, id: i64| -> Statement {
-        select(t).where_(t.c("id").unwrap().eq(id)).into()
-    };
+    let by_id =
+        |t: &Table, id: i64| -> Statement { select(t).where_(t.c("id").unwrap().eq(id)).into() };
     let cache = StatementCache::new(D);
     let first = check_cached(&cache, &by_id(&shared, 1));
     let second = check_cached(&cache, &by_id(&kept, 2));

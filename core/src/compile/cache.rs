@@ -144,18 +144,8 @@ impl StatementCache {
             }
             return Some(Hit::Found(Compiled { sql, params }));
         };
-        if !e.shared.is_empty() {
-            let mut values = Vec::with_capacity(e.values);
-            collect_values(stmt.get(), &mut values);
-            let same = |&(i, j): &(u32, u32)| std::ptr::eq(values[i as usize], values[j as usize]);
-            if !e.shared.iter().all(same) {
-                // Separate objects where the cached statement shared one:
-                // `map` may point at the wrong one.
-                return Some(Hit::Stale);
-            }
-        }
         let params = match stmt {
-            Given::Owned(s) if e.moves => {
+            Given::Owned(s) if e.moves && e.shared.is_empty() => {
                 let mut values = Vec::with_capacity(e.values);
                 take_values(s, &mut values);
                 map.iter()
@@ -163,8 +153,17 @@ impl StatementCache {
                     .collect()
             }
             s => {
+                // Values held by alias or CTE objects, which are copied
+                // anyway, or placed twice: copied, and checked first.
                 let mut values = Vec::with_capacity(e.values);
                 collect_values(s.get(), &mut values);
+                let same =
+                    |&(i, j): &(u32, u32)| std::ptr::eq(values[i as usize], values[j as usize]);
+                if !e.shared.iter().all(same) {
+                    // Separate objects where the cached statement shared one:
+                    // `map` may point at the wrong one.
+                    return Some(Hit::Stale);
+                }
                 map.iter().map(|&i| values[i as usize].clone()).collect()
             }
         };

@@ -221,7 +221,11 @@ impl Shape {
     fn exprs(&mut self, v: &[Expr]) {
         self.word(v.len() as u64);
         for e in v {
-            self.expr(e);
+            match e {
+                // Most often a row of values: no call for those.
+                Expr::Value(_) => self.word(u64::MAX),
+                _ => self.expr(e),
+            }
         }
     }
 

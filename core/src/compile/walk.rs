@@ -263,7 +263,8 @@ impl<'s, F: FnMut(&'s Value)> Walker<'_, F> {
 }
 
 /// Moves every bound value out of `stmt` into `out`, in the order of
-/// [`collect_values`], leaving NULLs behind. Values the statement shares
+/// [`collect_values`], leaving NULLs behind (and no rows in a VALUES
+/// insert: the statement is not for compiling after this). Values the statement shares
 /// with others (inside an alias or CTE object, a column's client-side
 /// default) are copied instead.
 pub(crate) fn take_values(stmt: &mut Statement, out: &mut Vec<Value>) {
@@ -280,6 +281,14 @@ pub(crate) fn take_values(stmt: &mut Statement, out: &mut Vec<Value>) {
                         .collect();
                     if rows.is_empty() && i.columns.is_empty() {
                         t.out.extend(defaults.iter().map(|v| (*v).clone()));
+                    } else if defaults.is_empty() {
+                        // Moved out whole: nothing is left to drop in place.
+                        for mut e in rows.take_cells() {
+                            match e {
+                                Expr::Value(Bind(v)) => t.out.push(v),
+                                _ => t.expr(&mut e),
+                            }
+                        }
                     } else {
                         rows.for_each_row_mut(|row| {
                             row.iter_mut().for_each(|e| t.expr(e));
