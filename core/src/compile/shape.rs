@@ -109,6 +109,7 @@ impl Shape {
         t.hash(&mut self.0);
     }
 
+    #[inline]
     fn source(&mut self, s: &Source) {
         match s {
             Source::Table(t) => {
