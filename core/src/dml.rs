@@ -4,16 +4,162 @@ use crate::expr::{Expr, IntoExpr};
 use crate::name::Name;
 use crate::schema::Table;
 use crate::select::{FromItem, IntoColumns, IntoFrom, Query};
+use smallvec::SmallVec;
 
 /// Where an INSERT's rows come from.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum InsertSource {
     /// `VALUES (...), (...)`: each row has one expression per column.
-    Values(Vec<Vec<Expr>>),
+    Values(Rows),
     /// `INSERT ... SELECT`.
     Query(Box<Query>),
     /// `DEFAULT VALUES` (or `() VALUES ()` on MySQL).
     DefaultValues,
+}
+
+/// The rows of a VALUES insert, kept one after another in a single list.
+#[derive(Debug, Clone, Eq, Default)]
+pub struct Rows {
+    /// Every row's expressions, row after row.
+    cells: Vec<Expr>,
+    /// The number of rows.
+    count: usize,
+    /// The length of the first row.
+    width: usize,
+    /// Every row's length, once rows of different lengths are mixed
+    /// (otherwise empty: every row is `width` long).
+    lengths: Vec<usize>,
+}
+
+/// As derived, with bound values (equal to every bound value) compared
+/// without a call: rows are mostly values.
+impl PartialEq for Rows {
+    fn eq(&self, other: &Self) -> bool {
+        self.count == other.count
+            && self.width == other.width
+            && self.lengths == other.lengths
+            && self.cells.len() == other.cells.len()
+            && self
+                .cells
+                .iter()
+                .zip(&other.cells)
+                .all(|(a, b)| match (a, b) {
+                    (Expr::Value(_), Expr::Value(_)) => true,
+                    _ => a == b,
+                })
+    }
+}
+
+impl std::hash::Hash for Rows {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.cells.hash(state);
+        self.count.hash(state);
+        self.width.hash(state);
+        self.lengths.hash(state);
+    }
+}
+
+impl Rows {
+    /// No rows.
+    pub fn new() -> Self {
+        Rows::default()
+    }
+
+    /// The number of rows.
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    /// Whether there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The length of row `i`.
+    fn row_len(&self, i: usize) -> usize {
+        if self.lengths.is_empty() {
+            self.width
+        } else {
+            self.lengths[i]
+        }
+    }
+
+    /// Appends a row.
+    pub fn push<I, E>(&mut self, values: I)
+    where
+        I: IntoIterator<Item = E>,
+        E: IntoExpr,
+    {
+        let before = self.cells.len();
+        self.cells
+            .extend(values.into_iter().map(IntoExpr::into_expr));
+        self.note_row(self.cells.len() - before);
+    }
+
+    fn note_row(&mut self, len: usize) {
+        if self.count == 0 {
+            self.width = len;
+        } else if !self.lengths.is_empty() {
+            self.lengths.push(len);
+        } else if len != self.width {
+            self.lengths = vec![self.width; self.count];
+            self.lengths.push(len);
+        }
+        self.count += 1;
+    }
+
+    /// Appends `e` to the first row (starting one if there is none).
+    fn push_to_first(&mut self, e: Expr) {
+        if self.count == 0 {
+            self.cells.reserve(4);
+            self.count = 1;
+        }
+        if self.count > 1 && self.lengths.is_empty() {
+            self.lengths = vec![self.width; self.count];
+        }
+        self.cells.insert(self.width, e);
+        self.width += 1;
+        if let Some(first) = self.lengths.first_mut() {
+            *first += 1;
+        }
+    }
+
+    /// The rows, in order.
+    pub fn iter(&self) -> impl Iterator<Item = &[Expr]> + Clone + '_ {
+        let mut start = 0;
+        (0..self.count).map(move |i| {
+            let end = start + self.row_len(i);
+            let row = &self.cells[start..end];
+            start = end;
+            row
+        })
+    }
+
+    /// Every expression of every row, in order.
+    pub fn cells(&self) -> &[Expr] {
+        &self.cells
+    }
+
+    /// Every expression of every row, in order, taken out (the rows are
+    /// left empty).
+    pub(crate) fn take_cells(&mut self) -> Vec<Expr> {
+        std::mem::take(&mut self.cells)
+    }
+
+    /// Calls `f` with each row, in order.
+    pub(crate) fn for_each_row_mut(&mut self, mut f: impl FnMut(&mut [Expr])) {
+        let mut rest = &mut self.cells[..];
+        for i in 0..self.count {
+            let len = if self.lengths.is_empty() {
+                self.width
+            } else {
+                self.lengths[i]
+            };
+            let (row, tail) = std::mem::take(&mut rest).split_at_mut(len);
+            f(row);
+            rest = tail;
+        }
+    }
 }
 
 /// What an upsert does on conflict.
@@ -121,27 +267,64 @@ pub fn excluded(column: impl Into<Name>) -> Expr {
     Expr::Excluded(column.into())
 }
 
+/// The columns of `table` with a client-side default that `columns` leaves
+/// out (see [`Insert::client_defaults`]).
+pub(crate) fn client_defaults<'t>(
+    table: &'t Table,
+    columns: &[Name],
+) -> Vec<&'t crate::schema::ColumnDef> {
+    if !table.columns.iter().any(|c| c.default.is_some()) {
+        return Vec::new();
+    }
+    table
+        .columns
+        .iter()
+        .filter(|c| c.default.is_some() && !columns.contains(&c.name))
+        .collect()
+}
+
 /// An INSERT statement.
+///
+/// One allocation holds the statement, its first few columns and values and
+/// its upsert clause included, so the builder methods move a pointer.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Insert {
+pub struct Insert(Box<InsertData>);
+
+/// The parts of an [`Insert`].
+#[doc(hidden)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct InsertData {
     pub(crate) table: Table,
-    pub(crate) columns: Vec<Name>,
+    pub(crate) columns: SmallVec<[Name; 4]>,
     pub(crate) source: InsertSource,
-    /// Boxed: most inserts have none, and a smaller `Insert` is cheaper to
-    /// move through the builder methods.
-    pub(crate) on_conflict: Option<Box<OnConflict>>,
+    pub(crate) on_conflict: Option<OnConflict>,
     pub(crate) returning: Vec<Expr>,
+}
+
+impl std::ops::Deref for Insert {
+    type Target = InsertData;
+    #[inline]
+    fn deref(&self) -> &InsertData {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Insert {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut InsertData {
+        &mut self.0
+    }
 }
 
 /// `INSERT INTO table`.
 pub fn insert(table: &Table) -> Insert {
-    Insert {
+    Insert(Box::new(InsertData {
         table: table.clone(),
-        columns: Vec::new(),
-        source: InsertSource::Values(Vec::new()),
+        columns: SmallVec::new(),
+        source: InsertSource::Values(Rows::new()),
         on_conflict: None,
         returning: Vec::new(),
-    }
+    }))
 }
 
 impl Insert {
@@ -149,14 +332,14 @@ impl Insert {
     /// (Use [`Insert::columns`] and [`Insert::row`] for several rows.)
     pub fn value(mut self, column: impl Into<Name>, v: impl IntoExpr) -> Self {
         self.columns.push(column.into());
+        let v = v.into_expr();
         match &mut self.source {
-            InsertSource::Values(rows) => {
-                if rows.is_empty() {
-                    rows.push(Vec::with_capacity(4));
-                }
-                rows[0].push(v.into_expr());
+            InsertSource::Values(rows) => rows.push_to_first(v),
+            other => {
+                let mut rows = Rows::new();
+                rows.push_to_first(v);
+                *other = InsertSource::Values(rows);
             }
-            other => *other = InsertSource::Values(vec![vec![v.into_expr()]]),
         }
         self
     }
@@ -180,10 +363,13 @@ impl Insert {
         I: IntoIterator<Item = E>,
         E: IntoExpr,
     {
-        let row: Vec<Expr> = values.into_iter().map(IntoExpr::into_expr).collect();
         match &mut self.source {
-            InsertSource::Values(rows) => rows.push(row),
-            other => *other = InsertSource::Values(vec![row]),
+            InsertSource::Values(rows) => rows.push(values),
+            other => {
+                let mut rows = Rows::new();
+                rows.push(values);
+                *other = InsertSource::Values(rows);
+            }
         }
         self
     }
@@ -216,7 +402,7 @@ impl Insert {
 
     /// Adds an upsert clause.
     pub fn on_conflict(mut self, c: OnConflict) -> Self {
-        self.on_conflict = Some(Box::new(c));
+        self.on_conflict = Some(c);
         self
     }
 
@@ -235,16 +421,10 @@ impl Insert {
     /// default ([`Column::default`](crate::Column::default)): the compiler
     /// adds them, with their defaults, to every row.
     pub(crate) fn client_defaults(&self) -> Vec<&crate::schema::ColumnDef> {
-        if !matches!(self.source, InsertSource::Values(_))
-            || !self.table.columns.iter().any(|c| c.default.is_some())
-        {
+        if !matches!(self.source, InsertSource::Values(_)) {
             return Vec::new();
         }
-        self.table
-            .columns
-            .iter()
-            .filter(|c| c.default.is_some() && !self.columns.contains(&c.name))
-            .collect()
+        client_defaults(&self.table, &self.columns)
     }
 
     /// The table inserted into.

@@ -505,20 +505,64 @@ pub struct TableData {
 
 /// A table: shared, immutable metadata that statements refer to.
 ///
-/// Cloning is cheap. Two `Table` values are equal when they are the same
-/// declaration (the same allocation), which is what statement caching keys on.
+/// Cloning is cheap: a reference count, or nothing at all for a table made
+/// to live as long as the program ([`Table::into_static`], as model tables
+/// and schemas declared once do). Two `Table` values are equal when they are
+/// the same declaration (the same allocation), which is what statement
+/// caching keys on.
 #[derive(Clone)]
-pub struct Table(pub(crate) Arc<TableData>);
+pub struct Table(TableRepr);
+
+#[derive(Clone)]
+enum TableRepr {
+    Shared(Arc<TableData>),
+    Static(&'static TableData),
+}
+
+impl Table {
+    #[inline]
+    fn data(&self) -> &TableData {
+        match &self.0 {
+            TableRepr::Shared(a) => a,
+            TableRepr::Static(r) => r,
+        }
+    }
+
+    /// The address that identifies the declaration.
+    #[inline]
+    fn addr(&self) -> *const TableData {
+        self.data()
+    }
+
+    /// This table, kept for the rest of the program: its clones, and the
+    /// column references and statements that name it, then cost no
+    /// reference counting. For tables declared once (a schema set up at
+    /// start, a model's table); a table built anew per request should stay
+    /// shared, as its memory is never given back.
+    ///
+    /// The result is the same declaration: it compares equal to `self`.
+    pub fn into_static(self) -> Table {
+        match self.0 {
+            TableRepr::Static(_) => self,
+            TableRepr::Shared(a) => {
+                let kept: &'static Arc<TableData> = Box::leak(Box::new(a));
+                Table(TableRepr::Static(kept))
+            }
+        }
+    }
+}
 
 impl PartialEq for Table {
+    #[inline]
     fn eq(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.0, &other.0)
+        std::ptr::eq(self.addr(), other.addr())
     }
 }
 impl Eq for Table {}
 impl Hash for Table {
+    #[inline]
     fn hash<H: Hasher>(&self, state: &mut H) {
-        (Arc::as_ptr(&self.0) as usize).hash(state)
+        (self.addr() as usize).hash(state)
     }
 }
 
@@ -530,8 +574,9 @@ impl fmt::Debug for Table {
 
 impl std::ops::Deref for Table {
     type Target = TableData;
+    #[inline]
     fn deref(&self) -> &TableData {
-        &self.0
+        self.data()
     }
 }
 
@@ -564,7 +609,12 @@ impl Table {
     #[inline]
     fn column_index(&self, name: &str) -> Option<usize> {
         if self.columns.len() <= 16 {
-            self.columns.iter().position(|c| c.name.as_str() == name)
+            self.columns.iter().position(|c| {
+                // Names from the same literal share their text: no byte
+                // comparison then.
+                let n = c.name.as_str();
+                (n.as_ptr() == name.as_ptr() && n.len() == name.len()) || n == name
+            })
         } else {
             self.by_name.get(name).copied()
         }
@@ -591,15 +641,17 @@ impl Table {
 
     /// Every column as an expression, in declaration order.
     pub fn all_columns(&self) -> Vec<Expr> {
-        self.columns
-            .iter()
-            .map(|c| {
-                Expr::Column(ColumnRef {
-                    source: Some(Source::Table(self.clone())),
-                    name: c.name.clone(),
-                })
+        self.column_exprs().collect()
+    }
+
+    /// Every column as an expression, in declaration order.
+    pub(crate) fn column_exprs(&self) -> impl Iterator<Item = Expr> + '_ {
+        self.columns.iter().map(|c| {
+            Expr::Column(ColumnRef {
+                source: Some(Source::Table(self.clone())),
+                name: c.name.clone(),
             })
-            .collect()
+        })
     }
 
     /// An alias of this table (`users AS u`), usable as a FROM item whose
@@ -956,7 +1008,7 @@ impl TableBuilder {
             }
         }
 
-        Ok(Table(Arc::new(TableData {
+        Ok(Table(TableRepr::Shared(Arc::new(TableData {
             schema: self.schema,
             name: self.name,
             columns,
@@ -967,7 +1019,7 @@ impl TableBuilder {
             indexes,
             comment: self.comment,
             by_name,
-        })))
+        }))))
     }
 }
 

@@ -5,6 +5,7 @@ use crate::error::{Error, Result};
 use crate::expr::{ColumnRef, Expr, IntoExpr, OrderBy, Source};
 use crate::name::Name;
 use crate::schema::Table;
+use smallvec::SmallVec;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
@@ -378,19 +379,42 @@ pub enum Distinct {
 }
 
 /// A SELECT statement.
+///
+/// One allocation holds the whole statement, its first few select-list
+/// items included, so the builder methods move a pointer.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
-pub struct Select {
+pub struct Select(Box<SelectData>);
+
+/// The parts of a [`Select`].
+#[doc(hidden)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct SelectData {
     pub(crate) ctes: Vec<Cte>,
     pub(crate) distinct: Distinct,
-    pub(crate) columns: Vec<Expr>,
-    pub(crate) from: Vec<FromItem>,
+    pub(crate) columns: SmallVec<[Expr; 4]>,
+    pub(crate) from: SmallVec<[FromItem; 1]>,
     pub(crate) where_: Option<Expr>,
     pub(crate) group_by: Vec<Expr>,
     pub(crate) having: Option<Expr>,
-    pub(crate) order_by: Vec<OrderBy>,
+    pub(crate) order_by: SmallVec<[OrderBy; 1]>,
     pub(crate) limit: Option<u64>,
     pub(crate) offset: Option<u64>,
     pub(crate) lock: Option<Lock>,
+}
+
+impl std::ops::Deref for Select {
+    type Target = SelectData;
+    #[inline]
+    fn deref(&self) -> &SelectData {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Select {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut SelectData {
+        &mut self.0
+    }
 }
 
 /// Anything that lists select-list items: an expression, a table (all its
@@ -398,16 +422,34 @@ pub struct Select {
 pub trait IntoColumns {
     /// Appends the items to `out`.
     fn push_into(self, out: &mut Vec<Expr>);
+
+    /// Appends the items to any list of expressions (by default through
+    /// [`IntoColumns::push_into`]).
+    fn extend_into<C: Extend<Expr>>(self, out: &mut C)
+    where
+        Self: Sized,
+    {
+        let mut items = Vec::new();
+        self.push_into(&mut items);
+        out.extend(items);
+    }
 }
 
 impl IntoColumns for Expr {
     fn push_into(self, out: &mut Vec<Expr>) {
         out.push(self)
     }
+    #[inline]
+    fn extend_into<C: Extend<Expr>>(self, out: &mut C) {
+        out.extend(std::iter::once(self))
+    }
 }
 impl IntoColumns for &Table {
     fn push_into(self, out: &mut Vec<Expr>) {
         out.extend(self.all_columns())
+    }
+    fn extend_into<C: Extend<Expr>>(self, out: &mut C) {
+        out.extend(self.column_exprs())
     }
 }
 impl IntoColumns for &Alias {
@@ -419,9 +461,16 @@ impl IntoColumns for Vec<Expr> {
     fn push_into(self, out: &mut Vec<Expr>) {
         out.extend(self)
     }
+    fn extend_into<C: Extend<Expr>>(self, out: &mut C) {
+        out.extend(self)
+    }
 }
 impl<const N: usize> IntoColumns for [Expr; N] {
     fn push_into(self, out: &mut Vec<Expr>) {
+        out.extend(self)
+    }
+    #[inline]
+    fn extend_into<C: Extend<Expr>>(self, out: &mut C) {
         out.extend(self)
     }
 }
@@ -449,14 +498,14 @@ tuple_into_columns!(A.0, B.1, C.2, D.3, E.4, F.5, G.6, H.7);
 /// `SELECT columns`; FROM is inferred from the columns unless given.
 pub fn select(columns: impl IntoColumns) -> Select {
     let mut s = Select::default();
-    columns.push_into(&mut s.columns);
+    columns.extend_into(&mut s.columns);
     s
 }
 
 impl Select {
     /// Adds select-list items.
     pub fn column(mut self, columns: impl IntoColumns) -> Self {
-        columns.push_into(&mut self.columns);
+        columns.extend_into(&mut self.columns);
         self
     }
 
@@ -795,14 +844,14 @@ impl Compound {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Query {
     /// A single SELECT.
-    Select(Box<Select>),
+    Select(Select),
     /// UNION / INTERSECT / EXCEPT of queries.
     Compound(Box<Compound>),
 }
 
 impl From<Select> for Query {
     fn from(s: Select) -> Self {
-        Query::Select(Box::new(s))
+        Query::Select(s)
     }
 }
 impl From<Compound> for Query {

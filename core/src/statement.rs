@@ -13,7 +13,7 @@ pub enum Statement {
     /// SELECT or a compound SELECT.
     Query(Query),
     /// INSERT.
-    Insert(Box<Insert>),
+    Insert(Insert),
     /// UPDATE.
     Update(Box<Update>),
     /// DELETE.
@@ -41,7 +41,7 @@ impl From<Compound> for Statement {
 }
 impl From<Insert> for Statement {
     fn from(s: Insert) -> Self {
-        Statement::Insert(Box::new(s))
+        Statement::Insert(s)
     }
 }
 impl From<Update> for Statement {

@@ -1,6 +1,7 @@
 //! The statement cache tells apart statements whose only difference is the
 //! body of a CTE or of an aliased subquery (which `Hash` leaves out and `==`
-//! compares), and reuses the SQL of statements of one shape.
+//! compares), or only in names that its shape hash takes as alike, and
+//! reuses the SQL of statements of one shape.
 
 use aludel_core::{
     compile, select, Column, Dialect, GenericDialect, MetaData, SqlType, Statement, StatementCache,
@@ -67,4 +68,37 @@ fn subquery_alias_bodies_that_differ_get_their_own_sql() {
     assert!(a.contains("LIMIT 5") && b.contains("LIMIT 6"), "{a} / {b}");
     assert_eq!(cache.len(), 2);
     assert!(Arc::ptr_eq(&check_cached(&cache, &limited(5)), &a));
+}
+
+#[test]
+fn a_static_table_is_the_same_declaration() {
+    let shared = users();
+    let kept = shared.clone().into_static();
+    assert_eq!(kept, shared);
+    assert_eq!(kept.clone().into_static(), shared);
+    let by_id =
+        |t: &Table, id: i64| -> Statement { select(t).where_(t.c("id").unwrap().eq(id)).into() };
+    let cache = StatementCache::new(D);
+    let first = check_cached(&cache, &by_id(&shared, 1));
+    let second = check_cached(&cache, &by_id(&kept, 2));
+    assert!(Arc::ptr_eq(&first, &second), "a hit across both handles");
+    assert_ne!(kept, users(), "another declaration of the same table");
+}
+
+#[test]
+fn names_that_differ_inside_get_their_own_sql() {
+    // Names of the same length and ends hash alike; `==` tells them apart.
+    let mut md = MetaData::new();
+    let t = md
+        .add(
+            Table::builder("t")
+                .column(Column::new("abc", SqlType::Integer))
+                .column(Column::new("axc", SqlType::Integer)),
+        )
+        .unwrap();
+    let cache = StatementCache::new(D);
+    let a = check_cached(&cache, &select([t.c("abc").unwrap()]).into());
+    let b = check_cached(&cache, &select([t.c("axc").unwrap()]).into());
+    assert_ne!(a, b);
+    assert_eq!(cache.len(), 2);
 }

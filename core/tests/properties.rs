@@ -10,7 +10,8 @@
 //!    back unchanged by a tokenizer;
 //! 4. as literals (server defaults, CHECK conditions, comments, enum values,
 //!    literal mode) they parse back to the original, and NUL is an error;
-//! 5. `StatementCache` gives exactly what `compile` gives, on misses, on hits
+//! 5. `StatementCache` gives exactly what `compile` gives (also given the
+//!    statement to keep: `compile_owned`), on misses, on hits
 //!    with new values, and across different shapes;
 //! 6. `text()` has one placeholder per `:name` outside quotes, and a missing
 //!    bind is an error.
@@ -1804,6 +1805,13 @@ fn cache_matches_compile(case: Case, other: Case) -> Result<(), TestCaseError> {
                     &show(&cache.compile(stmts[i])),
                     &direct[i],
                     "{}: {}",
+                    d.name(),
+                    what
+                );
+                prop_assert_eq!(
+                    &show(&cache.compile_owned(stmts[i].clone())),
+                    &direct[i],
+                    "{}: {}, given away",
                     d.name(),
                     what
                 );

@@ -1,16 +1,14 @@
 //! [`StatementCache`]: compiled SQL reused for statements of the same shape.
 
-use super::walk::for_each_value;
+use super::shape::shape_hash;
+use super::walk::{for_each_value, take_values};
 use super::{collect_values, Compiled, Compiler};
 use crate::dialect::Dialect;
-use crate::dml::InsertSource;
 use crate::error::Result;
-use crate::expr::{Bind, Expr};
 use crate::statement::Statement;
 use crate::value::Value;
 use parking_lot::RwLock;
-use rustc_hash::{FxHashMap, FxHasher};
-use std::hash::{Hash, Hasher};
+use rustc_hash::FxHashMap;
 use std::sync::Arc;
 
 struct Entry {
@@ -23,6 +21,9 @@ struct Entry {
     map: Option<Box<[u32]>>,
     /// The number of bound values in canonical order.
     values: usize,
+    /// Whether `map` names no canonical position twice, so that the values
+    /// of a statement given away can move to their placeholders.
+    moves: bool,
     /// Pairs of canonical positions that held the same value (an alias or
     /// CTE object used in several places) where `map` points at the first;
     /// a statement of the same shape may hold separate objects there, and
@@ -55,19 +56,6 @@ impl std::fmt::Debug for StatementCache {
             .field("len", &self.len())
             .finish()
     }
-}
-
-fn shape_hash(stmt: &Statement) -> Option<u64> {
-    let mut h = FxHasher::default();
-    match stmt {
-        Statement::Query(q) => q.hash(&mut h),
-        Statement::Insert(i) => i.hash(&mut h),
-        Statement::Update(u) => u.hash(&mut h),
-        Statement::Delete(d) => d.hash(&mut h),
-        Statement::Text(t) => t.hash(&mut h),
-        Statement::Ddl(_) => return None,
-    }
-    Some(h.finish())
 }
 
 fn same_shape(a: &Statement, b: &Statement) -> bool {
@@ -116,12 +104,8 @@ impl StatementCache {
         let Some(hash) = shape_hash(stmt) else {
             return super::compile(stmt, self.dialect);
         };
-        match self.lookup(hash, stmt) {
-            Some(Hit::Found { sql, params }) => Ok(Compiled { sql, params }),
-            Some(Hit::InOrder { sql, values }) => Ok(Compiled {
-                sql,
-                params: cloned_values(stmt, values),
-            }),
+        match self.lookup(hash, Given::Borrowed(stmt)) {
+            Some(Hit::Found(compiled)) => Ok(compiled),
             Some(Hit::Stale) => super::compile(stmt, self.dialect),
             None => self.compile_and_store(hash, stmt),
         }
@@ -129,52 +113,61 @@ impl StatementCache {
 
     /// [`StatementCache::compile`] for a statement the caller gives away
     /// (the engine's, which runs a statement once and drops it): on a hit,
-    /// the values of a multi-row INSERT are moved out of the statement
-    /// rather than copied.
+    /// the statement's values move into the parameters rather than being
+    /// copied (except those it shares with other statements: the bodies of
+    /// alias and CTE objects, columns' client-side defaults).
     pub fn compile_owned(&self, mut stmt: Statement) -> Result<Compiled> {
         let Some(hash) = shape_hash(&stmt) else {
             return super::compile(&stmt, self.dialect);
         };
-        match self.lookup(hash, &stmt) {
-            Some(Hit::Found { sql, params }) => Ok(Compiled { sql, params }),
-            Some(Hit::InOrder { sql, values }) => {
-                let params = match take_insert_values(&mut stmt, values) {
-                    Some(params) => params,
-                    None => cloned_values(&stmt, values),
-                };
-                Ok(Compiled { sql, params })
-            }
+        match self.lookup(hash, Given::Owned(&mut stmt)) {
+            Some(Hit::Found(compiled)) => Ok(compiled),
             Some(Hit::Stale) => super::compile(&stmt, self.dialect),
             None => self.compile_and_store(hash, &stmt),
         }
     }
 
-    /// The cached entry of `stmt`'s shape, if any.
-    fn lookup(&self, hash: u64, stmt: &Statement) -> Option<Hit> {
+    /// The SQL and parameters of `stmt` from the cached entry of its shape, if any.
+    fn lookup(&self, hash: u64, mut stmt: Given<'_>) -> Option<Hit> {
         let entries = self.entries.read();
         let e = entries
             .by_hash
             .get(&hash)?
             .iter()
-            .find(|e| same_shape(&e.shape, stmt))?;
+            .find(|e| same_shape(&e.shape, stmt.get()))?;
+        let sql = e.sql.clone();
         let Some(map) = &e.map else {
-            return Some(Hit::InOrder {
-                sql: e.sql.clone(),
-                values: e.values,
-            });
+            let mut params = Vec::with_capacity(e.values);
+            match &mut stmt {
+                Given::Borrowed(s) => for_each_value(s, &mut |v| params.push(v.clone())),
+                Given::Owned(s) => take_values(s, &mut params),
+            }
+            return Some(Hit::Found(Compiled { sql, params }));
         };
-        let mut values = Vec::with_capacity(e.values);
-        collect_values(stmt, &mut values);
-        let same = |&(i, j): &(u32, u32)| std::ptr::eq(values[i as usize], values[j as usize]);
-        if !e.shared.iter().all(same) {
-            // Separate objects where the cached statement shared one:
-            // `map` may point at the wrong one.
-            return Some(Hit::Stale);
-        }
-        Some(Hit::Found {
-            sql: e.sql.clone(),
-            params: map.iter().map(|&i| values[i as usize].clone()).collect(),
-        })
+        let params = match stmt {
+            Given::Owned(s) if e.moves && e.shared.is_empty() => {
+                let mut values = Vec::with_capacity(e.values);
+                take_values(s, &mut values);
+                map.iter()
+                    .map(|&i| std::mem::replace(&mut values[i as usize], Value::Null))
+                    .collect()
+            }
+            s => {
+                // Values held by alias or CTE objects, which are copied
+                // anyway, or placed twice: copied, and checked first.
+                let mut values = Vec::with_capacity(e.values);
+                collect_values(s.get(), &mut values);
+                let same =
+                    |&(i, j): &(u32, u32)| std::ptr::eq(values[i as usize], values[j as usize]);
+                if !e.shared.iter().all(same) {
+                    // Separate objects where the cached statement shared one:
+                    // `map` may point at the wrong one.
+                    return Some(Hit::Stale);
+                }
+                map.iter().map(|&i| values[i as usize].clone()).collect()
+            }
+        };
+        Some(Hit::Found(Compiled { sql, params }))
     }
 
     fn compile_and_store(&self, hash: u64, stmt: &Statement) -> Result<Compiled> {
@@ -221,7 +214,12 @@ impl StatementCache {
         if cacheable {
             let identity =
                 map.len() == values.len() && map.iter().enumerate().all(|(i, &m)| i as u32 == m);
+            let mut seen = vec![false; values.len()];
+            let moves = map
+                .iter()
+                .all(|&i| !std::mem::replace(&mut seen[i as usize], true));
             let entry = Entry {
+                moves,
                 shape: stmt.clone(),
                 sql: compiled.sql.clone(),
                 map: if identity {
@@ -251,47 +249,23 @@ impl StatementCache {
 /// What a lookup found.
 enum Hit {
     /// The SQL and its values, in placeholder order.
-    Found { sql: Arc<str>, params: Vec<Value> },
-    /// The SQL, whose placeholders take the statement's `values` values in
-    /// canonical order.
-    InOrder { sql: Arc<str>, values: usize },
+    Found(Compiled),
     /// An entry that does not apply to this statement (see `Entry::shared`).
     Stale,
 }
 
-/// The statement's values in canonical order, copied.
-fn cloned_values(stmt: &Statement, count: usize) -> Vec<Value> {
-    let mut params = Vec::with_capacity(count);
-    for_each_value(stmt, &mut |v| params.push(v.clone()));
-    params
+/// The statement to look up: borrowed (its values are copied) or given
+/// away (they move).
+enum Given<'s> {
+    Borrowed(&'s Statement),
+    Owned(&'s mut Statement),
 }
 
-/// The values of a multi-row INSERT whose rows hold only bound values (and
-/// that adds no others: no client-side defaults, upsert or RETURNING),
-/// moved out of the statement in canonical order; `None` for any other
-/// statement, or if there are not `count` of them.
-fn take_insert_values(stmt: &mut Statement, count: usize) -> Option<Vec<Value>> {
-    let Statement::Insert(insert) = stmt else {
-        return None;
-    };
-    if insert.on_conflict.is_some()
-        || !insert.returning.is_empty()
-        || !insert.client_defaults().is_empty()
-    {
-        return None;
-    }
-    let InsertSource::Values(rows) = &mut insert.source else {
-        return None;
-    };
-    let all_values = rows.iter().flatten().all(|e| matches!(e, Expr::Value(_)));
-    if !all_values || rows.iter().map(Vec::len).sum::<usize>() != count {
-        return None;
-    }
-    let mut params = Vec::with_capacity(count);
-    for e in rows.iter_mut().flatten() {
-        if let Expr::Value(Bind(v)) = e {
-            params.push(std::mem::replace(v, Value::Null));
+impl Given<'_> {
+    fn get(&self) -> &Statement {
+        match self {
+            Given::Borrowed(s) => s,
+            Given::Owned(s) => s,
         }
     }
-    Some(params)
 }

@@ -8,6 +8,7 @@
 mod cache;
 mod ddl;
 mod dml;
+mod shape;
 mod walk;
 
 pub use cache::StatementCache;

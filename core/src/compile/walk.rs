@@ -95,7 +95,7 @@ pub(crate) fn for_each_value<'s, F: FnMut(&'s Value)>(stmt: &'s Statement, f: &m
                     if rows.is_empty() && i.columns.is_empty() {
                         default_values.for_each(|v| (w.f)(v));
                     } else {
-                        for row in rows {
+                        for row in rows.iter() {
                             row.iter().for_each(|e| w.expr(e));
                             default_values.clone().for_each(|v| (w.f)(v));
                         }
@@ -257,6 +257,211 @@ impl<'s, F: FnMut(&'s Value)> Walker<'_, F> {
             }
             Expr::Subquery(q) | Expr::Exists(q) => self.query(q),
             Expr::Text(t) => t.binds.iter().for_each(|(_, Bind(v))| (self.f)(v)),
+            Expr::Null | Expr::Star(None) | Expr::Excluded(_) | Expr::Bool(_) => {}
+        }
+    }
+}
+
+/// Moves every bound value out of `stmt` into `out`, in the order of
+/// [`collect_values`], leaving NULLs behind (and no rows in a VALUES
+/// insert: the statement is not for compiling after this). Values the statement shares
+/// with others (inside an alias or CTE object, a column's client-side
+/// default) are copied instead.
+pub(crate) fn take_values(stmt: &mut Statement, out: &mut Vec<Value>) {
+    let mut t = Taker { out };
+    match stmt {
+        Statement::Query(q) => t.query(q),
+        Statement::Insert(i) => {
+            let i = &mut **i;
+            match &mut i.source {
+                InsertSource::Values(rows) => {
+                    let defaults: Vec<&Value> = crate::dml::client_defaults(&i.table, &i.columns)
+                        .into_iter()
+                        .filter_map(|c| c.default.as_ref())
+                        .collect();
+                    if rows.is_empty() && i.columns.is_empty() {
+                        t.out.extend(defaults.iter().map(|v| (*v).clone()));
+                    } else if defaults.is_empty() {
+                        // Moved out whole: nothing is left to drop in place.
+                        for mut e in rows.take_cells() {
+                            match e {
+                                Expr::Value(Bind(v)) => t.out.push(v),
+                                _ => t.expr(&mut e),
+                            }
+                        }
+                    } else {
+                        rows.for_each_row_mut(|row| {
+                            row.iter_mut().for_each(|e| t.expr(e));
+                            t.out.extend(defaults.iter().map(|v| (*v).clone()));
+                        });
+                    }
+                }
+                InsertSource::Query(q) => t.query(q),
+                InsertSource::DefaultValues => {}
+            }
+            if let Some(oc) = &mut i.on_conflict {
+                if let ConflictAction::Update { set, where_ } = &mut oc.action {
+                    set.iter_mut().for_each(|(_, e)| t.expr(e));
+                    if let Some(e) = where_ {
+                        t.expr(e);
+                    }
+                }
+            }
+            i.returning.iter_mut().for_each(|e| t.expr(e));
+        }
+        Statement::Update(u) => {
+            u.set.iter_mut().for_each(|(_, e)| t.expr(e));
+            u.from.iter_mut().for_each(|f| t.from(f));
+            if let Some(e) = &mut u.where_ {
+                t.expr(e);
+            }
+            u.returning.iter_mut().for_each(|e| t.expr(e));
+        }
+        Statement::Delete(d) => {
+            d.using.iter_mut().for_each(|f| t.from(f));
+            if let Some(e) = &mut d.where_ {
+                t.expr(e);
+            }
+            d.returning.iter_mut().for_each(|e| t.expr(e));
+        }
+        Statement::Text(x) => x.binds.iter_mut().for_each(|(_, Bind(v))| t.take(v)),
+        Statement::Ddl(_) => for_each_value(stmt, &mut |v| t.out.push(v.clone())),
+    }
+}
+
+struct Taker<'o> {
+    out: &'o mut Vec<Value>,
+}
+
+impl Taker<'_> {
+    #[inline]
+    fn take(&mut self, v: &mut Value) {
+        self.out.push(std::mem::replace(v, Value::Null));
+    }
+
+    /// A query the statement does not own alone: its values are copied.
+    fn shared_query(&mut self, q: &Query) {
+        let out = &mut *self.out;
+        Walker {
+            f: &mut |v: &Value| out.push(v.clone()),
+        }
+        .query(q)
+    }
+
+    fn query(&mut self, q: &mut Query) {
+        match q {
+            Query::Select(s) => self.select(s),
+            Query::Compound(c) => {
+                self.query(&mut c.first);
+                c.rest.iter_mut().for_each(|(_, q)| self.query(q));
+                c.order_by.iter_mut().for_each(|o| self.expr(&mut o.expr));
+            }
+        }
+    }
+
+    fn select(&mut self, s: &mut Select) {
+        s.ctes.iter().for_each(|c| self.shared_query(c.query()));
+        if let crate::select::Distinct::On(v) = &mut s.distinct {
+            v.iter_mut().for_each(|e| self.expr(e));
+        }
+        s.columns.iter_mut().for_each(|e| self.expr(e));
+        s.from.iter_mut().for_each(|f| self.from(f));
+        if let Some(e) = &mut s.where_ {
+            self.expr(e);
+        }
+        s.group_by.iter_mut().for_each(|e| self.expr(e));
+        if let Some(e) = &mut s.having {
+            self.expr(e);
+        }
+        s.order_by.iter_mut().for_each(|o| self.expr(&mut o.expr));
+    }
+
+    fn source(&mut self, s: &Source) {
+        match s {
+            Source::Alias(a) => {
+                if let AliasTarget::Query(q) = a.target() {
+                    self.shared_query(q)
+                }
+            }
+            Source::Cte(c) => self.shared_query(c.query()),
+            Source::Table(_) | Source::Named(_) => {}
+        }
+    }
+
+    fn from(&mut self, f: &mut FromItem) {
+        match f {
+            FromItem::Source(s) => self.source(s),
+            FromItem::Join(j) => {
+                self.from(&mut j.left);
+                self.from(&mut j.right);
+                if let Some(on) = &mut j.on {
+                    self.expr(on);
+                }
+            }
+        }
+    }
+
+    fn expr(&mut self, e: &mut Expr) {
+        match e {
+            Expr::Value(Bind(v)) => self.take(v),
+            Expr::Column(c) => {
+                if let Some(s) = &c.source {
+                    self.source(s)
+                }
+            }
+            Expr::Star(Some(s)) => self.source(s),
+            Expr::Binary(b) => {
+                self.expr(&mut b.0);
+                self.expr(&mut b.2);
+            }
+            Expr::And(v) | Expr::Or(v) | Expr::Tuple(v) => v.iter_mut().for_each(|x| self.expr(x)),
+            Expr::Not(x)
+            | Expr::Neg(x)
+            | Expr::IsNull(x, _)
+            | Expr::Cast(x, _)
+            | Expr::Label(x, _) => self.expr(x),
+            Expr::IsDistinctFrom(b, _) => {
+                self.expr(&mut b.0);
+                self.expr(&mut b.1);
+            }
+            Expr::InList(x, list, _) => {
+                self.expr(x);
+                list.iter_mut().for_each(|x| self.expr(x));
+            }
+            Expr::InQuery(x, q, _) => {
+                self.expr(x);
+                self.query(q);
+            }
+            Expr::Between(b, _) => {
+                self.expr(&mut b.0);
+                self.expr(&mut b.1);
+                self.expr(&mut b.2);
+            }
+            Expr::Like(l) => {
+                self.expr(&mut l.expr);
+                self.expr(&mut l.pattern);
+            }
+            Expr::Case(c) => {
+                if let Some(o) = &mut c.operand {
+                    self.expr(o);
+                }
+                for (w, t) in &mut c.whens {
+                    self.expr(w);
+                    self.expr(t);
+                }
+                if let Some(e) = &mut c.else_ {
+                    self.expr(e);
+                }
+            }
+            Expr::Func(f) => {
+                f.args.iter_mut().for_each(|x| self.expr(x));
+                if let Some(w) = &mut f.over {
+                    w.partition_by.iter_mut().for_each(|x| self.expr(x));
+                    w.order_by.iter_mut().for_each(|o| self.expr(&mut o.expr));
+                }
+            }
+            Expr::Subquery(q) | Expr::Exists(q) => self.query(q),
+            Expr::Text(t) => t.binds.iter_mut().for_each(|(_, Bind(v))| self.take(v)),
             Expr::Null | Expr::Star(None) | Expr::Excluded(_) | Expr::Bool(_) => {}
         }
     }
