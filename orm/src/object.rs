@@ -8,7 +8,19 @@ use aludel_core::{Table, Value};
 use parking_lot::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::any::Any;
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+
+/// How many times an object has become modified (its first write since it
+/// was loaded or flushed), in any session: a session that saw no modified
+/// object in its identity map when the count was N need not look again
+/// while the count is still N.
+static MODIFICATIONS: AtomicU64 = AtomicU64::new(0);
+
+/// The current count of [`MODIFICATIONS`].
+pub(crate) fn modifications() -> u64 {
+    MODIFICATIONS.load(Ordering::SeqCst)
+}
 
 /// Where an object stands with respect to a session and the database
 /// (SQLAlchemy's object states).
@@ -198,6 +210,7 @@ impl<T: Model> Obj<T> {
             if meta.committed.is_none() && meta.state == ObjectState::Persistent {
                 meta.committed = Some(value.to_values());
             }
+            MODIFICATIONS.fetch_add(1, Ordering::SeqCst);
         }
         Ok(value)
     }

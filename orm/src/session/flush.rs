@@ -5,7 +5,7 @@
 use super::{ensure_conn, key_condition, table_id, Done, IdentityKey, Session};
 use crate::error::{Error, Result};
 use crate::key::Key;
-use crate::object::{AnyObj, ObjectState};
+use crate::object::{modifications, AnyObj, ObjectState};
 use aludel_core::engine::Connection;
 use aludel_core::{delete, insert, update, Capabilities, Expr, Table, Value};
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -160,14 +160,20 @@ impl Session {
     /// Fix the cause (say, expunge the object that broke a unique
     /// constraint) and flush again.
     pub async fn flush(&mut self) -> Result<()> {
+        // Read before looking: an object modified during the look makes
+        // the count differ at the next flush.
+        let count = modifications();
         let mut updates = Vec::new();
-        for o in self.identity.values() {
-            let m = o.meta();
-            if m.modified && !m.marked_for_deletion && m.state == ObjectState::Persistent {
-                updates.push(o.clone());
+        if self.clean_at != Some(count) {
+            for o in self.identity.values() {
+                let m = o.meta();
+                if m.modified && !m.marked_for_deletion && m.state == ObjectState::Persistent {
+                    updates.push(o.clone());
+                }
             }
         }
         if self.new.is_empty() && self.deleted.is_empty() && updates.is_empty() {
+            self.clean_at = Some(count);
             return Ok(());
         }
         let work = Work {
@@ -190,9 +196,13 @@ impl Session {
             Err(e) => Err(e),
         };
         if let Err(e) = result {
+            // Objects updated earlier in the transaction are modified again.
+            self.clean_at = None;
             self.undo_flushes(work).await;
             return Err(e);
         }
+        // Every object found modified was written (or had nothing to write).
+        self.clean_at = Some(count);
         Ok(())
     }
 
@@ -356,22 +366,22 @@ impl Run<'_> {
         let mut batch: Vec<(Arc<dyn AnyObj>, Vec<Value>)> = Vec::new();
         let mut batch_mask: Vec<bool> = Vec::new();
         let mut rows: Vec<Option<Vec<Value>>> = rows.into_iter().map(Some).collect();
+        let mut mask: Vec<bool> = Vec::with_capacity(cols.len());
         for i in order {
             let values = rows[i].take().unwrap_or_default();
             // Columns left to the database: unset autoincrement keys, and
             // NULLs where a server default applies.
-            let mask: Vec<bool> = cols
-                .iter()
-                .zip(&values)
-                .map(|(c, v)| {
-                    unset(v, c.autoincrement) && (c.autoincrement || c.server_default.is_some())
-                })
-                .collect();
+            mask.clear();
+            mask.extend(cols.iter().zip(&values).map(|(c, v)| {
+                unset(v, c.autoincrement) && (c.autoincrement || c.server_default.is_some())
+            }));
             if !batch.is_empty() && mask != batch_mask {
                 let b = std::mem::take(&mut batch);
                 self.insert_batch(table, &batch_mask, b).await?;
             }
-            batch_mask = mask;
+            if mask != batch_mask {
+                batch_mask.clone_from(&mask);
+            }
             batch.push((objs[i].clone(), values));
         }
         if !batch.is_empty() {
@@ -409,6 +419,15 @@ impl Run<'_> {
                 .map(|(v, _)| aludel_core::value(v.clone()))
                 .collect()
         };
+        // The values move into the statement; what the rollback journal
+        // needs of them (the generated columns' values) is kept apart.
+        let into_row = |values: Vec<Value>| {
+            values
+                .into_iter()
+                .zip(generated)
+                .filter(|(_, g)| !**g)
+                .map(|(v, _)| aludel_core::value(v))
+        };
         if names.is_empty() {
             // Nothing to bind: DEFAULT VALUES, one row at a time.
             for (obj, values) in batch {
@@ -432,9 +451,14 @@ impl Run<'_> {
                 let rest = batch.split_off(per_stmt.min(batch.len()));
                 let chunk = std::mem::replace(&mut batch, rest);
                 let mut stmt = insert(table).columns(names.iter().copied());
-                for (_, values) in &chunk {
-                    stmt = stmt.row(row_of(values));
+                let mut chunk_before = Vec::with_capacity(chunk.len());
+                for (obj, values) in chunk {
+                    chunk_before.push((obj, before(&values)));
+                    stmt = stmt.row(into_row(values));
                 }
+                let chunk = chunk_before;
+                self.identity.reserve(chunk.len());
+                self.journal.reserve(chunk.len());
                 if returning {
                     let ret: Vec<Expr> = gen_cols
                         .iter()
@@ -455,22 +479,21 @@ impl Run<'_> {
                     // The database assigns increasing keys in VALUES order;
                     // RETURNING's own order is not promised, so sort by key.
                     if let Some(k) = gen_cols.iter().position(|&i| cols[i].autoincrement) {
-                        got.sort_by_key(|r| int_of(&r[k]).unwrap_or(i64::MAX));
+                        let key = |r: &Vec<Value>| int_of(&r[k]).unwrap_or(i64::MAX);
+                        if !got.is_sorted_by_key(key) {
+                            got.sort_by_key(key);
+                        }
                     }
-                    for ((obj, values), row) in chunk.into_iter().zip(got) {
-                        let set: Vec<(&str, Value)> = gen_cols
-                            .iter()
-                            .map(|&i| cols[i].name.as_str())
-                            .zip(row)
-                            .collect();
+                    let mut set: Vec<(&str, Value)> = Vec::with_capacity(gen_cols.len());
+                    for ((obj, b), row) in chunk.into_iter().zip(got) {
+                        set.clear();
+                        set.extend(gen_cols.iter().map(|&i| cols[i].name.as_str()).zip(row));
                         obj.set_columns(&set)?;
-                        let b = before(&values);
                         self.inserted(obj, b)?;
                     }
                 } else {
                     self.conn.execute(stmt).await?;
-                    for (obj, values) in chunk {
-                        let b = before(&values);
+                    for (obj, b) in chunk {
                         self.inserted(obj, b)?;
                     }
                 }
@@ -554,6 +577,7 @@ impl Run<'_> {
             old_key: Key,
         }
         let mut groups: Vec<(Vec<usize>, Vec<Change>)> = Vec::new();
+        let total = objs.len();
         for obj in objs {
             let current = obj.values()?;
             let (committed, old_key) = {
@@ -585,7 +609,12 @@ impl Run<'_> {
             };
             match groups.iter_mut().find(|(set, _)| *set == changed) {
                 Some((_, list)) => list.push(c),
-                None => groups.push((changed, vec![c])),
+                None => {
+                    // Usually every object changes the same columns.
+                    let mut list = Vec::with_capacity(if groups.is_empty() { total } else { 1 });
+                    list.push(c);
+                    groups.push((changed, list));
+                }
             }
         }
         for (changed, list) in groups {

@@ -12,6 +12,7 @@ use aludel_core::engine::{Connection, Engine, FromRow, QueryResult};
 use aludel_core::select::IntoColumns;
 use aludel_core::{select, Expr, FromValue, MetaData, Select, Statement, Table, Value};
 use rustc_hash::FxHashMap;
+use std::collections::hash_map::Entry;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -169,6 +170,10 @@ pub struct Session {
     pub(crate) deleted: Vec<Arc<dyn AnyObj>>,
     pub(crate) journal: Vec<Done>,
     pub(crate) seq: u64,
+    /// The count of [`crate::object::modifications`] at which the identity
+    /// map last held no modified object (`None`: unknown), so that a flush
+    /// with nothing pending skips looking through every object.
+    pub(crate) clean_at: Option<u64>,
 }
 
 impl fmt::Debug for Session {
@@ -209,28 +214,40 @@ pub(crate) fn absorb<T: Model>(
     session: u64,
     value: T,
 ) -> Obj<T> {
-    let key = value.identity();
-    let ik = (table_id(T::table()), key);
-    if let Some(existing) = identity.get(&ik) {
-        if let Ok(cell) = existing.clone().into_any().downcast::<Cell<T>>() {
-            if let Some(mut v) = cell.value.try_write() {
-                let mut meta = cell.meta.lock();
-                if meta.expired {
-                    *v = value;
-                    meta.expired = false;
-                    meta.modified = false;
-                    meta.committed = None;
+    let ik = (table_id(T::table()), value.identity());
+    // One hash lookup, whether the row is new to the map or not.
+    match identity.entry(ik) {
+        Entry::Occupied(e) => {
+            if let Ok(cell) = e.get().clone().into_any().downcast::<Cell<T>>() {
+                if let Some(mut v) = cell.value.try_write() {
+                    let mut meta = cell.meta.lock();
+                    if meta.expired {
+                        *v = value;
+                        meta.expired = false;
+                        meta.modified = false;
+                        meta.committed = None;
+                    }
                 }
+                return Obj { cell };
             }
-            return Obj { cell };
+            // Another type under the same table and key: the new object
+            // takes the place.
+            let mut meta = Meta::new(ObjectState::Persistent);
+            meta.session = session;
+            meta.key = Some(e.key().1.clone());
+            let obj = Obj::with_meta(value, meta);
+            *e.into_mut() = obj.erased();
+            obj
+        }
+        Entry::Vacant(e) => {
+            let mut meta = Meta::new(ObjectState::Persistent);
+            meta.session = session;
+            meta.key = Some(e.key().1.clone());
+            let obj = Obj::with_meta(value, meta);
+            e.insert(obj.erased());
+            obj
         }
     }
-    let mut meta = Meta::new(ObjectState::Persistent);
-    meta.session = session;
-    meta.key = Some(ik.1.clone());
-    let obj = Obj::with_meta(value, meta);
-    identity.insert(ik, obj.erased());
-    obj
 }
 
 /// A model decoded as a Core row type.
@@ -287,6 +304,7 @@ impl Session {
             deleted: Vec::new(),
             journal: Vec::new(),
             seq: 0,
+            clean_at: None,
         }
     }
 
@@ -389,6 +407,8 @@ impl Session {
                     m.key = Some(key);
                 }
                 self.identity.insert(ik, obj.erased());
+                // It may have been changed while detached.
+                self.clean_at = None;
                 Ok(())
             }
             _ => Err(Error::InvalidState {
