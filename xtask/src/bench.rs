@@ -11,7 +11,14 @@
 //! machine, the servers and the command, in BENCHMARKS.md between
 //! `<!-- bench:engine:start -->` and `<!-- bench:engine:end -->`.
 //!
-//! The compile benchmark (`bench/benches/compile.rs`) runs after it with
+//! The ORM benchmark (`bench/benches/orm.rs`) runs the same way on SQLite
+//! and PostgreSQL, with more implementations per workload (Aludel's
+//! session tracked and untracked, the raw driver, diesel, sea-orm); its
+//! table adds the ratios to the raw driver and to the peers and the
+//! verdict of issue #5's targets, and `--write` puts it between
+//! `<!-- bench:orm:start -->` and `<!-- bench:orm:end -->`.
+//!
+//! The compile benchmark (`bench/benches/compile.rs`) runs last with
 //! its output passed through; BENCHMARKS.md's first part describes it.
 
 use crate::{servers, stop_servers, SERVERS};
@@ -26,6 +33,17 @@ const TARGET_RATIO: f64 = 1.15;
 const START_MARKER: &str = "<!-- bench:engine:start -->";
 const END_MARKER: &str = "<!-- bench:engine:end -->";
 
+/// ORM targets (issue #5): untracked loads at most 1.2x the raw driver,
+/// tracked loads at most 2x, and faster than sea-orm everywhere.
+const ORM_PLAIN_RATIO: f64 = 1.2;
+const ORM_TRACKED_RATIO: f64 = 2.0;
+
+const ORM_START_MARKER: &str = "<!-- bench:orm:start -->";
+const ORM_END_MARKER: &str = "<!-- bench:orm:end -->";
+
+/// The benchmarks that `--bench` selects, in the order they run.
+const BENCHES: &[&str] = &["engine", "orm", "compile"];
+
 /// Criterion settings of `--quick`.
 const QUICK: &[&str] = &[
     "--warm-up-time",
@@ -37,12 +55,14 @@ const QUICK: &[&str] = &[
 ];
 
 const USAGE: &str =
-    "usage: cargo xtask bench [--quick] [--write] [--backend sqlite|postgres|mysql]... \
-     [--bench engine|compile]... [-- criterion args]";
+    "usage: cargo xtask bench [--quick] [--write] [--runs N] [--backend sqlite|postgres|mysql]... \
+     [--bench engine|orm|compile]... [-- criterion args]";
 
 #[derive(Debug, PartialEq)]
 struct Options {
     quick: bool,
+    /// Runs of each tabled benchmark; each figure is the lowest median.
+    runs: u32,
     write: bool,
     backends: Vec<&'static str>,
     benches: Vec<&'static str>,
@@ -52,6 +72,7 @@ struct Options {
 fn parse_options(args: &[String]) -> Result<Options, String> {
     let mut o = Options {
         quick: false,
+        runs: 1,
         write: false,
         backends: Vec::new(),
         benches: Vec::new(),
@@ -64,6 +85,14 @@ fn parse_options(args: &[String]) -> Result<Options, String> {
                 o.criterion.extend(it.by_ref().cloned());
             }
             "--quick" => o.quick = true,
+            "--runs" => {
+                let v = it.next().ok_or("--runs needs a number")?;
+                o.runs = v
+                    .parse()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| format!("--runs needs a positive number, not {v:?}"))?;
+            }
             "--write" => o.write = true,
             "--backend" => {
                 let v = it.next().ok_or("--backend needs a name")?;
@@ -82,13 +111,10 @@ fn parse_options(args: &[String]) -> Result<Options, String> {
                 }
             }
             "--bench" => {
-                let v = it.next().ok_or("--bench needs engine or compile")?;
-                let b = ["engine", "compile"]
-                    .into_iter()
-                    .find(|b| b == v)
-                    .ok_or_else(|| {
-                        format!("unknown benchmark {v:?}; expected engine or compile")
-                    })?;
+                let v = it.next().ok_or("--bench needs engine, orm or compile")?;
+                let b = BENCHES.iter().copied().find(|b| b == v).ok_or_else(|| {
+                    format!("unknown benchmark {v:?}; expected engine, orm or compile")
+                })?;
                 if !o.benches.contains(&b) {
                     o.benches.push(b);
                 }
@@ -100,10 +126,16 @@ fn parse_options(args: &[String]) -> Result<Options, String> {
         o.backends.extend(crate::BACKENDS);
     }
     if o.benches.is_empty() {
-        o.benches.extend(["engine", "compile"]);
+        o.benches.extend(BENCHES);
     }
-    if o.write && !o.benches.contains(&"engine") {
-        return Err("--write writes the engine benchmark's table; it needs --bench engine".into());
+    // In the order they run, whatever the order of the flags.
+    o.benches
+        .sort_by_key(|b| BENCHES.iter().position(|x| x == b));
+    if o.write && !o.benches.iter().any(|b| *b == "engine" || *b == "orm") {
+        return Err(
+            "--write writes the engine and ORM benchmarks' tables; it needs --bench engine or orm"
+                .into(),
+        );
     }
     Ok(o)
 }
@@ -197,14 +229,17 @@ struct Measured {
 struct OutputParser {
     pending_id: Option<String>,
     results: Vec<Measured>,
-    /// `engine bench: <backend> server: <version>` lines.
+    /// `engine bench: <backend> server: <version>` lines (or `orm bench:`).
     versions: BTreeMap<String, String>,
 }
 
 impl OutputParser {
     fn line(&mut self, line: &str) {
         let t = line.trim();
-        if let Some(rest) = t.strip_prefix("engine bench: ") {
+        if let Some(rest) = t
+            .strip_prefix("engine bench: ")
+            .or_else(|| t.strip_prefix("orm bench: "))
+        {
             if let Some((backend, version)) = rest.split_once(" server: ") {
                 self.versions
                     .insert(backend.trim().to_string(), version.trim().to_string());
@@ -496,7 +531,10 @@ fn cells(t: &Table) -> (Vec<String>, Vec<Vec<String>>) {
 }
 
 fn print_table(t: &Table) {
-    let (header, body) = cells(t);
+    print_cells(&cells(t));
+}
+
+fn print_cells((header, body): &(Vec<String>, Vec<Vec<String>>)) {
     let widths: Vec<usize> = (0..header.len())
         .map(|c| {
             body.iter()
@@ -521,14 +559,17 @@ fn print_table(t: &Table) {
             .join("  ")
     };
     println!();
-    println!("{}", line(&header));
-    for r in &body {
+    println!("{}", line(header));
+    for r in body {
         println!("{}", line(r));
     }
 }
 
 fn markdown_table(t: &Table) -> String {
-    let (header, body) = cells(t);
+    markdown_cells(&cells(t))
+}
+
+fn markdown_cells((header, body): &(Vec<String>, Vec<Vec<String>>)) -> String {
     let mut s = format!("| {} |\n", header.join(" | "));
     s.push_str(&format!(
         "|{}\n",
@@ -536,7 +577,7 @@ fn markdown_table(t: &Table) -> String {
             .map(|c| if c < 2 { "---|" } else { "---:|" })
             .collect::<String>()
     ));
-    for r in &body {
+    for r in body {
         s.push_str(&format!("| {} |\n", r.join(" | ")));
     }
     s
@@ -608,12 +649,31 @@ struct RunNotes {
     backends: Vec<(String, String)>,
 }
 
-fn section(t: &Table, notes: &RunNotes) -> String {
+/// `- Machine: ...`, one line per backend, `extra` (more list items), and
+/// the command.
+fn machine_notes(notes: &RunNotes, extra: &str) -> String {
     let cpus = std::thread::available_parallelism()
         .map(|n| n.get().to_string())
         .unwrap_or_else(|_| "?".into());
     let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
     let rustc = first_line(&rustc, &["-V"]).unwrap_or_else(|| "rustc (unknown version)".into());
+    let mut s = format!(
+        "- Machine: {cpus} CPUs{}; load average {} at the start and {} at the end of the run \
+         (the machine is shared with other work, so the figures are noisy). {rustc}, the `bench` \
+         profile.\n",
+        cpu_model().map(|m| format!(" ({m})")).unwrap_or_default(),
+        notes.load_before.as_deref().unwrap_or("?"),
+        notes.load_after.as_deref().unwrap_or("?"),
+    );
+    for (backend, about) in &notes.backends {
+        s.push_str(&format!("- {backend}: {about}\n"));
+    }
+    s.push_str(extra);
+    s.push_str(&format!("- Command: `{}`\n\n", notes.command));
+    s
+}
+
+fn section(t: &Table, notes: &RunNotes) -> String {
     let mut s = String::new();
     s.push_str(START_MARKER);
     s.push('\n');
@@ -629,18 +689,7 @@ fn section(t: &Table, notes: &RunNotes) -> String {
          time per iteration (from its `estimates.json`); the ratio is Aludel's median divided \
          by the raw driver's.\n\n",
     );
-    s.push_str(&format!(
-        "- Machine: {cpus} CPUs{}; load average {} at the start and {} at the end of the run \
-         (the machine is shared with other work, so the figures are noisy). {rustc}, the `bench` \
-         profile.\n",
-        cpu_model().map(|m| format!(" ({m})")).unwrap_or_default(),
-        notes.load_before.as_deref().unwrap_or("?"),
-        notes.load_after.as_deref().unwrap_or("?"),
-    ));
-    for (backend, about) in &notes.backends {
-        s.push_str(&format!("- {backend}: {about}\n"));
-    }
-    s.push_str(&format!("- Command: `{}`\n\n", notes.command));
+    s.push_str(&machine_notes(notes, ""));
     s.push_str(&markdown_table(t));
     s.push('\n');
     s.push_str(&target_lines(t));
@@ -651,13 +700,14 @@ fn section(t: &Table, notes: &RunNotes) -> String {
 
 /// Replaces the text between the markers (markers included) with
 /// `section`, or appends it; nothing else in the file changes.
-fn replace_section(existing: Option<&str>, section: &str) -> String {
+fn replace_section(existing: Option<&str>, markers: (&str, &str), section: &str) -> String {
+    let (start_marker, end_marker) = markers;
     let Some(text) = existing else {
         return format!("# Benchmarks\n\n{section}");
     };
-    if let Some(start) = text.find(START_MARKER) {
-        if let Some(end_rel) = text[start..].find(END_MARKER) {
-            let mut end = start + end_rel + END_MARKER.len();
+    if let Some(start) = text.find(start_marker) {
+        if let Some(end_rel) = text[start..].find(end_marker) {
+            let mut end = start + end_rel + end_marker.len();
             if text[end..].starts_with("\r\n") {
                 end += 2;
             } else if text[end..].starts_with('\n') {
@@ -677,6 +727,339 @@ fn replace_section(existing: Option<&str>, section: &str) -> String {
     out
 }
 
+/// The backends the ORM benchmark measures.
+const ORM_BACKENDS: &[&str] = &["sqlite", "postgres"];
+
+/// Runs one tabled benchmark (`engine` or `orm`) against the located
+/// backends, prints its table and, with `--write`, puts its section in
+/// BENCHMARKS.md. Whether it succeeded.
+fn run_tabled(
+    bench: &'static str,
+    opts: &Options,
+    args: &[String],
+    criterion: &[String],
+    located: &[BackendInfo],
+) -> bool {
+    let orm = bench == "orm";
+    let load_before = load_average();
+    let located: Vec<&BackendInfo> = located
+        .iter()
+        .filter(|b| !orm || ORM_BACKENDS.contains(&b.name))
+        .collect();
+    let mut env = Vec::new();
+    let mut available = Vec::new();
+    for b in &located {
+        if let Some(url) = &b.url {
+            available.push(b.name);
+            if b.name != "sqlite" {
+                env.push((url_var(b.name).to_string(), url.clone()));
+            }
+        }
+    }
+    env.push(("ALUDEL_BENCH_BACKENDS".to_string(), available.join(",")));
+    let mut cargo_args: Vec<String> = ["bench", "-p", "aludel-bench", "--bench", bench]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    if !criterion.is_empty() {
+        cargo_args.push("--".into());
+        cargo_args.extend(criterion.iter().cloned());
+    }
+    // Noise only ever adds time: with --runs N each figure is the lowest
+    // of the N runs' medians, read after each run (criterion overwrites
+    // its estimates).
+    let target = target_dir();
+    let mut parser = OutputParser::default();
+    let mut results: Vec<(String, f64)> = Vec::new();
+    let mut bench_ok = !available.is_empty();
+    if available.is_empty() {
+        eprintln!("xtask bench: no backend to run");
+    }
+    for run in 1..=opts.runs {
+        if !bench_ok {
+            break;
+        }
+        if opts.runs > 1 {
+            eprintln!("xtask bench: {bench}, run {run} of {}", opts.runs);
+        }
+        parser.results.clear();
+        bench_ok = run_streaming(&cargo_args, &env, &mut |l| parser.line(l));
+        for m in &parser.results {
+            let ns = median_ns(&target, &m.id).unwrap_or(m.printed_ns);
+            match results.iter_mut().find(|(id, _)| *id == m.id) {
+                Some((_, best)) => *best = best.min(ns),
+                None => results.push((m.id.clone(), ns)),
+            }
+        }
+    }
+    let load_after = load_average();
+    let mut ok = bench_ok;
+    let t = table(&results);
+    if t.rows.is_empty() {
+        eprintln!("xtask bench: criterion reported no {bench} benchmark");
+    } else if orm {
+        print_cells(&orm_cells(&t));
+        println!();
+        print!("{}", orm_target_lines(&t));
+    } else {
+        print_table(&t);
+        println!();
+        print!("{}", target_lines(&t));
+    }
+    for b in &located {
+        if b.url.is_none() {
+            println!("{}: {} (skipped)", b.name, b.about);
+        }
+    }
+    if !opts.write {
+        return ok;
+    }
+    if !bench_ok || t.rows.is_empty() {
+        eprintln!("xtask bench: the {bench} benchmark failed; BENCHMARKS.md is left as it was");
+        return false;
+    }
+    let backends = located
+        .iter()
+        .map(|b| {
+            let label = match b.name {
+                "sqlite" => "SQLite",
+                "postgres" => "PostgreSQL",
+                _ => "MySQL/MariaDB",
+            };
+            let about = match (b.url.is_some(), parser.versions.get(b.name)) {
+                (true, Some(v)) => format!("{} (`SELECT version()`: {v})", b.about),
+                (true, None) => b.about.clone(),
+                (false, _) => format!("{}; not measured", b.about),
+            };
+            (label.to_string(), about)
+        })
+        .collect();
+    let notes = RunNotes {
+        command: std::iter::once("cargo xtask bench".to_string())
+            .chain(args.iter().cloned())
+            .collect::<Vec<_>>()
+            .join(" "),
+        load_before,
+        load_after,
+        backends,
+    };
+    let path = workspace_root().join("BENCHMARKS.md");
+    let existing = std::fs::read_to_string(&path).ok();
+    let text = if orm {
+        replace_section(
+            existing.as_deref(),
+            (ORM_START_MARKER, ORM_END_MARKER),
+            &orm_section(&t, &notes),
+        )
+    } else {
+        replace_section(
+            existing.as_deref(),
+            (START_MARKER, END_MARKER),
+            &section(&t, &notes),
+        )
+    };
+    match std::fs::write(&path, text) {
+        Ok(()) => eprintln!(
+            "xtask bench: wrote the {bench} section of {}",
+            path.display()
+        ),
+        Err(e) => {
+            eprintln!("xtask bench: cannot write {}: {e}", path.display());
+            ok = false;
+        }
+    }
+    ok
+}
+
+// ----- the ORM table ---------------------------------------------------------
+
+impl Table {
+    fn column(&self, implementation: &str) -> Option<usize> {
+        self.implementations
+            .iter()
+            .position(|i| i == implementation)
+    }
+}
+
+impl TableRow {
+    fn median(&self, col: Option<usize>) -> Option<f64> {
+        col.and_then(|c| self.medians[c])
+    }
+}
+
+/// `a / b`, both present and `b` not zero.
+fn over(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+    match (a, b) {
+        (Some(a), Some(b)) if b > 0.0 => Some(a / b),
+        _ => None,
+    }
+}
+
+/// The ORM targets one row misses, as short phrases; `None` when the row
+/// has nothing to judge.
+fn orm_misses(t: &Table, r: &TableRow) -> Option<Vec<String>> {
+    let raw = r.median(t.column("raw"));
+    let aludel = r.median(t.column("aludel"));
+    let plain = r.median(t.column("aludel_plain"));
+    let sea = r.median(t.column("sea_orm"));
+    let mut judged = false;
+    let mut missed = Vec::new();
+    if r.workload.starts_with("load_") {
+        if let Some(x) = over(plain, raw) {
+            judged = true;
+            if x > ORM_PLAIN_RATIO {
+                missed.push(format!("untracked {x:.2}x raw (≤ {ORM_PLAIN_RATIO:.1}x)"));
+            }
+        }
+        if let Some(x) = over(aludel, raw) {
+            judged = true;
+            if x > ORM_TRACKED_RATIO {
+                missed.push(format!("tracked {x:.2}x raw (≤ {ORM_TRACKED_RATIO:.1}x)"));
+            }
+        }
+    }
+    for (what, mine) in [("tracked", aludel), ("untracked", plain)] {
+        if let Some(x) = over(mine, sea) {
+            judged = true;
+            if x >= 1.0 {
+                missed.push(format!("{what} not faster than sea-orm ({x:.2}x its time)"));
+            }
+        }
+    }
+    judged.then_some(missed)
+}
+
+/// The ORM table: medians, then Aludel against the raw driver and the
+/// peers, then the verdict.
+fn orm_cells(t: &Table) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut header = vec!["workload".to_string(), "backend".to_string()];
+    for name in &t.implementations {
+        header.push(name.clone());
+    }
+    let ratios: [(&str, &str, &str); 4] = [
+        ("aludel / raw", "aludel", "raw"),
+        ("aludel_plain / raw", "aludel_plain", "raw"),
+        ("sea_orm / aludel", "sea_orm", "aludel"),
+        ("diesel / aludel", "diesel", "aludel"),
+    ];
+    let ratios: Vec<_> = ratios
+        .into_iter()
+        .filter(|(_, a, b)| t.column(a).is_some() && t.column(b).is_some())
+        .collect();
+    for (h, _, _) in &ratios {
+        header.push(h.to_string());
+    }
+    header.push("targets".to_string());
+    let mut body = Vec::new();
+    for r in &t.rows {
+        let mut line = vec![r.workload.clone(), r.backend.clone()];
+        for m in &r.medians {
+            line.push(m.map(duration).unwrap_or_else(|| "-".into()));
+        }
+        for (_, a, b) in &ratios {
+            line.push(
+                over(r.median(t.column(a)), r.median(t.column(b)))
+                    .map(|x| format!("{x:.2}x"))
+                    .unwrap_or_else(|| "-".into()),
+            );
+        }
+        line.push(match orm_misses(t, r) {
+            None => "-".into(),
+            Some(m) if m.is_empty() => "met".into(),
+            Some(m) => format!("missed: {}", m.join("; ")),
+        });
+        body.push(line);
+    }
+    (header, body)
+}
+
+fn orm_target_lines(t: &Table) -> String {
+    let mut judged = 0;
+    let mut met = 0;
+    let mut missed = Vec::new();
+    for r in &t.rows {
+        if let Some(m) = orm_misses(t, r) {
+            judged += 1;
+            if m.is_empty() {
+                met += 1;
+            }
+            for x in m {
+                missed.push(format!("- missed: {} `{}`: {x}", r.backend, r.workload));
+            }
+        }
+    }
+    let mut s = format!(
+        "Targets (issue #5): untracked loads at most {ORM_PLAIN_RATIO:.1}x the raw driver's \
+         median, tracked loads at most {ORM_TRACKED_RATIO:.1}x, and Aludel faster than sea-orm \
+         on every workload. All met on {met} of {judged} workload and backend pairs{}\n",
+        if missed.is_empty() { "." } else { "; missed:" }
+    );
+    if !missed.is_empty() {
+        s.push('\n');
+        for m in missed {
+            s.push_str(&m);
+            s.push('\n');
+        }
+    }
+    s
+}
+
+/// The version of a package in the workspace's Cargo.lock.
+fn locked_version(package: &str) -> Option<String> {
+    let lock = std::fs::read_to_string(workspace_root().join("Cargo.lock")).ok()?;
+    let needle = format!("name = \"{package}\"\nversion = \"");
+    let at = lock.find(&needle)? + needle.len();
+    lock[at..].split('"').next().map(str::to_string)
+}
+
+fn orm_section(t: &Table, notes: &RunNotes) -> String {
+    let v = |p: &str| locked_version(p).unwrap_or_else(|| "?".into());
+    let mut s = String::new();
+    s.push_str(ORM_START_MARKER);
+    s.push('\n');
+    s.push_str("## ORM: the session against the raw drivers, diesel and sea-orm\n\n");
+    s.push_str(
+        "Written by `cargo xtask bench --write --bench orm`. Each workload of \
+         `bench/benches/orm.rs` (issue #5) runs on SQLite and PostgreSQL in one criterion run, \
+         once per implementation: `raw`, the driver alone (rusqlite with cached statements, \
+         tokio-postgres with statements prepared once); `aludel`, the ORM session with tracked \
+         objects (identity map, change tracking, default options: autoflush and expire on \
+         commit), a new session per iteration; `aludel_plain`, the same query untracked \
+         (`session.query::<User>().plain().all()`); `diesel` (SQLite only); `sea_orm` (sqlx, \
+         a pool of one connection). The table is diesel's `users (id, name, hair_color)`. \
+         Workloads: `load_10000_users`, every user of a table of 10,000; `get_1000_by_pk`, \
+         1,000 users fetched one at a time by primary key in one session, each key once, so the \
+         identity map never answers and every lookup is a SELECT; `insert_1000_users`, 1,000 \
+         new users in one transaction with their generated keys read back (`add_all` + \
+         `commit` for Aludel: one multi-row `INSERT ... RETURNING`); `update_1000_users`, load \
+         the 1,000 users of a table, set `hair_color` on each, write them in one transaction \
+         (one `UPDATE ... WHERE id = ?` per user for every implementation). The benchmark's \
+         documentation gives the details. Each figure is criterion's median time per \
+         iteration (from its `estimates.json`), the lowest over the runs of the command \
+         (`--runs N`: noise on a shared machine only ever adds time); `x / y` is x's median \
+         divided by y's, so \
+         `sea_orm / aludel` above 1 means Aludel is faster.\n\n",
+    );
+    let versions = format!(
+        "- Versions: diesel {}, sea-orm {} on sqlx {}, rusqlite {} and libsqlite3-sys {} \
+         (the one SQLite library all three link: `links = \"sqlite3\"` allows a single version \
+         in the graph), tokio-postgres {}.\n",
+        v("diesel"),
+        v("sea-orm"),
+        v("sqlx"),
+        v("rusqlite"),
+        v("libsqlite3-sys"),
+        v("tokio-postgres"),
+    );
+    s.push_str(&machine_notes(notes, &versions));
+    s.push_str(&markdown_cells(&orm_cells(t)));
+    s.push('\n');
+    s.push_str(&orm_target_lines(t));
+    s.push_str(ORM_END_MARKER);
+    s.push('\n');
+    s
+}
+
 /// `cargo xtask bench ...`
 pub fn run(args: &[String]) -> ExitCode {
     let opts = match parse_options(args) {
@@ -693,7 +1076,13 @@ pub fn run(args: &[String]) -> ExitCode {
     criterion.extend(opts.criterion.iter().cloned());
     let mut ok = true;
 
-    if opts.benches.contains(&"engine") {
+    let tabled: Vec<&'static str> = opts
+        .benches
+        .iter()
+        .copied()
+        .filter(|b| *b != "compile")
+        .collect();
+    if !tabled.is_empty() {
         if let Err(e) = ctrlc::set_handler(|| {
             eprintln!("xtask: interrupted; stopping the benchmark servers");
             stop_servers();
@@ -701,107 +1090,19 @@ pub fn run(args: &[String]) -> ExitCode {
         }) {
             eprintln!("xtask: cannot handle Ctrl-C ({e}); servers may outlive an interrupt");
         }
-        let load_before = load_average();
-        let located = locate(&opts.backends);
-        let mut env = Vec::new();
-        let mut available = Vec::new();
-        for b in &located {
-            if let Some(url) = &b.url {
-                available.push(b.name);
-                if b.name != "sqlite" {
-                    env.push((url_var(b.name).to_string(), url.clone()));
-                }
-            }
-        }
-        env.push(("ALUDEL_BENCH_BACKENDS".to_string(), available.join(",")));
-        let mut cargo_args: Vec<String> = ["bench", "-p", "aludel-bench", "--bench", "engine"]
+        // The ORM benchmark has no MySQL implementations: its server is
+        // started only for the engine benchmark.
+        let needed: Vec<&'static str> = opts
+            .backends
             .iter()
-            .map(|s| s.to_string())
+            .copied()
+            .filter(|b| tabled.contains(&"engine") || ORM_BACKENDS.contains(b))
             .collect();
-        if !criterion.is_empty() {
-            cargo_args.push("--".into());
-            cargo_args.extend(criterion.iter().cloned());
+        let located = locate(&needed);
+        for &bench in &tabled {
+            ok &= run_tabled(bench, &opts, args, &criterion, &located);
         }
-        let mut parser = OutputParser::default();
-        let engine_ok = if available.is_empty() {
-            eprintln!("xtask bench: no backend to run");
-            false
-        } else {
-            run_streaming(&cargo_args, &env, &mut |l| parser.line(l))
-        };
         stop_servers();
-        let load_after = load_average();
-        ok &= engine_ok;
-
-        let target = target_dir();
-        let results: Vec<(String, f64)> = parser
-            .results
-            .iter()
-            .map(|m| {
-                let ns = median_ns(&target, &m.id).unwrap_or(m.printed_ns);
-                (m.id.clone(), ns)
-            })
-            .collect();
-        let t = table(&results);
-        if t.rows.is_empty() {
-            eprintln!("xtask bench: criterion reported no engine benchmark");
-        } else {
-            print_table(&t);
-            println!();
-            print!("{}", target_lines(&t));
-        }
-        for b in &located {
-            if b.url.is_none() {
-                println!("{}: {} (skipped)", b.name, b.about);
-            }
-        }
-        if opts.write {
-            if !engine_ok || t.rows.is_empty() {
-                eprintln!(
-                    "xtask bench: the engine benchmark failed; BENCHMARKS.md is left as it was"
-                );
-                ok = false;
-            } else {
-                let backends = located
-                    .iter()
-                    .map(|b| {
-                        let label = match b.name {
-                            "sqlite" => "SQLite",
-                            "postgres" => "PostgreSQL",
-                            _ => "MySQL/MariaDB",
-                        };
-                        let about = match (b.url.is_some(), parser.versions.get(b.name)) {
-                            (true, Some(v)) => format!("{} (`SELECT version()`: {v})", b.about),
-                            (true, None) => b.about.clone(),
-                            (false, _) => format!("{}; not measured", b.about),
-                        };
-                        (label.to_string(), about)
-                    })
-                    .collect();
-                let notes = RunNotes {
-                    command: std::iter::once("cargo xtask bench".to_string())
-                        .chain(args.iter().cloned())
-                        .collect::<Vec<_>>()
-                        .join(" "),
-                    load_before,
-                    load_after,
-                    backends,
-                };
-                let path = workspace_root().join("BENCHMARKS.md");
-                let existing = std::fs::read_to_string(&path).ok();
-                let text = replace_section(existing.as_deref(), &section(&t, &notes));
-                match std::fs::write(&path, text) {
-                    Ok(()) => eprintln!(
-                        "xtask bench: wrote the engine section of {}",
-                        path.display()
-                    ),
-                    Err(e) => {
-                        eprintln!("xtask bench: cannot write {}: {e}", path.display());
-                        ok = false;
-                    }
-                }
-            }
-        }
     }
 
     if opts.benches.contains(&"compile") {
@@ -833,10 +1134,15 @@ mod tests {
         .unwrap();
         assert!(o.quick && o.write);
         assert_eq!(o.backends, vec!["postgres"]);
-        assert_eq!(o.benches, vec!["engine", "compile"]);
+        assert_eq!(o.benches, vec!["engine", "orm", "compile"]);
         assert_eq!(o.criterion, vec!["fetch", "--noplot"]);
         let o = parse_options(&args("--bench compile")).unwrap();
         assert_eq!(o.benches, vec!["compile"]);
+        let o = parse_options(&args("--bench compile --bench orm --write")).unwrap();
+        assert_eq!(o.benches, vec!["orm", "compile"]);
+        assert_eq!(o.runs, 1);
+        assert_eq!(parse_options(&args("--runs 3")).unwrap().runs, 3);
+        assert!(parse_options(&args("--runs 0")).is_err());
         assert_eq!(o.backends, crate::BACKENDS.to_vec());
         assert!(parse_options(&args("--backend oracle")).is_err());
         assert!(parse_options(&args("--bench compile --write")).is_err());
@@ -912,17 +1218,91 @@ mod tests {
     fn the_section_replaces_only_its_markers() {
         let section = format!("{START_MARKER}\nnew\n{END_MARKER}\n");
         let before = format!("# B\n\nintro\n\n{START_MARKER}\nold\n{END_MARKER}\n\n## After\n");
+        let markers = (START_MARKER, END_MARKER);
         assert_eq!(
-            replace_section(Some(&before), &section),
+            replace_section(Some(&before), markers, &section),
             format!("# B\n\nintro\n\n{START_MARKER}\nnew\n{END_MARKER}\n\n## After\n")
         );
         assert_eq!(
-            replace_section(Some("# B\n\nintro"), &section),
+            replace_section(Some("# B\n\nintro"), markers, &section),
             format!("# B\n\nintro\n\n{section}")
         );
         assert_eq!(
-            replace_section(None, &section),
+            replace_section(None, markers, &section),
             format!("# Benchmarks\n\n{section}")
+        );
+        // The ORM section has its own markers and leaves the engine's alone.
+        let orm = format!("{ORM_START_MARKER}\norm\n{ORM_END_MARKER}\n");
+        let both = replace_section(Some(&before), (ORM_START_MARKER, ORM_END_MARKER), &orm);
+        assert_eq!(both, format!("{before}\n{orm}"));
+        let again = replace_section(
+            Some(&both),
+            (ORM_START_MARKER, ORM_END_MARKER),
+            &format!("{ORM_START_MARKER}\nnew orm\n{ORM_END_MARKER}\n"),
+        );
+        assert!(again.contains("old") && again.contains("new orm") && !again.contains("\norm\n"));
+    }
+
+    #[test]
+    fn orm_table_and_targets() {
+        let t = table(&[
+            ("sqlite/load_10000_users/raw".into(), 1000.0),
+            ("sqlite/load_10000_users/aludel".into(), 1900.0),
+            ("sqlite/load_10000_users/aludel_plain".into(), 1300.0),
+            ("sqlite/load_10000_users/diesel".into(), 1100.0),
+            ("sqlite/load_10000_users/sea_orm".into(), 5000.0),
+            ("sqlite/insert_1000_users/raw".into(), 100.0),
+            ("sqlite/insert_1000_users/aludel".into(), 400.0),
+            ("sqlite/insert_1000_users/diesel".into(), 150.0),
+            ("sqlite/insert_1000_users/sea_orm".into(), 300.0),
+            ("postgres/load_10000_users/raw".into(), 1000.0),
+            ("postgres/load_10000_users/aludel".into(), 1500.0),
+            ("postgres/load_10000_users/aludel_plain".into(), 1100.0),
+            ("postgres/load_10000_users/sea_orm".into(), 3000.0),
+        ]);
+        let (header, body) = orm_cells(&t);
+        assert_eq!(
+            header,
+            [
+                "workload",
+                "backend",
+                "raw",
+                "aludel",
+                "aludel_plain",
+                "diesel",
+                "sea_orm",
+                "aludel / raw",
+                "aludel_plain / raw",
+                "sea_orm / aludel",
+                "diesel / aludel",
+                "targets"
+            ]
+        );
+        let row = |w: &str, b: &str| {
+            body.iter()
+                .find(|r| r[0] == w && r[1] == b)
+                .unwrap()
+                .clone()
+        };
+        let load = row("load_10000_users", "sqlite");
+        assert_eq!(load[7], "1.90x");
+        assert_eq!(load[8], "1.30x");
+        assert_eq!(load[9], "2.63x");
+        assert_eq!(load[11], "missed: untracked 1.30x raw (≤ 1.2x)");
+        let insert = row("insert_1000_users", "sqlite");
+        assert_eq!(insert[4], "-");
+        assert_eq!(
+            insert[11],
+            "missed: tracked not faster than sea-orm (1.33x its time)"
+        );
+        let pg = row("load_10000_users", "postgres");
+        assert_eq!(pg[5], "-");
+        assert_eq!(pg[11], "met");
+        let lines = orm_target_lines(&t);
+        assert!(lines.contains("All met on 1 of 3"), "{lines}");
+        assert!(
+            lines.contains("- missed: sqlite `insert_1000_users`: tracked not faster"),
+            "{lines}"
         );
     }
 

@@ -9,13 +9,15 @@
 //!   counts, and stops the servers (also on failure and Ctrl-C). A backend
 //!   whose server is not installed is shown as missing; `--require` makes
 //!   that a failure.
-//! - `bench [--quick] [--write] [--backend NAME]... [--bench engine|compile]...
+//! - `bench [--quick] [--write] [--runs N] [--backend NAME]... [--bench engine|orm|compile]...
 //!   [-- criterion args]`: runs the criterion benchmarks of the
 //!   `aludel-bench` crate (Aludel side by side with the raw drivers and the
-//!   peer crates): the engine benchmark on every backend, with throwaway
-//!   servers as for the test matrix, summed up in one table of medians and
-//!   ratios to the raw driver (`--write` puts it in BENCHMARKS.md), then
-//!   the compile benchmark. See `bench.rs`.
+//!   peer crates): the engine benchmark on every backend and the ORM
+//!   benchmark (against diesel and sea-orm) on SQLite and PostgreSQL, with
+//!   throwaway servers as for the test matrix, each summed up in a table of
+//!   medians and ratios (`--write` puts them in BENCHMARKS.md), then the
+//!   compile benchmark (`--runs N`: each figure the lowest median of N runs).
+//!   See `bench.rs`.
 //! - `ci`: formatting, lints and the test matrix with every backend required.
 
 mod bench;
@@ -441,7 +443,7 @@ fn main() -> ExitCode {
         }
         _ => {
             eprintln!(
-                "usage: cargo xtask <test-matrix [--backend sqlite|postgres|mysql]... [--require all|NAMES] | bench [--quick] [--write] [--backend NAME]... [--bench engine|compile]... [-- criterion args] | ci>"
+                "usage: cargo xtask <test-matrix [--backend sqlite|postgres|mysql]... [--require all|NAMES] | bench [--quick] [--write] [--runs N] [--backend NAME]... [--bench engine|orm|compile]... [-- criterion args] | ci>"
             );
             ExitCode::from(2)
         }

@@ -117,8 +117,7 @@ pub fn map_error(e: rusqlite::Error) -> Error {
         | rusqlite::Error::InvalidColumnType(..) => (DbErrorKind::Data, e.to_string(), None),
         rusqlite::Error::MultipleStatement
         | rusqlite::Error::InvalidParameterCount(..)
-        | rusqlite::Error::ExecuteReturnedResults
-        | rusqlite::Error::Empty => (DbErrorKind::Syntax, e.to_string(), None),
+        | rusqlite::Error::ExecuteReturnedResults => (DbErrorKind::Syntax, e.to_string(), None),
         _ => (DbErrorKind::Other, e.to_string(), None),
     };
     let constraint = if kind.is_integrity() {
@@ -402,7 +401,8 @@ impl SqliteConnection {
         let idx = match self.names.iter().position(|(s, _)| s == sql) {
             Some(i) => i,
             None => {
-                let names: Vec<String> = stmt.column_names().map(str::to_owned).collect();
+                let names: Vec<String> =
+                    stmt.column_names().into_iter().map(str::to_owned).collect();
                 if self.names.len() >= 64 {
                     self.names.remove(0);
                 }

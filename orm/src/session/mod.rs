@@ -13,6 +13,7 @@ use aludel_core::engine::{Connection, Engine, FromRow, QueryResult};
 use aludel_core::select::IntoColumns;
 use aludel_core::{select, Expr, FromValue, MetaData, Select, Statement, Table, Value};
 use rustc_hash::FxHashMap;
+use std::collections::hash_map::Entry;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -242,29 +243,42 @@ pub(crate) async fn ensure_conn<'a>(
 /// never overwrites changes that are not flushed) unless it was expired,
 /// in which case the fresh row replaces it.
 pub(crate) fn absorb<T: Model>(identity: &mut Identity, session: u64, value: T) -> Obj<T> {
-    let key = value.identity();
-    let ik = (table_id(T::table()), key);
-    if let Some(existing) = identity.get_ref().get(&ik) {
-        if let Ok(cell) = existing.clone().into_any().downcast::<Cell<T>>() {
-            if let Some(mut v) = cell.value.try_write() {
-                let mut meta = cell.meta.lock();
-                if meta.expired {
-                    *v = value;
-                    meta.expired = false;
-                    meta.modified = false;
-                    meta.committed = None;
+    let ik = (table_id(T::table()), value.identity());
+    let dirty = &identity.dirty;
+    let fresh = |value: T, key: &Key| {
+        let mut meta = Meta::new(ObjectState::Persistent);
+        meta.session = session;
+        meta.key = Some(key.clone());
+        meta.dirty = Some(dirty.clone());
+        Obj::with_meta(value, meta)
+    };
+    // One hash lookup, whether the row is new to the map or not.
+    match identity.map.entry(ik) {
+        Entry::Occupied(mut e) => {
+            if let Ok(cell) = e.get().clone().into_any().downcast::<Cell<T>>() {
+                if let Some(mut v) = cell.value.try_write() {
+                    let mut meta = cell.meta.lock();
+                    if meta.expired {
+                        *v = value;
+                        meta.expired = false;
+                        meta.modified = false;
+                        meta.committed = None;
+                    }
                 }
+                return Obj { cell };
             }
-            return Obj { cell };
+            // Another model under the same table and key: the new object
+            // takes its place.
+            let obj = fresh(value, &e.key().1);
+            e.insert(obj.erased());
+            obj
+        }
+        Entry::Vacant(e) => {
+            let obj = fresh(value, &e.key().1);
+            e.insert(obj.erased());
+            obj
         }
     }
-    let mut meta = Meta::new(ObjectState::Persistent);
-    meta.session = session;
-    meta.dirty = Some(identity.dirty.clone());
-    meta.key = Some(ik.1.clone());
-    let obj = Obj::with_meta(value, meta);
-    identity.map().insert(ik, obj.erased());
-    obj
 }
 
 /// A model decoded as a Core row type.
@@ -426,6 +440,10 @@ impl Session {
                     m.session = self.id;
                     m.key = Some(key);
                     m.dirty = Some(self.identity.dirty.clone());
+                    // Changes made while detached are flushed here.
+                    if m.modified {
+                        self.identity.dirty.store(true, Ordering::Release);
+                    }
                 }
                 self.identity.map().insert(ik, obj.erased());
                 Ok(())
