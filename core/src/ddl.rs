@@ -97,6 +97,35 @@ pub enum Ddl {
         /// Its new name.
         to: Name,
     },
+    /// `ALTER TABLE ... ADD CONSTRAINT name UNIQUE (columns)`.
+    AddUnique {
+        /// The table.
+        table: Table,
+        /// The constraint's name.
+        name: Name,
+        /// Its columns.
+        columns: Vec<Name>,
+    },
+    /// `ALTER TABLE ... ADD CONSTRAINT name CHECK (condition)`, the
+    /// condition as SQL text.
+    AddCheck {
+        /// The table.
+        table: Table,
+        /// The constraint's name.
+        name: Name,
+        /// The condition.
+        condition: String,
+    },
+    /// `ALTER TABLE ... DROP CONSTRAINT` for a unique or check constraint
+    /// (MySQL drops a unique constraint as an index).
+    DropConstraint {
+        /// The table.
+        table: Table,
+        /// The constraint's name.
+        name: Name,
+        /// A unique constraint (rather than a check).
+        unique: bool,
+    },
     /// `ALTER TABLE ... RENAME TO`.
     RenameTable {
         /// The table as it is named now.

@@ -199,6 +199,33 @@ pub enum Op {
         /// The constraint's name.
         name: String,
     },
+    /// `ALTER TABLE ... ADD CONSTRAINT ... UNIQUE`.
+    CreateUnique {
+        /// The table.
+        table: String,
+        /// The constraint's name.
+        name: String,
+        /// Its columns.
+        columns: Vec<String>,
+    },
+    /// `ALTER TABLE ... ADD CONSTRAINT ... CHECK`.
+    CreateCheck {
+        /// The table.
+        table: String,
+        /// The constraint's name.
+        name: String,
+        /// The condition, as SQL text.
+        condition: String,
+    },
+    /// `ALTER TABLE ... DROP CONSTRAINT` of a unique or check constraint.
+    DropConstraint {
+        /// The table.
+        table: String,
+        /// The constraint's name.
+        name: String,
+        /// `unique` or `check`.
+        kind: String,
+    },
     /// SQL run as written (for what no operation covers).
     Execute {
         /// The SQL.
@@ -321,6 +348,9 @@ impl Op {
                 foreign_keys.iter().try_for_each(fk)
             }
             Op::AddColumn { column, .. } => ty(column),
+            Op::DropConstraint { kind, .. } if kind != "unique" && kind != "check" => Err(format!(
+                "drop_constraint kind {kind:?}: expected \"unique\" or \"check\" (drop_foreign_key drops foreign keys)"
+            )),
             Op::AlterColumn {
                 ty: t,
                 existing_type,
@@ -496,6 +526,29 @@ impl Op {
                 name: Name::from(name.clone()),
                 if_exists: false,
             })],
+            Op::CreateUnique {
+                table,
+                name,
+                columns,
+            } => vec![ddl(Ddl::AddUnique {
+                table: named(table)?,
+                name: Name::from(name.clone()),
+                columns: columns.iter().cloned().map(Name::from).collect(),
+            })],
+            Op::CreateCheck {
+                table,
+                name,
+                condition,
+            } => vec![ddl(Ddl::AddCheck {
+                table: named(table)?,
+                name: Name::from(name.clone()),
+                condition: condition.clone(),
+            })],
+            Op::DropConstraint { table, name, kind } => vec![ddl(Ddl::DropConstraint {
+                table: named(table)?,
+                name: Name::from(name.clone()),
+                unique: kind == "unique",
+            })],
             Op::Execute { sql } => vec![Step::Sql(sql.clone())],
             Op::BulkInsert { table, rows } => {
                 let mut out = Vec::new();
@@ -544,6 +597,11 @@ impl Op {
                 fk.name.as_deref().unwrap_or("(unnamed)")
             ),
             Op::DropForeignKey { table, name } => format!("drop_foreign_key {name} on {table}"),
+            Op::CreateUnique { table, name, .. } => format!("create_unique {name} on {table}"),
+            Op::CreateCheck { table, name, .. } => format!("create_check {name} on {table}"),
+            Op::DropConstraint { table, name, kind } => {
+                format!("drop_constraint {name} ({kind}) on {table}")
+            }
             Op::Execute { sql } => {
                 let first = sql.lines().next().unwrap_or("");
                 format!("execute {first}")

@@ -127,6 +127,38 @@ column = "mail"
 new_name = "email"
 "#;
 
+/// Adds a unique and a check constraint to users.
+const CONSTRAINTS: &str = r#"
+revision = "ff66ff66ff66"
+down_revision = ["bb22bb22bb22"]
+message = "constraints"
+created = "2026-11-25T13:30:00Z"
+
+[[upgrade]]
+op = "create_unique"
+table = "mig_users"
+name = "uq_mig_users_email"
+columns = ["email"]
+
+[[upgrade]]
+op = "create_check"
+table = "mig_users"
+name = "ck_mig_users_name"
+condition = "name <> ''"
+
+[[downgrade]]
+op = "drop_constraint"
+table = "mig_users"
+name = "ck_mig_users_name"
+kind = "check"
+
+[[downgrade]]
+op = "drop_constraint"
+table = "mig_users"
+name = "uq_mig_users_email"
+kind = "unique"
+"#;
+
 /// Fails at its second operation.
 const BROKEN: &str = r#"
 revision = "cc33cc33cc33"
@@ -318,6 +350,56 @@ async fn columns_are_altered_and_renamed() {
         c.execute(text("SELECT name, email FROM mig_users"))
             .await
             .unwrap_or_else(|e| panic!("{b}: names restored: {e}"));
+        drop(c);
+        clean(&engine).await;
+    }
+}
+
+#[tokio::test]
+async fn unique_and_check_constraints_are_added_and_dropped() {
+    let _g = LOCK.lock().await;
+    for (b, engine) in backends("constraints") {
+        if !engine.dialect().capabilities().alter_add_constraint {
+            // SQLite cannot add constraints to a table: a clear error.
+            let graph = Graph::load(&dir_with("constraints_lite", &[R1, R2, CONSTRAINTS])).unwrap();
+            clean(&engine).await;
+            let m = Migrator::new(graph, engine.clone());
+            let e = m.upgrade("head").await.unwrap_err();
+            assert!(e.to_string().contains("ADD CONSTRAINT"), "{b}: {e}");
+            clean(&engine).await;
+            continue;
+        }
+        clean(&engine).await;
+        let graph = Graph::load(&dir_with(
+            &format!("constraints_{b}"),
+            &[R1, R2, CONSTRAINTS],
+        ))
+        .unwrap();
+        let m = Migrator::new(graph, engine.clone());
+        m.upgrade("head").await.unwrap();
+        let mut c = engine.connect().await.unwrap();
+        let dup = c
+            .execute(text(
+                "INSERT INTO mig_users (id, name, email) VALUES (2, 'Bob', 'alice@example.com')",
+            ))
+            .await
+            .unwrap_err();
+        assert!(dup.is_integrity(), "{b}: unique: {dup}");
+        let empty = c
+            .execute(text(
+                "INSERT INTO mig_users (id, name, email) VALUES (3, '', 'c@example.com')",
+            ))
+            .await
+            .unwrap_err();
+        assert!(empty.is_integrity(), "{b}: check: {empty}");
+        drop(c);
+        m.downgrade("-1").await.unwrap();
+        let mut c = engine.connect().await.unwrap();
+        c.execute(text(
+            "INSERT INTO mig_users (id, name, email) VALUES (2, '', 'alice@example.com')",
+        ))
+        .await
+        .unwrap_or_else(|e| panic!("{b}: constraints dropped: {e}"));
         drop(c);
         clean(&engine).await;
     }

@@ -212,6 +212,64 @@ impl Compiler<'_> {
                     AlterColumnStyle::RenameOnly => Err(self.unsupported("ALTER COLUMN")),
                 }
             }
+            Ddl::AddUnique {
+                table,
+                name,
+                columns,
+            } => {
+                if !self.caps.alter_add_constraint {
+                    return Err(self.unsupported("ALTER TABLE ADD CONSTRAINT"));
+                }
+                self.check_ident_len("constraint", name)?;
+                self.push_sql("ALTER TABLE ");
+                self.push_table_name(table);
+                self.push_sql(" ADD CONSTRAINT ");
+                self.push_ident(name);
+                self.push_sql(" UNIQUE (");
+                self.ident_list(columns);
+                self.push_sql(")");
+                Ok(())
+            }
+            Ddl::AddCheck {
+                table,
+                name,
+                condition,
+            } => {
+                if !self.caps.alter_add_constraint {
+                    return Err(self.unsupported("ALTER TABLE ADD CONSTRAINT"));
+                }
+                self.check_ident_len("constraint", name)?;
+                self.push_sql("ALTER TABLE ");
+                self.push_table_name(table);
+                self.push_sql(" ADD CONSTRAINT ");
+                self.push_ident(name);
+                self.push_sql(" CHECK (");
+                self.push_sql(condition);
+                self.push_sql(")");
+                Ok(())
+            }
+            Ddl::DropConstraint {
+                table,
+                name,
+                unique,
+            } => {
+                if !self.caps.alter_add_constraint {
+                    return Err(self.unsupported("ALTER TABLE DROP CONSTRAINT"));
+                }
+                self.push_sql("ALTER TABLE ");
+                self.push_table_name(table);
+                // Where foreign keys drop by their own keyword (MySQL), a
+                // unique constraint is an index.
+                self.push_sql(
+                    if *unique && self.caps.drop_foreign_key_keyword != "CONSTRAINT" {
+                        " DROP INDEX "
+                    } else {
+                        " DROP CONSTRAINT "
+                    },
+                );
+                self.push_ident(name);
+                Ok(())
+            }
             Ddl::RenameColumn { table, from, to } => {
                 self.check_ident_len("column", to)?;
                 self.push_sql("ALTER TABLE ");
