@@ -47,7 +47,8 @@ impl Key {
     }
 }
 
-fn int_of(v: &Value) -> Option<i64> {
+/// An integer value of any width, widened.
+pub(crate) fn int_of(v: &Value) -> Option<i64> {
     match v {
         Value::I16(i) => Some(i64::from(*i)),
         Value::I32(i) => Some(i64::from(*i)),

@@ -388,6 +388,9 @@ impl<T: Model> AnyObj for Cell<T> {
     }
 
     fn rel_init_new(&self) {
+        if T::relationships().is_empty() {
+            return;
+        }
         if let Some(mut value) = self.value.try_write() {
             for (i, info) in T::relationships().iter().enumerate() {
                 if !info.many {

@@ -655,13 +655,13 @@ impl<T: Model> Obj<T> {
         if let Some((idx, back)) = info.back(U::relationships()) {
             if back.many {
                 if let Some(old) = old.filter(|o| Some(o) != target) {
-                    with_back_many::<U, T>(&old, idx, |m| m.remove_value(self))?;
+                    with_back::<U, Many<T>>(&old, idx, |m| m.remove_value(self))?;
                 }
                 if let Some(t) = target {
-                    with_back_many::<U, T>(t, idx, |m| m.push_value(self.clone()))?;
+                    with_back::<U, Many<T>>(t, idx, |m| m.push_value(self.clone()))?;
                 }
             } else if let Some(t) = target {
-                with_back_one::<U, T>(t, idx, |o| o.set_value(Some(self.clone())))?;
+                with_back::<U, One<T>>(t, idx, |o| o.set_value(Some(self.clone())))?;
             }
         }
         Ok(())
@@ -684,9 +684,9 @@ impl<T: Model> Obj<T> {
         let info = rel.info();
         if let Some((idx, back)) = info.back(U::relationships()) {
             if back.many {
-                with_back_many::<U, T>(child, idx, |m| m.push_value(self.clone()))?;
+                with_back::<U, Many<T>>(child, idx, |m| m.push_value(self.clone()))?;
             } else {
-                with_back_one::<U, T>(child, idx, |o| o.set_value(Some(self.clone())))?;
+                with_back::<U, One<T>>(child, idx, |o| o.set_value(Some(self.clone())))?;
             }
         }
         Ok(())
@@ -708,9 +708,9 @@ impl<T: Model> Obj<T> {
         let info = rel.info();
         if let Some((idx, back)) = info.back(U::relationships()) {
             if back.many {
-                with_back_many::<U, T>(child, idx, |m| m.remove_value(self))?;
+                with_back::<U, Many<T>>(child, idx, |m| m.remove_value(self))?;
             } else {
-                with_back_one::<U, T>(child, idx, |o| {
+                with_back::<U, One<T>>(child, idx, |o| {
                     if matches!(&o.slot, Slot::Loaded(Some(p)) if p == self) {
                         o.slot = Slot::Loaded(None);
                     }
@@ -721,38 +721,18 @@ impl<T: Model> Obj<T> {
     }
 }
 
-/// Runs `f` on the back-populating collection `idx` of `obj` (a `Many<T>`
-/// on model `U`), without marking `obj` modified.
-fn with_back_many<U: Model, T: Model>(
-    obj: &Obj<U>,
-    idx: usize,
-    f: impl FnOnce(&mut Many<T>),
-) -> Result<()> {
+/// Runs `f` on the back-populating field `idx` of `obj` (a `Many<T>` or a
+/// `One<T>` of model `U`), without marking `obj` modified.
+fn with_back<U: Model, F: 'static>(obj: &Obj<U>, idx: usize, f: impl FnOnce(&mut F)) -> Result<()> {
     let mut v = obj.cell.value.try_write().ok_or(Error::Borrowed {
         model: U::NAME,
         operation: "updating its side of a relationship",
     })?;
-    if let Some(r) = v.relationship_mut(idx) {
-        if let Some(m) = r.as_any_mut().downcast_mut::<Many<T>>() {
-            f(m);
-        }
-    }
-    Ok(())
-}
-
-fn with_back_one<U: Model, T: Model>(
-    obj: &Obj<U>,
-    idx: usize,
-    f: impl FnOnce(&mut One<T>),
-) -> Result<()> {
-    let mut v = obj.cell.value.try_write().ok_or(Error::Borrowed {
-        model: U::NAME,
-        operation: "updating its side of a relationship",
-    })?;
-    if let Some(r) = v.relationship_mut(idx) {
-        if let Some(o) = r.as_any_mut().downcast_mut::<One<T>>() {
-            f(o);
-        }
+    if let Some(field) = v
+        .relationship_mut(idx)
+        .and_then(|r| r.as_any_mut().downcast_mut::<F>())
+    {
+        f(field);
     }
     Ok(())
 }

@@ -121,14 +121,7 @@ impl Compiler<'_> {
                 Ok(())
             }
             Ddl::AddColumn { table, column } => {
-                let col = table
-                    .columns
-                    .iter()
-                    .find(|c| c.name == *column)
-                    .ok_or_else(|| Error::UnknownColumn {
-                        source_name: table.qualified_name(),
-                        column: column.to_string(),
-                    })?;
+                let col = column_of(table, column)?;
                 self.check_ident_len("column", column)?;
                 self.push_sql("ALTER TABLE ");
                 self.push_table_name(table);
@@ -147,14 +140,7 @@ impl Compiler<'_> {
                 column,
                 change,
             } => {
-                let col = table
-                    .columns
-                    .iter()
-                    .find(|c| c.name == *column)
-                    .ok_or_else(|| Error::UnknownColumn {
-                        source_name: table.qualified_name(),
-                        column: column.to_string(),
-                    })?;
+                let col = column_of(table, column)?;
                 self.push_sql("ALTER TABLE ");
                 self.push_table_name(table);
                 match self.caps.alter_column {
@@ -329,10 +315,7 @@ impl Compiler<'_> {
                 if self.caps.comments != CommentStyle::CommentOn {
                     return Err(self.unsupported("COMMENT ON"));
                 }
-                let col = table.column(column).ok_or_else(|| Error::UnknownColumn {
-                    source_name: format!("table {}", table.qualified_name()),
-                    column: column.to_string(),
-                })?;
+                let col = column_of(table, column)?;
                 self.push_sql("COMMENT ON COLUMN ");
                 self.push_table_name(table);
                 self.push_sql(".");
@@ -529,6 +512,14 @@ impl Compiler<'_> {
         }
         Ok(())
     }
+}
+
+/// The column of `table` called `column`, or an error naming both.
+fn column_of<'t>(table: &'t Table, column: &Name) -> Result<&'t ColumnDef> {
+    table.column(column).ok_or_else(|| Error::UnknownColumn {
+        source_name: format!("table {}", table.qualified_name()),
+        column: column.to_string(),
+    })
 }
 
 fn find_index<'t>(table: &'t Table, name: &Name) -> Result<&'t crate::schema::Index> {

@@ -4,7 +4,7 @@
 
 use super::{ensure_conn, key_condition, table_id, Done, Identity, Session};
 use crate::error::{Error, Result};
-use crate::key::Key;
+use crate::key::{int_of, Key};
 use crate::object::{AnyObj, ObjectState};
 use crate::relationship::{Direction, Secondary};
 use aludel_core::engine::Connection;
@@ -21,15 +21,6 @@ fn unset(v: &Value, autoincrement: bool) -> bool {
         Value::Null => true,
         Value::I16(0) | Value::I32(0) | Value::I64(0) => autoincrement,
         _ => false,
-    }
-}
-
-fn int_of(v: &Value) -> Option<i64> {
-    match v {
-        Value::I16(i) => Some(i64::from(*i)),
-        Value::I32(i) => Some(i64::from(*i)),
-        Value::I64(i) => Some(*i),
-        _ => None,
     }
 }
 
@@ -243,8 +234,14 @@ impl Session {
     /// (save-update), orphans and the children of deleted parents are
     /// deleted (delete-orphan, delete).
     async fn collect_links(&mut self) -> Result<()> {
-        let mut work: Vec<Arc<dyn AnyObj>> = self.new.clone();
-        work.extend(self.identity.get_ref().values().cloned());
+        // Only models with relationships can have changed ones.
+        let mut work: Vec<Arc<dyn AnyObj>> = self
+            .new
+            .iter()
+            .chain(self.identity.get_ref().values())
+            .filter(|o| !o.relationships().is_empty())
+            .cloned()
+            .collect();
         let mut i = 0;
         while i < work.len() {
             let o = work[i].clone();
@@ -436,17 +433,7 @@ impl Session {
         for done in std::mem::take(&mut self.journal).into_iter().rev() {
             match done {
                 Done::Inserted { obj, before } => {
-                    let key = {
-                        let mut m = obj.meta();
-                        m.state = ObjectState::Pending;
-                        m.modified = false;
-                        m.committed = None;
-                        m.key.take()
-                    };
-                    if let Some(k) = key {
-                        self.identity.map().remove(&(table_id(obj.table()), k));
-                    }
-                    let _ = obj.set_columns(&before);
+                    self.uninsert(&obj, &before, ObjectState::Pending);
                     new.push(obj);
                 }
                 Done::Updated {

@@ -21,6 +21,19 @@ pub(crate) struct Slice<'a> {
     pub(crate) names: &'a [Name],
 }
 
+impl Slice<'_> {
+    /// Whether the outer join found no row of `table` here: its primary
+    /// key is NULL.
+    fn is_missing(&self, table: &Table) -> bool {
+        table.primary_key.columns.iter().all(|n| {
+            self.names
+                .iter()
+                .position(|x| x == n)
+                .is_none_or(|i| matches!(self.value(i), Ok(Value::Null)))
+        })
+    }
+}
+
 impl RowAccess for Slice<'_> {
     fn len(&self) -> usize {
         self.names.len()
@@ -342,14 +355,8 @@ impl Session {
                         offset: *off,
                         names,
                     };
-                    let pk_null = jt.primary_key.columns.iter().all(|n| {
-                        names
-                            .iter()
-                            .position(|x| x == n)
-                            .is_none_or(|i| matches!(slice.value(i), Ok(Value::Null)))
-                    });
                     let entry = grand.entry((ptr(&child), k)).or_default();
-                    if pk_null {
+                    if slice.is_missing(jt) {
                         continue;
                     }
                     let g = (joined[k].absorb)(&mut self.identity, self.id, &slice)?;
@@ -481,13 +488,7 @@ impl Session {
                     offset: *off,
                     names,
                 };
-                let pk_null = target.primary_key.columns.iter().all(|n| {
-                    names
-                        .iter()
-                        .position(|x| x == n)
-                        .is_none_or(|i| matches!(slice.value(i), Ok(Value::Null)))
-                });
-                if pk_null {
+                if slice.is_missing(target) {
                     continue;
                 }
                 let child = (joined[k].rel.absorb)(&mut self.identity, self.id, &slice)?;

@@ -683,6 +683,32 @@ impl Session {
         Ok(self.add(value))
     }
 
+    /// Undoes an INSERT the transaction lost: the object leaves the
+    /// identity map, gets back the values its generated columns had, and
+    /// becomes `state` (pending again, or transient and out of the session).
+    pub(crate) fn uninsert(
+        &mut self,
+        obj: &Arc<dyn AnyObj>,
+        before: &[(&'static str, Value)],
+        state: ObjectState,
+    ) {
+        let key = {
+            let mut m = obj.meta();
+            m.state = state;
+            if state == ObjectState::Transient {
+                m.session = 0;
+            }
+            m.modified = false;
+            m.committed = None;
+            m.key.take()
+        };
+        if let Some(k) = key {
+            self.identity.map().remove(&(table_id(obj.table()), k));
+        }
+        // A value still borrowed keeps its key; nothing else.
+        let _ = obj.set_columns(before);
+    }
+
     pub(crate) async fn autoflush(&mut self) -> Result<()> {
         if self.options.autoflush {
             self.flush().await?;
@@ -727,19 +753,7 @@ impl Session {
         for done in std::mem::take(&mut self.journal).into_iter().rev() {
             match done {
                 Done::Inserted { obj, before } => {
-                    let key = {
-                        let mut m = obj.meta();
-                        m.state = ObjectState::Transient;
-                        m.session = 0;
-                        m.modified = false;
-                        m.committed = None;
-                        m.key.take()
-                    };
-                    if let Some(k) = key {
-                        self.identity.map().remove(&(table_id(obj.table()), k));
-                    }
-                    // A value still borrowed keeps its key; nothing else.
-                    let _ = obj.set_columns(&before);
+                    self.uninsert(&obj, &before, ObjectState::Transient);
                 }
                 Done::Updated { .. } => {}
                 Done::Deleted { obj, key } => {
@@ -777,14 +791,9 @@ impl Session {
             None => Ok(()),
         };
         self.conn = None;
-        for done in self.journal.drain(..) {
+        for done in std::mem::take(&mut self.journal) {
             if let Done::Inserted { obj, before } = done {
-                let mut m = obj.meta();
-                m.state = ObjectState::Transient;
-                m.session = 0;
-                m.key = None;
-                drop(m);
-                let _ = obj.set_columns(&before);
+                self.uninsert(&obj, &before, ObjectState::Transient);
             }
         }
         self.expunge_all();
