@@ -124,6 +124,19 @@ impl fmt::Debug for Connection {
     }
 }
 
+impl Drop for Connection {
+    /// A transaction left open is rolled back here, before the connection
+    /// goes back to the pool, so that its locks are released at once. (The
+    /// async connection does the same from a task on its runtime.)
+    fn drop(&mut self) {
+        // Blocking on a runtime from inside another one would panic: there,
+        // the async connection's own drop takes care of it.
+        if self.inner.needs_rollback() && tokio::runtime::Handle::try_current().is_err() {
+            let _ = drive(&self.rt, self.inner.roll_back_all());
+        }
+    }
+}
+
 /// A blocking transaction or savepoint; see [`engine::Transaction`].
 pub struct Transaction<'c> {
     inner: engine::Transaction<'c>,

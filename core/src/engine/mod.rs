@@ -328,6 +328,26 @@ impl Connection {
     }
 
     /// Runs any rollback left behind by a dropped transaction.
+    /// Whether a transaction is open or was dropped without its rollback
+    /// having been sent yet: returning the connection now would leave it
+    /// to the pool to roll back.
+    pub(crate) fn needs_rollback(&self) -> bool {
+        self.tx_depth > 0 || self.pending_rollback.is_some()
+    }
+
+    /// Rolls back whatever transaction is open, savepoints included, now.
+    pub(crate) async fn roll_back_all(&mut self) -> Result<()> {
+        if self.needs_rollback() {
+            self.pending_rollback = Some(1);
+        }
+        let r = self.settle().await;
+        if r.is_err() {
+            // Still to be rolled back: the pool does it at the next checkout.
+            self.pending_rollback = Some(1);
+        }
+        r
+    }
+
     async fn settle(&mut self) -> Result<()> {
         if let Some(depth) = self.pending_rollback.take() {
             if depth <= 1 {
@@ -670,9 +690,10 @@ impl Drop for Transaction<'_> {
 
 impl Drop for Connection {
     fn drop(&mut self) {
-        // A connection returned with a transaction open is rolled back
-        // before the pool hands it out again.
-        let dirty = self.tx_depth > 0 || self.pending_rollback.is_some();
+        // A connection returned with a transaction open is rolled back at
+        // once by a task on the current runtime (or, outside one, before
+        // the pool hands it out again).
+        let dirty = self.needs_rollback();
         self.conn.release(dirty);
     }
 }

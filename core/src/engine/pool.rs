@@ -122,7 +122,7 @@ impl Pool {
                 conn: Some(idle.conn),
                 created: idle.created,
                 pool: self.clone(),
-                _permit: permit,
+                permit: Some(permit),
                 broken: false,
             });
         }
@@ -137,7 +137,7 @@ impl Pool {
             conn: Some(conn),
             created: Instant::now(),
             pool: self.clone(),
-            _permit: permit,
+            permit: Some(permit),
             broken: false,
         })
     }
@@ -148,7 +148,9 @@ pub(crate) struct PooledConn {
     conn: Option<Box<dyn DriverConnection>>,
     created: Instant,
     pool: Arc<Pool>,
-    _permit: OwnedSemaphorePermit,
+    /// Held until the connection is back in the pool (or closed), so that
+    /// no more than `max` connections are ever out or being cleaned.
+    permit: Option<OwnedSemaphorePermit>,
     broken: bool,
 }
 
@@ -177,20 +179,76 @@ impl PooledConn {
 
     /// Returns the connection to the pool, or closes it if it is broken or
     /// beyond the pool size.
+    ///
+    /// A connection returned with a transaction open (`dirty`) is rolled
+    /// back at once by a task on the current tokio runtime, so that its
+    /// locks are released now rather than at its next checkout; it stays
+    /// counted against the pool's limit until the rollback has finished.
+    /// Outside a runtime it goes back marked dirty, and the next checkout
+    /// rolls it back before handing it out.
     pub(crate) fn release(&mut self, dirty: bool) {
         let Some(conn) = self.conn.take() else { return };
         if self.broken || conn.is_broken() {
             self.pool.discard(conn);
             return;
         }
-        let mut idle = self.pool.idle.lock();
-        if idle.len() >= self.pool.pool_size {
-            drop(idle);
+        if dirty {
+            if let Ok(handle) = tokio::runtime::Handle::try_current() {
+                let mut back = Returning {
+                    conn: Some(conn),
+                    created: self.created,
+                    pool: self.pool.clone(),
+                    _permit: self.permit.take(),
+                };
+                handle.spawn(async move {
+                    let rolled_back = match back.conn.as_mut() {
+                        Some(c) => c.execute_script("ROLLBACK").await.is_ok(),
+                        None => false,
+                    };
+                    if rolled_back {
+                        if let Some(conn) = back.conn.take() {
+                            back.pool.put_back(conn, back.created, false);
+                        }
+                    }
+                    // Otherwise `back` closes the connection when dropped.
+                });
+                return;
+            }
+        }
+        self.pool.put_back(conn, self.created, dirty);
+    }
+}
+
+/// A connection on its way back to the pool through a rollback task. If the
+/// task ends without returning it (the rollback failed, or the runtime shut
+/// down and dropped the task), the connection is closed and uncounted.
+struct Returning {
+    conn: Option<Box<dyn DriverConnection>>,
+    created: Instant,
+    pool: Arc<Pool>,
+    _permit: Option<OwnedSemaphorePermit>,
+}
+
+impl Drop for Returning {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
             self.pool.discard(conn);
+        }
+    }
+}
+
+impl Pool {
+    /// Keeps `conn` as an idle connection, or closes it when the pool
+    /// already holds `pool_size` idle ones.
+    fn put_back(&self, conn: Box<dyn DriverConnection>, created: Instant, dirty: bool) {
+        let mut idle = self.idle.lock();
+        if idle.len() >= self.pool_size {
+            drop(idle);
+            self.discard(conn);
         } else {
             idle.push(Idle {
                 conn,
-                created: self.created,
+                created,
                 dirty,
             });
         }

@@ -1022,3 +1022,43 @@ async fn drop_handles(handles: Vec<tokio::task::JoinHandle<Result<(), Error>>>) 
         h.await.unwrap().unwrap();
     }
 }
+
+#[tokio::test]
+async fn a_connection_dropped_in_a_transaction_releases_its_locks_at_once() {
+    let Some(url) = common::url() else {
+        return;
+    };
+    let engine = engine(&url);
+    let mut md = MetaData::new();
+    let t = users(&mut md);
+    let mut other = engine.connect().await.unwrap();
+    create_tables(&mut other, &md).await;
+    other
+        .execute(insert(&t).value("id", 1).value("name", "a"))
+        .await
+        .unwrap();
+    // Waiting for a lock longer than this is an error, not a long hang.
+    other
+        .execute(text("SET SESSION innodb_lock_wait_timeout = 5"))
+        .await
+        .unwrap();
+    {
+        let mut c = engine.connect().await.unwrap();
+        let mut tx = c.begin().await.unwrap();
+        tx.execute(
+            update(&t)
+                .set("name", "locked")
+                .where_(t.c("id").unwrap().eq(1)),
+        )
+        .await
+        .unwrap();
+        // The row lock goes with the connection's return to the pool, not
+        // at its next checkout.
+    }
+    other
+        .execute(update(&t).set("name", "b").where_(t.c("id").unwrap().eq(1)))
+        .await
+        .unwrap();
+    assert_eq!(names(&mut other, &t).await, ["b"]);
+    drop_tables(&mut other, &md).await;
+}

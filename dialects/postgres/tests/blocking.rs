@@ -285,3 +285,32 @@ fn blocking_and_async_handles_share_one_pool() {
     assert_ne!(third, second);
     assert_eq!(engine.open_connections(), 1);
 }
+
+#[test]
+fn a_connection_dropped_in_a_transaction_releases_its_locks_at_once() {
+    let Some((engine, users)) = setup() else {
+        return;
+    };
+    let t = &users.name;
+    let mut other = engine.connect().unwrap();
+    other
+        .execute(insert(&users).value("id", 1).value("name", "a"))
+        .unwrap();
+    other.execute(text("SET lock_timeout = '5s'")).unwrap();
+    {
+        let mut c = engine.connect().unwrap();
+        let mut tx = c.begin().unwrap();
+        tx.execute(text(&format!(
+            "UPDATE {t} SET name = 'locked' WHERE id = 1"
+        )))
+        .unwrap();
+        drop(tx);
+        // Dropping the connection rolls back before it returns to the pool.
+    }
+    other
+        .execute(text(&format!("UPDATE {t} SET name = 'b' WHERE id = 1")))
+        .unwrap();
+    assert_eq!(names(&engine, &users), ["b"]);
+    drop(other);
+    teardown(&engine, &users);
+}

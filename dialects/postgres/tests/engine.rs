@@ -898,3 +898,62 @@ async fn a_statement_timeout_is_a_timeout_error() {
     let (v,): (i32,) = c.fetch_one(text("SELECT 7")).await.unwrap();
     assert_eq!(v, 7);
 }
+
+#[tokio::test]
+async fn a_connection_dropped_in_a_transaction_releases_its_locks_at_once() {
+    let Some(url) = common::url() else {
+        return;
+    };
+    let engine = create_engine_with(
+        &url,
+        EngineOptions {
+            pool_size: 2,
+            ..EngineOptions::default()
+        },
+    )
+    .unwrap();
+    let t = name("users");
+    let users = users_table(&t);
+    let mut other = engine.connect().await.unwrap();
+    other
+        .execute(aludel_core::create_table(&users))
+        .await
+        .unwrap();
+    other
+        .execute(insert(&users).value("id", 1).value("name", "a"))
+        .await
+        .unwrap();
+    // Waiting for a lock longer than this is an error, not a hang.
+    other
+        .execute(text("SET lock_timeout = '5s'"))
+        .await
+        .unwrap();
+
+    for abandon in ["drop the transaction", "forget the transaction"] {
+        let mut c = engine.connect().await.unwrap();
+        let mut tx = c.begin().await.unwrap();
+        tx.execute(text(&format!(
+            "UPDATE {t} SET name = 'locked' WHERE id = 1"
+        )))
+        .await
+        .unwrap();
+        if abandon == "drop the transaction" {
+            drop(tx);
+        } else {
+            std::mem::forget(tx);
+        }
+        // The row lock goes with the connection's return to the pool, not
+        // at its next checkout.
+        drop(c);
+        other
+            .execute(text(&format!("UPDATE {t} SET name = 'b' WHERE id = 1")))
+            .await
+            .unwrap_or_else(|e| panic!("{abandon}: {e}"));
+        let (name,): (String,) = other
+            .fetch_one(text(&format!("SELECT name FROM {t} WHERE id = 1")))
+            .await
+            .unwrap();
+        assert_eq!(name, "b", "{abandon}");
+    }
+    drop_tables(&mut other, &[&t]).await;
+}
