@@ -65,7 +65,9 @@ pub use expr::{
 };
 pub use generic::GenericDialect;
 pub use name::Name;
-pub use reflect::{reflect_metadata, reflect_table, table_names, Reflect, ReflectedTable};
+pub use reflect::{
+    create_all_missing, reflect_metadata, reflect_table, table_names, Reflect, ReflectedTable,
+};
 pub use schema::{
     Autoincrement, Column, FkAction, ForeignKey, Index, MetaData, NamingConvention, Table,
 };

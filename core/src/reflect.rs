@@ -213,6 +213,63 @@ pub async fn reflect_table(conn: &mut Connection, name: &str) -> Result<Option<T
     }
 }
 
+/// Creates the tables of `metadata` that the database does not have yet,
+/// with their indexes, comments, named enum types and deferred foreign
+/// keys, leaving existing tables as they are: SQLAlchemy's
+/// `metadata.create_all(bind)` with its default `checkfirst=True`, so it
+/// can run on every start of a program. Returns the names of the tables
+/// it created, in the order it created them.
+///
+/// An existing table is not compared with its declaration (that is what
+/// migrations are for). A named enum type (PostgreSQL) is created unless a
+/// table that uses it already exists.
+///
+/// # Errors
+///
+/// [`Error::Unsupported`] when the dialect has no reflection; errors of
+/// [`create_all`](crate::create_all); database errors.
+pub async fn create_all_missing(conn: &mut Connection, metadata: &MetaData) -> Result<Vec<String>> {
+    use crate::ddl::Ddl;
+    let existing = table_names(conn).await?;
+    let exists = |t: &Table| existing.iter().any(|n| n == t.name.as_str());
+    // Enum types that come with a table already there.
+    let mut present = Vec::new();
+    for t in metadata.tables().iter().filter(|t| exists(t)) {
+        for c in &t.columns {
+            let ty = match &c.ty {
+                SqlType::Array(inner) => inner.as_ref(),
+                ty => ty,
+            };
+            if let SqlType::Enum(e) = ty {
+                present.push(e.name.clone());
+            }
+        }
+    }
+    let plan = crate::ddl::create_all(metadata, conn.engine().dialect(), false)?;
+    let mut created = Vec::new();
+    for ddl in plan {
+        let wanted = match &ddl {
+            Ddl::CreateEnum(e) => !present.contains(&e.name),
+            Ddl::CreateTable { table, .. } => {
+                let new = !exists(table);
+                if new {
+                    created.push(table.name.as_str().to_owned());
+                }
+                new
+            }
+            Ddl::CreateIndex { table, .. }
+            | Ddl::CommentOnTable(table)
+            | Ddl::CommentOnColumn { table, .. }
+            | Ddl::AddForeignKey { table, .. } => !exists(table),
+            _ => true,
+        };
+        if wanted {
+            conn.execute(ddl).await?;
+        }
+    }
+    Ok(created)
+}
+
 /// Every user table (or only those named in `only`), as a [`MetaData`]
 /// whose foreign keys join them, in name order.
 ///

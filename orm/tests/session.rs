@@ -23,6 +23,7 @@ on_every_backend!(
     composite_keys,
     legacy_queries,
     core_style_queries,
+    create_all_creates_only_missing_tables,
 );
 
 mod cases {
@@ -645,6 +646,51 @@ mod cases {
             .execute(select(func::count_star()).from(User::table()))
             .await?;
         assert_eq!(res.scalar::<i64>()?, Some(2));
+        Ok(())
+    }
+
+    /// `create_all` checks first, as SQLAlchemy's does: a second run on a
+    /// complete schema creates nothing and keeps the rows, and a missing
+    /// table is created beside the existing ones.
+    pub async fn create_all_creates_only_missing_tables(b: &Backend) -> R {
+        let md = aludel_orm::models_metadata()?;
+        let mut db = Session::new(b.engine.clone());
+        db.add(user("Ann"));
+        db.commit().await?;
+        b.recorder.take();
+        db.create_all(&md).await?;
+        db.commit().await?;
+        let creates: Vec<String> = b
+            .recorder
+            .take()
+            .into_iter()
+            .filter(|s| s.trim_start().to_ascii_uppercase().starts_with("CREATE"))
+            .collect();
+        assert_eq!(creates, Vec::<String>::new());
+        assert_eq!(db.query::<User>().count().await?, 1);
+
+        db.execute(aludel_core::drop_table(Membership::table()))
+            .await?;
+        db.commit().await?;
+        b.recorder.take();
+        db.create_all(&md).await?;
+        db.commit().await?;
+        let created: Vec<String> = b
+            .recorder
+            .take()
+            .into_iter()
+            .filter(|s| s.trim_start().to_ascii_uppercase().starts_with("CREATE"))
+            .collect();
+        assert_eq!(created.len(), 1, "{created:?}");
+        assert!(created[0].contains("orm_memberships"), "{created:?}");
+        db.add(Membership {
+            user_id: 1,
+            group_name: "admins".into(),
+            role: "owner".into(),
+        });
+        db.commit().await?;
+        assert_eq!(db.query::<Membership>().count().await?, 1);
+        assert_eq!(db.query::<User>().count().await?, 1);
         Ok(())
     }
 }

@@ -370,14 +370,13 @@ impl Session {
     }
 
     /// Creates the tables of `metadata` (every model's, with
-    /// [`models_metadata`](crate::models_metadata)) in dependency order, in
-    /// the session's transaction: SQLAlchemy's `metadata.create_all()`.
+    /// [`models_metadata`](crate::models_metadata)) that the database does
+    /// not have yet, in dependency order, in the session's transaction:
+    /// SQLAlchemy's `metadata.create_all()`, which checks first. Tables
+    /// that exist are left as they are, so this can run at every start.
     pub async fn create_all(&mut self, metadata: &MetaData) -> Result<()> {
-        let plan = aludel_core::create_all(metadata, self.engine.dialect(), false)?;
         let conn = ensure_conn(&self.engine, &mut self.conn).await?;
-        for ddl in plan {
-            conn.execute(ddl).await?;
-        }
+        aludel_core::create_all_missing(conn, metadata).await?;
         Ok(())
     }
 
