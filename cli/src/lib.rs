@@ -266,7 +266,8 @@ pub enum Command {
         /// Show each revision's operations.
         #[arg(short, long)]
         verbose: bool,
-        /// Mark the revision(s) the database is at (connects to it).
+        /// Mark the revision(s) the database is at, and dim those it has
+        /// not applied when colored (connects to it).
         #[arg(short, long)]
         indicate_current: bool,
     },
@@ -678,8 +679,15 @@ pub fn execute_with(cli: &Cli, models: Option<&MetaData>) -> Result<(), CliError
             } else {
                 None
             };
+            // With --indicate-current, what the database has not applied
+            // yet shows dimmed.
+            let applied = shown.map(|c| graph.ancestors(c));
             let mut out = anstream::stdout().lock();
             for r in revs {
+                let rid = match &applied {
+                    Some(a) if !a.contains(&r.revision) => paint(style::DIM, &r.revision),
+                    _ => id(&r.revision),
+                };
                 let parents = if r.down_revision.is_empty() {
                     paint(style::DIM, "<base>")
                 } else {
@@ -691,8 +699,7 @@ pub fn execute_with(cli: &Cli, models: Option<&MetaData>) -> Result<(), CliError
                 };
                 writeln!(
                     out,
-                    "{parents} -> {}{}, {}",
-                    id(&r.revision),
+                    "{parents} -> {rid}{}, {}",
                     markers(&graph, r, shown),
                     r.message
                 )?;

@@ -259,6 +259,17 @@ fn history_ranges() {
         "{}",
         stdout(&o)
     );
+    // Colored, applied revisions show their ids as ids, the rest dimmed.
+    let o = aludel(&dir, &["--color", "always", "history", "-i"]);
+    let out = stdout(&o);
+    assert!(
+        out.contains(&format!("-> \u{1b}[33m{b}\u{1b}[0m")),
+        "{out:?}"
+    );
+    assert!(
+        out.contains(&format!("-> \u{1b}[2m{c}\u{1b}[0m")),
+        "{out:?}"
+    );
 
     // Mistakes: a clear message and a non-zero status.
     let o = hist("zzzz:");
@@ -380,4 +391,41 @@ fn every_command_has_help_with_examples() {
         let o = aludel(&dir, &["help", name]);
         assert!(o.status.success(), "help {name}");
     }
+}
+
+#[test]
+fn check_exits_1_while_the_models_and_the_database_differ() {
+    use aludel_core::{Column, MetaData, SqlType, Table};
+    use clap::Parser;
+    let dir = fresh("check");
+    let url = format!("sqlite:///{}", dir.join("app.db").display());
+    assert!(aludel(&dir, &["init", "--url", &url]).status.success());
+    let mut models = MetaData::new();
+    models
+        .add(
+            Table::builder("accounts")
+                .column(Column::new("id", SqlType::Integer).primary_key())
+                .column(Column::new("email", SqlType::String(Some(100))).unique()),
+        )
+        .unwrap();
+    let config = dir.join("aludel.toml");
+    let cli = |args: &[&str]| {
+        let mut all = vec!["aludel", "-c", config.to_str().unwrap()];
+        all.extend_from_slice(args);
+        aludel_cli::Cli::try_parse_from(all).unwrap()
+    };
+    let e = aludel_cli::execute_with(&cli(&["check"]), Some(&models)).unwrap_err();
+    assert_eq!(e.exit_code(), aludel_cli::EXIT_CHANGES);
+    assert!(e.to_string().contains("differ (1 operation(s))"), "{e}");
+    aludel_cli::execute_with(
+        &cli(&["revision", "--autogenerate", "-m", "accounts"]),
+        Some(&models),
+    )
+    .unwrap();
+    let o = aludel(&dir, &["upgrade"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    aludel_cli::execute_with(&cli(&["check"]), Some(&models)).unwrap();
+    // Without the models, check is a failure of its own (3), not a 1.
+    let e = aludel_cli::execute(&cli(&["check"])).unwrap_err();
+    assert_eq!(e.exit_code(), aludel_cli::EXIT_FAILURE);
 }
