@@ -17,38 +17,193 @@
 //! script_location = "migrations"
 //! ```
 //!
-//! Exit codes: 0 on success; 1 when a command fails (the message says why)
-//! or `check` finds differences; 2 for a usage error.
+//! Output is colored on a terminal; `--color auto|always|never` and
+//! `NO_COLOR` decide, and errors go to stderr.
+//!
+//! Exit codes: [`EXIT_SUCCESS`] (0) on success; [`EXIT_CHANGES`] (1) when
+//! `check` finds that the models and the database differ;
+//! [`EXIT_USAGE`] (2) for a usage error (an unknown command or option, a
+//! malformed value), as clap reports it; [`EXIT_FAILURE`] (3) when a
+//! command fails (the settings, a revision file, a target, the database,
+//! an operation; the message says why).
+
+mod style;
 
 use aludel_core::MetaData;
-use aludel_migrate::{new_revision_id, offline_sql, Graph, Migrator, Revision};
-use clap::{Parser, Subcommand};
+use aludel_migrate::{new_revision_id, offline_sql, Graph, Migrator, RevRange, Revision};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+use std::ffi::OsString;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use style::paint;
 
 /// The version of the `aludel` tool, as printed by `aludel --version`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Exit status of a command that succeeded.
+pub const EXIT_SUCCESS: u8 = 0;
+/// Exit status of `check` when the models and the database differ.
+pub const EXIT_CHANGES: u8 = 1;
+/// Exit status of a usage error: an unknown command or option, a value
+/// that does not parse (clap's own code).
+pub const EXIT_USAGE: u8 = 2;
+/// Exit status of a command that failed: the settings, a revision file, a
+/// target, the database, an operation.
+pub const EXIT_FAILURE: u8 = 3;
 
 use aludel_mysql as _;
 use aludel_postgres as _;
 use aludel_sqlite as _;
 
+const MAIN_HELP: &str = "\
+Exit status:
+  0  success
+  1  check: the models and the database differ
+  2  usage error (an unknown command or option, a malformed value)
+  3  the command failed (settings, revision files, a target, the database)
+
+Environment:
+  DATABASE_URL  the database, instead of url in aludel.toml
+  NO_COLOR      no colors, unless --color always
+
+Examples:
+  aludel init --url postgresql://app@localhost/app
+  aludel revision -m \"create users\"
+  aludel upgrade head
+  aludel history -r current:heads
+  aludel help upgrade";
+
+const INIT_HELP: &str = "\
+Examples:
+  aludel init
+  aludel init db/migrations --url postgresql://app@localhost/app";
+
+const REVISION_HELP: &str = "\
+Examples:
+  aludel revision -m \"add users.email\"
+  migrate revision --autogenerate -m \"add users.email\"   (a binary with the models)";
+
+const UPGRADE_HELP: &str = "\
+Examples:
+  aludel upgrade               (to the only head)
+  aludel upgrade heads         (every branch)
+  aludel upgrade +1
+  aludel upgrade ae10          (a revision or unique prefix)
+  aludel upgrade head --sql > upgrade.sql";
+
+const DOWNGRADE_HELP: &str = "\
+Examples:
+  aludel downgrade -1
+  aludel downgrade ae10        (revert what follows ae10)
+  aludel downgrade base
+  aludel downgrade base --sql --from ae10";
+
+const CURRENT_HELP: &str = "\
+Examples:
+  aludel current
+  DATABASE_URL=postgresql://app@db/app aludel current";
+
+const HISTORY_HELP: &str = "\
+Ranges (-r START:END, both ends included):
+  a revision id or unique prefix, base, head, heads, current;
+  ID+N and ID-N step as upgrade +N and downgrade -N would;
+  a start of -N is N revisions below the end, an end of +N is N above the
+  start; an empty start is base, an empty end heads.
+
+Examples:
+  aludel history
+  aludel history -r current:heads     (what upgrade heads would apply)
+  aludel history -r -3:current -i
+  aludel history -r ae10: --verbose";
+
+const HEADS_HELP: &str = "\
+Examples:
+  aludel heads";
+
+const BRANCHES_HELP: &str = "\
+Examples:
+  aludel branches
+  aludel merge -m \"merge heads\"        (to join them again)";
+
+const MERGE_HELP: &str = "\
+Examples:
+  aludel merge -m \"merge heads\"
+  aludel merge ae10 3f2c -m \"join the billing branch\"";
+
+const STAMP_HELP: &str = "\
+Examples:
+  aludel stamp head            (a database created by create_all)
+  aludel stamp base";
+
+const CHECK_HELP: &str = "\
+Exit status: 0 when the database matches the models, 1 when it does not,
+3 when the check itself fails.
+
+Examples:
+  migrate check                (a binary with the models)
+  migrate check || migrate revision --autogenerate -m \"catch up\"";
+
+const SHOW_HELP: &str = "\
+Examples:
+  aludel show ae10
+  aludel show head";
+
 /// Alembic-style migrations for Aludel.
 #[derive(Debug, Parser)]
-#[command(name = "aludel", version = VERSION, about, long_about = None)]
+#[command(
+    name = "aludel",
+    version = VERSION,
+    about,
+    long_about = None,
+    after_help = MAIN_HELP
+)]
 pub struct Cli {
     /// The settings file.
     #[arg(short, long, default_value = "aludel.toml", global = true)]
     pub config: PathBuf,
+    /// When to color the output.
+    #[arg(long, value_enum, default_value_t = ColorWhen::Auto, global = true, value_name = "WHEN")]
+    pub color: ColorWhen,
     /// The command.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// When to color the output (`--color`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    /// On a terminal, unless `NO_COLOR` is set.
+    Auto,
+    /// Always, even into a pipe or a file.
+    Always,
+    /// Never.
+    Never,
+}
+
+impl ColorWhen {
+    fn anstream(self) -> anstream::ColorChoice {
+        match self {
+            ColorWhen::Auto => anstream::ColorChoice::Auto,
+            ColorWhen::Always => anstream::ColorChoice::Always,
+            ColorWhen::Never => anstream::ColorChoice::Never,
+        }
+    }
+
+    fn clap(self) -> clap::ColorChoice {
+        match self {
+            ColorWhen::Auto => clap::ColorChoice::Auto,
+            ColorWhen::Always => clap::ColorChoice::Always,
+            ColorWhen::Never => clap::ColorChoice::Never,
+        }
+    }
 }
 
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Write aludel.toml and the migrations/versions directory.
+    #[command(after_help = INIT_HELP)]
     Init {
         /// Where revisions live.
         #[arg(default_value = "migrations")]
@@ -58,17 +213,19 @@ pub enum Command {
         url: String,
     },
     /// Write a new revision after the current head(s).
+    #[command(after_help = REVISION_HELP)]
     Revision {
         /// What the revision does.
         #[arg(short, long)]
         message: String,
         /// Compare the models with the database and write the operations
-        /// (needs an application binary that embeds `aludel_cli::run`).
+        /// (needs an application binary that embeds `aludel_cli::run_with_models`).
         #[arg(long)]
         autogenerate: bool,
     },
     /// Apply revisions up to a target: head, heads, +N, or a revision id
     /// (or unique prefix).
+    #[command(after_help = UPGRADE_HELP)]
     Upgrade {
         /// The target.
         #[arg(default_value = "head", allow_hyphen_values = true)]
@@ -78,6 +235,7 @@ pub enum Command {
         sql: bool,
     },
     /// Revert revisions down to a target: base, -N, or a revision id.
+    #[command(after_help = DOWNGRADE_HELP)]
     Downgrade {
         /// The target.
         #[arg(allow_hyphen_values = true)]
@@ -91,18 +249,36 @@ pub enum Command {
         from: Option<String>,
     },
     /// Show the revision(s) the database is at.
+    #[command(after_help = CURRENT_HELP)]
     Current,
     /// List the revisions, oldest first.
+    #[command(after_help = HISTORY_HELP)]
     History {
+        /// Only the revisions from START to END (see below).
+        #[arg(
+            short = 'r',
+            long = "rev-range",
+            value_name = "START:END",
+            value_parser = parse_range,
+            allow_hyphen_values = true
+        )]
+        rev_range: Option<RevRange>,
         /// Show each revision's operations.
         #[arg(short, long)]
         verbose: bool,
+        /// Mark the revision(s) the database is at, and dim those it has
+        /// not applied when colored (connects to it).
+        #[arg(short, long)]
+        indicate_current: bool,
     },
     /// Show the revisions nothing follows.
+    #[command(after_help = HEADS_HELP)]
     Heads,
     /// Show the revisions that several follow.
+    #[command(after_help = BRANCHES_HELP)]
     Branches,
     /// Write a revision that merges several heads.
+    #[command(after_help = MERGE_HELP)]
     Merge {
         /// What the merge is for.
         #[arg(short, long, default_value = "merge heads")]
@@ -111,18 +287,25 @@ pub enum Command {
         revisions: Vec<String>,
     },
     /// Record a revision as current without running anything.
+    #[command(after_help = STAMP_HELP)]
     Stamp {
         /// head, heads, base, or a revision id.
         target: String,
     },
     /// Exit with status 1 if autogenerate would write operations (the
     /// models and the database differ); needs the models (see `run_with_models`).
+    #[command(after_help = CHECK_HELP)]
     Check,
     /// Show one revision.
+    #[command(after_help = SHOW_HELP)]
     Show {
-        /// A revision id or unique prefix.
+        /// A revision id or unique prefix, or head.
         revision: String,
     },
+}
+
+fn parse_range(s: &str) -> Result<RevRange, String> {
+    RevRange::parse(s).map_err(|e| e.to_string())
 }
 
 /// The settings of `aludel.toml`.
@@ -150,31 +333,59 @@ struct SettingsFile {
     aludel: Settings,
 }
 
-/// What a command failed with.
+/// What a command failed with, and so its exit status.
 #[derive(Debug)]
-pub struct CliError(String);
+#[non_exhaustive]
+pub enum CliError {
+    /// The command failed; the message says why ([`EXIT_FAILURE`]).
+    Failed(String),
+    /// `check` found this many operations between the models and the
+    /// database ([`EXIT_CHANGES`]).
+    Changes(usize),
+}
+
+impl CliError {
+    /// The process exit status this error ends with.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Failed(_) => EXIT_FAILURE,
+            CliError::Changes(_) => EXIT_CHANGES,
+        }
+    }
+}
 
 impl std::fmt::Display for CliError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        match self {
+            CliError::Failed(m) => f.write_str(m),
+            CliError::Changes(n) => write!(
+                f,
+                "the models and the database differ ({n} operation(s)); write a revision \
+                 with `revision --autogenerate`"
+            ),
+        }
     }
 }
 
 impl<E: std::error::Error> From<E> for CliError {
     fn from(e: E) -> Self {
-        CliError(e.to_string())
+        CliError::Failed(e.to_string())
     }
+}
+
+fn failed(message: impl Into<String>) -> CliError {
+    CliError::Failed(message.into())
 }
 
 fn load_settings(path: &Path) -> Result<Settings, CliError> {
     let text = std::fs::read_to_string(path).map_err(|e| {
-        CliError(format!(
+        failed(format!(
             "{}: {e} (run `aludel init` to write one)",
             path.display()
         ))
     })?;
     let f: SettingsFile =
-        toml::from_str(&text).map_err(|e| CliError(format!("{}: {e}", path.display())))?;
+        toml::from_str(&text).map_err(|e| failed(format!("{}: {e}", path.display())))?;
     let base = path.parent().unwrap_or(Path::new("."));
     let mut s = f.aludel;
     if s.script_location.is_relative() {
@@ -188,7 +399,7 @@ fn url(s: &Settings) -> Result<String, CliError> {
         .ok()
         .filter(|u| !u.is_empty())
         .or_else(|| s.url.clone())
-        .ok_or_else(|| CliError("no database URL: set DATABASE_URL or url in aludel.toml".into()))
+        .ok_or_else(|| failed("no database URL: set DATABASE_URL or url in aludel.toml"))
 }
 
 fn versions(s: &Settings) -> PathBuf {
@@ -219,35 +430,64 @@ pub fn run_with_models<E: std::fmt::Display>(models: fn() -> Result<MetaData, E>
     };
     let md = match models() {
         Ok(m) => m,
-        Err(e) => {
-            eprintln!("aludel: error: the models: {e}");
-            return ExitCode::from(1);
-        }
+        Err(e) => return finish(Err(failed(format!("the models: {e}")))),
     };
     finish(execute_with(&cli, Some(&md)))
+}
+
+/// The `--color` of a command line, read before clap parses it so that
+/// clap's own help and errors follow it too (`auto` when absent or
+/// malformed; clap then reports a bad value).
+fn color_of(args: &[OsString]) -> ColorWhen {
+    let mut when = ColorWhen::Auto;
+    let mut it = args.iter().skip(1).map(|a| a.to_string_lossy());
+    while let Some(a) = it.next() {
+        let value = if a == "--" {
+            break;
+        } else if a == "--color" {
+            it.next().map(|v| v.into_owned())
+        } else {
+            a.strip_prefix("--color=").map(str::to_string)
+        };
+        if let Some(v) = value {
+            when = ColorWhen::from_str(&v, false).unwrap_or(ColorWhen::Auto);
+        }
+    }
+    when
 }
 
 fn parse<I, T>(args: I) -> Result<Cli, ExitCode>
 where
     I: IntoIterator<Item = T>,
-    T: Into<std::ffi::OsString> + Clone,
+    T: Into<OsString> + Clone,
 {
-    Cli::try_parse_from(args).map_err(|e| {
-        let _ = e.print();
-        if e.use_stderr() {
-            ExitCode::from(2)
-        } else {
-            ExitCode::SUCCESS
-        }
-    })
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    let color = color_of(&args);
+    color.anstream().write_global();
+    Cli::command()
+        .color(color.clap())
+        .try_get_matches_from(args)
+        .and_then(|mut m| Cli::from_arg_matches_mut(&mut m))
+        .map_err(|e| {
+            let _ = e.print();
+            if e.use_stderr() {
+                ExitCode::from(EXIT_USAGE)
+            } else {
+                ExitCode::from(EXIT_SUCCESS)
+            }
+        })
 }
 
 fn finish(r: Result<(), CliError>) -> ExitCode {
     match r {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) => ExitCode::from(EXIT_SUCCESS),
+        Err(e @ CliError::Changes(_)) => {
+            anstream::eprintln!("aludel: {}", paint(style::PENDING, &e));
+            ExitCode::from(e.exit_code())
+        }
         Err(e) => {
-            eprintln!("aludel: error: {e}");
-            ExitCode::from(1)
+            anstream::eprintln!("aludel: {}", paint(style::ERROR, format!("error: {e}")));
+            ExitCode::from(e.exit_code())
         }
     }
 }
@@ -256,7 +496,7 @@ fn finish(r: Result<(), CliError>) -> ExitCode {
 pub fn run_from<I, T>(args: I) -> ExitCode
 where
     I: IntoIterator<Item = T>,
-    T: Into<std::ffi::OsString> + Clone,
+    T: Into<OsString> + Clone,
 {
     match parse(args) {
         Ok(cli) => finish(execute(&cli)),
@@ -293,6 +533,42 @@ fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
         .build()?)
 }
 
+/// The revisions the database is at.
+fn current_of(settings: &Settings, graph: &Graph) -> Result<Vec<String>, CliError> {
+    let url = url(settings)?;
+    runtime()?.block_on(async {
+        let engine = aludel_core::create_engine(&url)?;
+        Ok(Migrator::new(graph.clone(), engine).current().await?)
+    })
+}
+
+/// `id` in the revision-id color.
+fn id(id: &str) -> String {
+    paint(style::ID, id)
+}
+
+/// ` (head)`, ` (current)`, ` (branchpoint)`, ` (mergepoint)`, as they apply.
+fn markers(graph: &Graph, r: &Revision, current: Option<&[String]>) -> String {
+    let mut out = String::new();
+    if graph.heads().iter().any(|h| h.revision == r.revision) {
+        out.push_str(&format!(" {}", paint(style::HEAD, "(head)")));
+    }
+    if current.is_some_and(|c| c.contains(&r.revision)) {
+        out.push_str(&format!(" {}", paint(style::CURRENT, "(current)")));
+    }
+    if graph
+        .branch_points()
+        .iter()
+        .any(|b| b.revision == r.revision)
+    {
+        out.push_str(&format!(" {}", paint(style::POINT, "(branchpoint)")));
+    }
+    if r.down_revision.len() > 1 {
+        out.push_str(&format!(" {}", paint(style::POINT, "(mergepoint)")));
+    }
+    out
+}
+
 /// Carries out one parsed command, printing its results.
 pub fn execute(cli: &Cli) -> Result<(), CliError> {
     execute_with(cli, None)
@@ -302,7 +578,7 @@ pub fn execute(cli: &Cli) -> Result<(), CliError> {
 pub fn execute_with(cli: &Cli, models: Option<&MetaData>) -> Result<(), CliError> {
     if let Command::Init { directory, url } = &cli.command {
         if cli.config.exists() {
-            return Err(CliError(format!("{} exists already", cli.config.display())));
+            return Err(failed(format!("{} exists already", cli.config.display())));
         }
         std::fs::create_dir_all(directory.join("versions"))?;
         let text = format!(
@@ -310,7 +586,7 @@ pub fn execute_with(cli: &Cli, models: Option<&MetaData>) -> Result<(), CliError
             directory.display().to_string()
         );
         std::fs::write(&cli.config, text)?;
-        println!(
+        anstream::println!(
             "wrote {} and {}",
             cli.config.display(),
             directory.join("versions").display()
@@ -328,18 +604,17 @@ pub fn execute_with(cli: &Cli, models: Option<&MetaData>) -> Result<(), CliError
         } => {
             let (upgrade, downgrade) = if *autogenerate {
                 let models = models.ok_or_else(|| {
-                    CliError(
+                    failed(
                         "--autogenerate needs the application's models: run it from a binary that \
-                         calls aludel_cli::run_with_models (see the aludel-cli docs)"
-                            .into(),
+                         calls aludel_cli::run_with_models (see the aludel-cli docs)",
                     )
                 })?;
                 let d = diff(&settings, models)?;
                 for op in &d.upgrade {
-                    println!("detected {}", op.describe());
+                    anstream::println!("detected {}", paint(style::PENDING, op.describe()));
                 }
                 if d.is_empty() {
-                    println!("no changes detected");
+                    anstream::println!("{}", paint(style::APPLIED, "no changes detected"));
                 }
                 (d.upgrade, d.downgrade)
             } else {
@@ -355,7 +630,7 @@ pub fn execute_with(cli: &Cli, models: Option<&MetaData>) -> Result<(), CliError
                 path: None,
             };
             let path = write_revision(&dir, &rev)?;
-            println!("wrote {}", path.display());
+            anstream::println!("wrote {}", path.display());
             Ok(())
         }
         Command::Merge { message, revisions } => {
@@ -368,7 +643,7 @@ pub fn execute_with(cli: &Cli, models: Option<&MetaData>) -> Result<(), CliError
                     .collect::<Result<_, CliError>>()?
             };
             if parents.len() < 2 {
-                return Err(CliError("a merge needs at least two revisions".into()));
+                return Err(failed("a merge needs at least two revisions"));
             }
             let rev = Revision {
                 revision: new_revision_id(),
@@ -380,23 +655,60 @@ pub fn execute_with(cli: &Cli, models: Option<&MetaData>) -> Result<(), CliError
                 path: None,
             };
             let path = write_revision(&dir, &rev)?;
-            println!("wrote {}", path.display());
+            anstream::println!("wrote {}", path.display());
             Ok(())
         }
-        Command::History { verbose } => {
-            for r in graph.ordered() {
-                let parents = if r.down_revision.is_empty() {
-                    "<base>".to_string()
-                } else {
-                    r.down_revision.join(", ")
+        Command::History {
+            rev_range,
+            verbose,
+            indicate_current,
+        } => {
+            let needs_db =
+                *indicate_current || rev_range.as_ref().is_some_and(|r| r.uses_current());
+            let current = if needs_db {
+                Some(current_of(&settings, &graph)?)
+            } else {
+                None
+            };
+            let revs: Vec<&Revision> = match rev_range {
+                Some(r) => graph.range(r, current.as_deref().unwrap_or_default())?,
+                None => graph.ordered().collect(),
+            };
+            let shown = if *indicate_current {
+                current.as_deref()
+            } else {
+                None
+            };
+            // With --indicate-current, what the database has not applied
+            // yet shows dimmed.
+            let applied = shown.map(|c| graph.ancestors(c));
+            let mut out = anstream::stdout().lock();
+            for r in revs {
+                let rid = match &applied {
+                    Some(a) if !a.contains(&r.revision) => paint(style::DIM, &r.revision),
+                    _ => id(&r.revision),
                 };
-                println!("{parents} -> {}, {}", r.revision, r.message);
+                let parents = if r.down_revision.is_empty() {
+                    paint(style::DIM, "<base>")
+                } else {
+                    r.down_revision
+                        .iter()
+                        .map(|p| id(p))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                writeln!(
+                    out,
+                    "{parents} -> {rid}{}, {}",
+                    markers(&graph, r, shown),
+                    r.message
+                )?;
                 if *verbose {
                     for op in &r.upgrade {
-                        println!("    upgrade:   {}", op.describe());
+                        writeln!(out, "    upgrade:   {}", op.describe())?;
                     }
                     for op in &r.downgrade {
-                        println!("    downgrade: {}", op.describe());
+                        writeln!(out, "    downgrade: {}", op.describe())?;
                     }
                 }
             }
@@ -404,47 +716,76 @@ pub fn execute_with(cli: &Cli, models: Option<&MetaData>) -> Result<(), CliError
         }
         Command::Heads => {
             for r in graph.heads() {
-                println!("{} (head), {}", r.revision, r.message);
+                anstream::println!(
+                    "{}{}, {}",
+                    id(&r.revision),
+                    markers(&graph, r, None),
+                    r.message
+                );
             }
             Ok(())
         }
         Command::Branches => {
             for r in graph.branch_points() {
-                println!("{} (branch point), {}", r.revision, r.message);
+                anstream::println!(
+                    "{}{}, {}",
+                    id(&r.revision),
+                    markers(&graph, r, None),
+                    r.message
+                );
             }
             Ok(())
         }
         Command::Check => {
             let models = models.ok_or_else(|| {
-                CliError(
+                failed(
                     "check needs the application's models: run it from a binary that calls \
-                     aludel_cli::run_with_models"
-                        .into(),
+                     aludel_cli::run_with_models",
                 )
             })?;
             let d = diff(&settings, models)?;
             if d.is_empty() {
-                println!("no changes: the database matches the models");
+                anstream::println!(
+                    "{}",
+                    paint(
+                        style::APPLIED,
+                        "no changes: the database matches the models"
+                    )
+                );
                 Ok(())
             } else {
                 for op in &d.upgrade {
-                    println!("would {}", op.describe());
+                    anstream::println!("would {}", paint(style::PENDING, op.describe()));
                 }
-                Err(CliError(format!(
-                    "the models and the database differ ({} operation(s)); write a revision",
-                    d.upgrade.len()
-                )))
+                Err(CliError::Changes(d.upgrade.len()))
             }
         }
         Command::Show { revision } => {
-            let r = graph.lookup(revision)?;
-            print!("{}", r.to_toml()?);
+            let r = match revision.as_str() {
+                "head" => match graph.heads().as_slice() {
+                    [one] => *one,
+                    [] => return Err(failed("there are no revisions")),
+                    several => {
+                        return Err(failed(format!(
+                            "there are {} heads; name one: {}",
+                            several.len(),
+                            several
+                                .iter()
+                                .map(|r| r.revision.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )))
+                    }
+                },
+                prefix => graph.lookup(prefix)?,
+            };
+            anstream::print!("{}", r.to_toml()?);
             Ok(())
         }
         Command::Upgrade { target, sql: true } => {
             let url = url(&settings)?;
             let dialect = aludel_core::dialect_for_url(&url)?;
-            print!("{}", offline_sql(&graph, dialect, &[], target, true)?);
+            anstream::print!("{}", offline_sql(&graph, dialect, &[], target, true)?);
             Ok(())
         }
         Command::Downgrade {
@@ -458,12 +799,13 @@ pub fn execute_with(cli: &Cli, models: Option<&MetaData>) -> Result<(), CliError
                 Some(f) => f.split(',').map(|s| s.trim().to_string()).collect(),
                 None => graph.heads().iter().map(|r| r.revision.clone()).collect(),
             };
-            print!("{}", offline_sql(&graph, dialect, &from, target, false)?);
+            anstream::print!("{}", offline_sql(&graph, dialect, &from, target, false)?);
             Ok(())
         }
         online => {
             let url = url(&settings)?;
             let rt = runtime()?;
+            let message = |rid: &str| graph.get(rid).map_or("(unknown revision)", |r| &r.message);
             rt.block_on(async {
                 let engine = aludel_core::create_engine(&url)?;
                 let m = Migrator::new(graph.clone(), engine);
@@ -471,26 +813,55 @@ pub fn execute_with(cli: &Cli, models: Option<&MetaData>) -> Result<(), CliError
                     Command::Current => {
                         let cur = m.current().await?;
                         if cur.is_empty() {
-                            println!("<base>");
+                            anstream::println!("{}", paint(style::DIM, "<base>"));
                         }
                         for c in cur {
-                            let msg = graph.get(&c).map_or("(unknown revision)", |r| &r.message);
-                            println!("{c}, {msg}");
+                            let marks = graph
+                                .get(&c)
+                                .map_or_else(String::new, |r| markers(&graph, r, None));
+                            anstream::println!("{}{marks}, {}", id(&c), message(&c));
                         }
                     }
                     Command::Upgrade { target, .. } => {
-                        for id in m.upgrade(target).await? {
-                            println!("upgraded to {id}");
+                        let done = m.upgrade(target).await?;
+                        if done.is_empty() {
+                            anstream::println!(
+                                "{}",
+                                paint(
+                                    style::DIM,
+                                    format!("nothing to upgrade: {target} is applied")
+                                )
+                            );
+                        }
+                        for rid in done {
+                            anstream::println!(
+                                "{} {}, {}",
+                                paint(style::APPLIED, "upgraded to"),
+                                id(&rid),
+                                message(&rid)
+                            );
                         }
                     }
                     Command::Downgrade { target, .. } => {
-                        for id in m.downgrade(target).await? {
-                            println!("reverted {id}");
+                        let done = m.downgrade(target).await?;
+                        if done.is_empty() {
+                            anstream::println!(
+                                "{}",
+                                paint(style::DIM, format!("nothing to revert down to {target}"))
+                            );
+                        }
+                        for rid in done {
+                            anstream::println!(
+                                "{} {}, {}",
+                                paint(style::REVERTED, "reverted"),
+                                id(&rid),
+                                message(&rid)
+                            );
                         }
                     }
                     Command::Stamp { target } => {
                         m.stamp(target).await?;
-                        println!("stamped {target}");
+                        anstream::println!("stamped {}", id(target));
                     }
                     _ => {}
                 }

@@ -1,10 +1,32 @@
 //! Autogenerate: the operations that turn the schema a database has into
 //! the schema the models declare, and the operations that turn it back.
+//!
+//! [`compare`] finds new and dropped tables and columns; changes of a
+//! column's type, nullability and server default; new and dropped indexes,
+//! UNIQUE constraints and foreign keys. CHECK constraints are not compared
+//! (Alembic does not compare them either): databases rewrite their
+//! conditions too freely for text to be compared, so a new or changed CHECK
+//! is an operation to write by hand (`create_check`, `drop_constraint`).
+//!
+//! UNIQUE constraints compare by their columns, in any order, and also by
+//! name when both sides have one: a constraint the models leave unnamed
+//! (`Column::unique`, `TableBuilder::unique`) is named by the database
+//! (`<table>_<column>_key` on PostgreSQL, the first column's name on MySQL,
+//! none on SQLite, whose reflection then has no name), so only its columns
+//! can match. A unique index and a UNIQUE constraint on the same columns
+//! satisfy each other, because MySQL and MariaDB report every unique index
+//! as a UNIQUE constraint and keep no difference between the two. A new
+//! constraint without a name is created as `uq_<table>_<columns>`; a
+//! database constraint without a name (SQLite's) is dropped under that
+//! name too. UNIQUE constraints the models drop are dropped before the
+//! table's columns change, and new ones are created after them, so that a
+//! constraint on a dropped or added column comes and goes with it.
 
 use crate::ops::{column_spec, ColumnSpec, ForeignKeySpec, Op, UniqueSpec};
 use crate::runner::VERSION_TABLE;
 use aludel_core::dialect::TypeContext;
-use aludel_core::schema::{ColumnDef, ServerDefault};
+use aludel_core::schema::{ColumnDef, ServerDefault, UniqueConstraint};
+use aludel_core::Name;
 use aludel_core::{Dialect, MetaData, Table};
 
 /// What autogenerate found: the upgrade operations and their inverse.
@@ -118,6 +140,88 @@ fn drop_index(t: &Table, ix: &aludel_core::schema::Index) -> Op {
     }
 }
 
+fn unique_name(t: &Table, u: &UniqueConstraint) -> String {
+    u.name.as_ref().map_or_else(
+        || {
+            format!(
+                "uq_{}_{}",
+                t.name.as_str(),
+                u.columns
+                    .iter()
+                    .map(|c| c.as_str())
+                    .collect::<Vec<_>>()
+                    .join("_")
+            )
+        },
+        |n| n.as_str().to_string(),
+    )
+}
+
+/// The same columns, in any order.
+fn same_columns(a: &[Name], b: &[Name]) -> bool {
+    fn sorted(v: &[Name]) -> Vec<&str> {
+        let mut v: Vec<&str> = v.iter().map(|n| n.as_str()).collect();
+        v.sort_unstable();
+        v
+    }
+    sorted(a) == sorted(b)
+}
+
+/// Whether two UNIQUE constraints are the same: their columns, and their
+/// names when both have one.
+fn same_unique(a: &UniqueConstraint, b: &UniqueConstraint) -> bool {
+    same_columns(&a.columns, &b.columns)
+        && match (&a.name, &b.name) {
+            (Some(x), Some(y)) => x.as_str().eq_ignore_ascii_case(y.as_str()),
+            _ => true,
+        }
+}
+
+/// Whether `t` has `u`, as a UNIQUE constraint or a unique index.
+fn has_unique(t: &Table, u: &UniqueConstraint) -> bool {
+    t.uniques.iter().any(|x| same_unique(x, u))
+        || t.indexes
+            .iter()
+            .any(|ix| ix.unique && same_columns(&ix.columns, &u.columns))
+}
+
+fn create_unique(t: &Table, u: &UniqueConstraint) -> Op {
+    Op::CreateUnique {
+        table: t.name.as_str().to_string(),
+        name: unique_name(t, u),
+        columns: u.columns.iter().map(|c| c.as_str().to_string()).collect(),
+    }
+}
+
+fn drop_unique(t: &Table, u: &UniqueConstraint) -> Op {
+    Op::DropConstraint {
+        table: t.name.as_str().to_string(),
+        name: unique_name(t, u),
+        kind: "unique".into(),
+    }
+}
+
+/// An operation and its inverse.
+type OpPair = (Op, Op);
+
+/// The UNIQUE constraints between the database's table `d` and the models'
+/// `m`: those to drop, then those to create, each with its inverse.
+fn compare_uniques(m: &Table, d: &Table) -> (Vec<OpPair>, Vec<OpPair>) {
+    let drops = d
+        .uniques
+        .iter()
+        .filter(|u| !has_unique(m, u))
+        .map(|u| (drop_unique(d, u), create_unique(d, u)))
+        .collect();
+    let creates = m
+        .uniques
+        .iter()
+        .filter(|u| !has_unique(d, u))
+        .map(|u| (create_unique(m, u), drop_unique(m, u)))
+        .collect();
+    (drops, creates)
+}
+
 /// A type as the dialect spells it, in a canonical form: upper case, the
 /// usual synonyms folded, so that `INT` and `INTEGER`, `VARCHAR` and
 /// `CHARACTER VARYING`, MySQL's `TINYINT(1)` and `BOOLEAN` compare equal.
@@ -210,8 +314,10 @@ fn alter(t: &Table, from: &ColumnDef, to: &ColumnDef, dialect: &dyn Dialect) -> 
 
 /// Compares the models' metadata with the database's (as reflected) and
 /// returns the operations between them: new and dropped tables, columns,
-/// changes of type, nullability and server default, indexes and foreign
-/// keys. The version table is ignored; CHECK constraints are not compared.
+/// changes of type, nullability and server default, indexes, UNIQUE
+/// constraints and foreign keys (see the module docs for how uniques
+/// match). The version table is ignored; CHECK constraints are not
+/// compared.
 pub fn compare(models: &MetaData, db: &MetaData, dialect: &dyn Dialect) -> Diff {
     let mut up = Vec::new();
     let mut down = Vec::new();
@@ -243,6 +349,11 @@ pub fn compare(models: &MetaData, db: &MetaData, dialect: &dyn Dialect) -> Diff 
                 );
             }
             Some(d) => {
+                let (unique_drops, unique_creates) = compare_uniques(m, d);
+                for (u, dn) in unique_drops {
+                    up.push(u);
+                    down.insert(0, dn);
+                }
                 for c in &m.columns {
                     match d.columns.iter().find(|x| x.name == c.name) {
                         None => {
@@ -287,7 +398,10 @@ pub fn compare(models: &MetaData, db: &MetaData, dialect: &dyn Dialect) -> Diff 
                 // MySQL reports unique indexes as UNIQUE constraints: either
                 // satisfies a unique index.
                 let unique_as = |t: &Table, ix: &aludel_core::schema::Index| {
-                    ix.unique && t.uniques.iter().any(|u| u.columns == ix.columns)
+                    ix.unique
+                        && t.uniques
+                            .iter()
+                            .any(|u| same_columns(&u.columns, &ix.columns))
                 };
                 for ix in &m.indexes {
                     if !d.indexes.iter().any(|x| same_ix(x, ix)) && !unique_as(d, ix) {
@@ -300,6 +414,10 @@ pub fn compare(models: &MetaData, db: &MetaData, dialect: &dyn Dialect) -> Diff 
                         up.push(drop_index(d, ix));
                         down.insert(0, create_index(d, ix));
                     }
+                }
+                for (u, dn) in unique_creates {
+                    up.push(u);
+                    down.insert(0, dn);
                 }
                 let same_fk = |a: &aludel_core::schema::ForeignKey,
                                b: &aludel_core::schema::ForeignKey| {
@@ -439,6 +557,135 @@ mod tests {
             .upgrade
             .iter()
             .any(|o| o.describe() == "drop_table posts"));
+    }
+
+    fn describe(ops: &[Op]) -> Vec<String> {
+        ops.iter().map(Op::describe).collect()
+    }
+
+    fn one(t: aludel_core::schema::TableBuilder) -> MetaData {
+        let mut md = MetaData::new();
+        md.add(t).unwrap();
+        md
+    }
+
+    fn people() -> aludel_core::schema::TableBuilder {
+        Table::builder("people")
+            .column(Column::new("id", SqlType::Integer).primary_key())
+            .column(Column::new("name", SqlType::String(Some(50))))
+            .column(Column::new("email", SqlType::String(Some(100))))
+    }
+
+    #[test]
+    fn unique_constraints_match_by_columns_and_by_name_when_both_have_one() {
+        let pg = aludel_core::dialect_by_name("postgresql").unwrap();
+        // An unnamed constraint in the models, as each database reports it:
+        // named by PostgreSQL or MySQL, unnamed from SQLite, or (MySQL) as
+        // the unique index it is; columns in any order.
+        let models = one(people().unique(["name", "email"]));
+        for db in [
+            one(people().unique_named("people_name_email_key", ["name", "email"])),
+            one(people().unique(["email", "name"])),
+            one(people().index(Index::new(["name", "email"]).name("ix_x").unique())),
+        ] {
+            assert!(compare(&models, &db, pg).is_empty(), "{db:?}");
+        }
+        // A unique index in the models, which MySQL reflects as a UNIQUE
+        // constraint.
+        let models = one(people().index(Index::new(["email"]).name("ix_people_email").unique()));
+        let db = one(people().unique_named("ix_people_email", ["email"]));
+        assert!(compare(&models, &db, pg).is_empty());
+        // Both named, differently: the old one goes, the new one comes.
+        let models = one(people().unique_named("uq_people_email", ["email"]));
+        let db = one(people().unique_named("people_email_key", ["email"]));
+        let d = compare(&models, &db, pg);
+        assert_eq!(
+            describe(&d.upgrade),
+            [
+                "drop_constraint people_email_key (unique) on people",
+                "create_unique uq_people_email on people"
+            ]
+        );
+        assert_eq!(
+            describe(&d.downgrade),
+            [
+                "drop_constraint uq_people_email (unique) on people",
+                "create_unique people_email_key on people"
+            ]
+        );
+        // Other columns are another constraint.
+        let models = one(people().unique(["email"]));
+        let db = one(people().unique_named("people_name_key", ["name"]));
+        assert_eq!(
+            describe(&compare(&models, &db, pg).upgrade),
+            [
+                "drop_constraint people_name_key (unique) on people",
+                "create_unique uq_people_email on people"
+            ]
+        );
+    }
+
+    #[test]
+    fn new_and_dropped_unique_constraints_with_their_inverse() {
+        let pg = aludel_core::dialect_by_name("postgresql").unwrap();
+        let models = one(people().unique(["name", "email"]));
+        let db = one(people());
+        let d = compare(&models, &db, pg);
+        assert_eq!(
+            d.upgrade,
+            [Op::CreateUnique {
+                table: "people".into(),
+                name: "uq_people_name_email".into(),
+                columns: vec!["name".into(), "email".into()],
+            }]
+        );
+        assert_eq!(
+            d.downgrade,
+            [Op::DropConstraint {
+                table: "people".into(),
+                name: "uq_people_name_email".into(),
+                kind: "unique".into(),
+            }]
+        );
+        let back = compare(&db, &models, pg);
+        assert_eq!(back.upgrade, d.downgrade);
+        assert_eq!(back.downgrade, d.upgrade);
+
+        // A constraint on a column that comes or goes: created after the
+        // column is added, dropped before it is dropped.
+        let models = one(people()
+            .column(Column::new("code", SqlType::String(Some(10))))
+            .unique(["code"]));
+        let d = compare(&models, &db, pg);
+        assert_eq!(
+            describe(&d.upgrade),
+            [
+                "add_column people.code",
+                "create_unique uq_people_code on people"
+            ]
+        );
+        assert_eq!(
+            describe(&d.downgrade),
+            [
+                "drop_constraint uq_people_code (unique) on people",
+                "drop_column people.code"
+            ]
+        );
+        let back = compare(&db, &models, pg);
+        assert_eq!(
+            describe(&back.upgrade),
+            [
+                "drop_constraint uq_people_code (unique) on people",
+                "drop_column people.code"
+            ]
+        );
+        assert_eq!(
+            describe(&back.downgrade),
+            [
+                "add_column people.code",
+                "create_unique uq_people_code on people"
+            ]
+        );
     }
 
     #[test]

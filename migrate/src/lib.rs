@@ -24,7 +24,7 @@ pub mod types;
 
 pub use autogen::{autogenerate, compare, Diff};
 pub use error::{Error, Result};
-pub use graph::Graph;
+pub use graph::{Graph, RevRange};
 pub use ops::{column_spec, CheckSpec, ColumnSpec, ForeignKeySpec, Op, Step, UniqueSpec};
 pub use revision::{new_revision_id, Revision};
 pub use runner::{offline_sql, Migrator, VERSION_TABLE};

@@ -1,6 +1,7 @@
 //! Autogenerate on every backend: after the models' tables are created,
-//! it finds nothing; after a change to the models, it finds that change,
-//! and the operations it writes apply and revert.
+//! it finds nothing (unique constraints and unique indexes included);
+//! after a change to the models, it finds that change, and the operations
+//! it writes apply and revert.
 
 use aludel_core::engine::{create_engine, Engine};
 use aludel_core::schema::{FkAction, ForeignKey, Index};
@@ -11,8 +12,10 @@ use aludel_mysql as _;
 use aludel_postgres as _;
 use aludel_sqlite as _;
 
-fn backends() -> Vec<(&'static str, Engine)> {
-    let file = std::env::temp_dir().join(format!("aludel_autogen_{}.db", std::process::id()));
+/// SQLite (a file of this test's own) and the servers that are set up.
+fn backends(test: &str) -> Vec<(&'static str, Engine)> {
+    let file =
+        std::env::temp_dir().join(format!("aludel_autogen_{}_{test}.db", std::process::id()));
     let _ = std::fs::remove_file(&file);
     let mut out = vec![("sqlite", format!("sqlite:///{}", file.display()))];
     for (b, var) in [
@@ -35,7 +38,12 @@ fn models(with_age: bool) -> MetaData {
     let mut users = Table::builder("ag_users")
         .column(Column::new("id", SqlType::Integer).primary_key())
         .column(Column::new("name", SqlType::String(Some(50))).not_null())
-        .column(Column::new("email", SqlType::String(Some(100))))
+        .column(Column::new("email", SqlType::String(Some(100))).unique())
+        .column(
+            Column::new("code", SqlType::String(Some(20)))
+                .unique()
+                .index(),
+        )
         .column(Column::new("active", SqlType::Boolean).server_default(true))
         .column(Column::new("score", SqlType::numeric(10, 2)))
         .index(Index::new(["name"]).name("ix_ag_users_name"));
@@ -47,7 +55,9 @@ fn models(with_age: bool) -> MetaData {
         Table::builder("ag_posts")
             .column(Column::new("id", SqlType::BigInt).primary_key())
             .column(Column::new("owner_id", SqlType::Integer))
+            .column(Column::new("slug", SqlType::String(Some(50))))
             .column(Column::new("body", SqlType::Text))
+            .unique_named("uq_ag_posts_owner_slug", ["owner_id", "slug"])
             .foreign_key(
                 ForeignKey::new(["owner_id"], "ag_users", ["id"])
                     .name("fk_ag_posts_owner")
@@ -61,9 +71,20 @@ fn models(with_age: bool) -> MetaData {
 /// Autogenerate over this test's tables only (other tests share the
 /// server's database).
 async fn autogenerate(engine: &Engine, models: &MetaData) -> Result<Diff, aludel_migrate::Error> {
+    let names: Vec<&str> = models.tables().iter().map(|t| t.name.as_str()).collect();
     let mut c = engine.connect().await?;
-    let db = aludel_core::reflect_metadata(&mut c, Some(&["ag_users", "ag_posts"])).await?;
+    let db = aludel_core::reflect_metadata(&mut c, Some(&names)).await?;
     Ok(compare(models, &db, engine.dialect()))
+}
+
+/// Runs each operation's SQL.
+async fn apply(engine: &Engine, ops: &[Op]) {
+    let mut c = engine.connect().await.unwrap();
+    for op in ops {
+        for s in op.sql(engine.dialect()).unwrap() {
+            c.execute(text(s.trim_end_matches(';'))).await.unwrap();
+        }
+    }
 }
 
 async fn clean(engine: &Engine) {
@@ -75,7 +96,7 @@ async fn clean(engine: &Engine) {
 
 #[tokio::test]
 async fn autogenerate_finds_nothing_after_create_all_and_then_finds_a_new_column() {
-    for (b, engine) in backends() {
+    for (b, engine) in backends("columns") {
         clean(&engine).await;
         let md = models(false);
         let mut c = engine.connect().await.unwrap();
@@ -117,5 +138,105 @@ async fn autogenerate_finds_nothing_after_create_all_and_then_finds_a_new_column
             "{b}: reverted"
         );
         clean(&engine).await;
+    }
+}
+
+fn accounts(org_handle_unique: bool) -> MetaData {
+    let mut t = Table::builder("aq_accounts")
+        .column(Column::new("id", SqlType::Integer).primary_key())
+        .column(Column::new("email", SqlType::String(Some(100))).unique())
+        .column(Column::new("org", SqlType::Integer).not_null())
+        .column(Column::new("handle", SqlType::String(Some(30))).not_null());
+    if org_handle_unique {
+        t = t.unique(["org", "handle"]);
+    }
+    let mut md = MetaData::new();
+    md.add(t).unwrap();
+    md
+}
+
+#[tokio::test]
+async fn autogenerate_finds_a_new_unique_constraint_and_a_dropped_one() {
+    for (b, engine) in backends("uniques") {
+        let drop_table = |e: &Engine| {
+            let e = e.clone();
+            async move {
+                let mut c = e.connect().await.unwrap();
+                c.execute(text("DROP TABLE IF EXISTS aq_accounts"))
+                    .await
+                    .unwrap();
+            }
+        };
+        drop_table(&engine).await;
+        let before = accounts(false);
+        let mut c = engine.connect().await.unwrap();
+        for ddl in aludel_core::create_all(&before, engine.dialect(), false).unwrap() {
+            c.execute(ddl).await.unwrap();
+        }
+        drop(c);
+        let d = autogenerate(&engine, &before).await.unwrap();
+        assert!(d.is_empty(), "{b}: {:?}", d.upgrade);
+
+        // A constraint the models add, unnamed: created under the name
+        // autogenerate gives it, dropped by that name.
+        let after = accounts(true);
+        let d = autogenerate(&engine, &after).await.unwrap();
+        assert_eq!(
+            d.upgrade,
+            [Op::CreateUnique {
+                table: "aq_accounts".into(),
+                name: "uq_aq_accounts_org_handle".into(),
+                columns: vec!["org".into(), "handle".into()],
+            }],
+            "{b}"
+        );
+        assert_eq!(
+            d.downgrade,
+            [Op::DropConstraint {
+                table: "aq_accounts".into(),
+                name: "uq_aq_accounts_org_handle".into(),
+                kind: "unique".into(),
+            }],
+            "{b}"
+        );
+        if b == "sqlite" {
+            // SQLite adds a constraint only by rebuilding the table (a
+            // batch operation), which create_unique does not do yet.
+            drop_table(&engine).await;
+            continue;
+        }
+        apply(&engine, &d.upgrade).await;
+        let now = autogenerate(&engine, &after).await.unwrap();
+        assert!(now.is_empty(), "{b}: applied: {:?}", now.upgrade);
+        // The database holds it: a duplicate pair is refused.
+        let mut c = engine.connect().await.unwrap();
+        for email in ["a@x", "b@x"] {
+            let _ = c
+                .execute(
+                    text("INSERT INTO aq_accounts (email, org, handle) VALUES (:email, 1, 'h')")
+                        .bind("email", email),
+                )
+                .await;
+        }
+        let n: Vec<i64> = c
+            .execute(text("SELECT COUNT(*) FROM aq_accounts"))
+            .await
+            .unwrap()
+            .scalars()
+            .unwrap();
+        assert_eq!(n, [1], "{b}: the unique constraint holds");
+        drop(c);
+
+        // The models without it: autogenerate finds it to drop.
+        let back = autogenerate(&engine, &before).await.unwrap();
+        assert_eq!(
+            back.upgrade.iter().map(Op::describe).collect::<Vec<_>>(),
+            ["drop_constraint uq_aq_accounts_org_handle (unique) on aq_accounts"],
+            "{b}"
+        );
+        apply(&engine, &d.downgrade).await;
+        let now = autogenerate(&engine, &before).await.unwrap();
+        assert!(now.is_empty(), "{b}: reverted: {:?}", now.upgrade);
+        drop_table(&engine).await;
     }
 }
