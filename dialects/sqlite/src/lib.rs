@@ -88,6 +88,18 @@ pub static CAPABILITIES: Capabilities = Capabilities {
     drop_index_on_table: false,
     savepoints: true,
     transactional_ddl: true,
+    table_rebuild: Some(TableRebuild {
+        foreign_keys_query: "PRAGMA foreign_keys",
+        foreign_keys_off: "PRAGMA foreign_keys = OFF",
+        foreign_keys_on: "PRAGMA foreign_keys = ON",
+        foreign_key_check: "PRAGMA foreign_key_check",
+        around_rename: (
+            "PRAGMA legacy_alter_table = ON",
+            "PRAGMA legacy_alter_table = OFF",
+        ),
+        dependents_query: "SELECT sql FROM sqlite_master WHERE tbl_name = :table \
+             AND type IN ('index', 'trigger') AND sql IS NOT NULL ORDER BY type, name",
+    }),
     max_bind_params: 32766,
     max_identifier_length: 0,
     backslash_escapes: false,
