@@ -15,6 +15,7 @@
 //! database and runs it.
 
 mod autogen;
+mod batch;
 mod error;
 mod graph;
 mod ops;

@@ -295,7 +295,7 @@ pub fn column(spec: &ColumnSpec) -> Result<Column> {
     Ok(c)
 }
 
-fn fk(spec: &ForeignKeySpec, table: &str) -> Result<ForeignKey> {
+pub(crate) fn fk(spec: &ForeignKeySpec, table: &str) -> Result<ForeignKey> {
     let what = format!("foreign key of {table}");
     let mut f = ForeignKey::new(
         spec.columns.iter().cloned(),
@@ -315,7 +315,7 @@ fn fk(spec: &ForeignKeySpec, table: &str) -> Result<ForeignKey> {
 }
 
 /// A table with only a name, for statements that need no more of it.
-fn named(table: &str) -> Result<Table> {
+pub(crate) fn named(table: &str) -> Result<Table> {
     Ok(Table::builder(table.to_string())
         .column(Column::new("_", aludel_core::SqlType::Integer))
         .build()?)
@@ -367,7 +367,19 @@ impl Op {
     }
 
     /// The statements of this operation for `dialect`, in order.
+    ///
+    /// # Errors
+    ///
+    /// Besides an operation that does not make valid DDL: an operation
+    /// that `dialect` carries out by rebuilding the table (see
+    /// [`Capabilities::table_rebuild`](aludel_core::dialect::Capabilities::table_rebuild)),
+    /// which needs the table's current shape from the database: the
+    /// [`Migrator`](crate::Migrator) runs those, but they have no fixed
+    /// statements to list here.
     pub fn steps(&self, dialect: &dyn Dialect) -> Result<Vec<Step>> {
+        if crate::batch::needs_rebuild(self, dialect.capabilities()) {
+            return Err(crate::batch::offline_error(self, dialect));
+        }
         let ddl = |d: Ddl| Step::Statement(Statement::Ddl(Box::new(d)));
         Ok(match self {
             Op::CreateTable {
@@ -570,7 +582,8 @@ impl Op {
     }
 
     /// The operation's statements as SQL text with literal values (offline
-    /// mode), each ending with `;`.
+    /// mode), each ending with `;`. An operation carried out by rebuilding
+    /// the table is an error naming it, as for [`Op::steps`].
     pub fn sql(&self, dialect: &dyn Dialect) -> Result<Vec<String>> {
         self.steps(dialect)?
             .into_iter()
