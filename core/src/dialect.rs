@@ -178,6 +178,12 @@ pub struct TableRebuild {
     /// they were (partial, expression and descending indexes included).
     /// Empty: the reflected indexes are created again instead.
     pub dependents_query: &'static str,
+    /// A query with a `:table` parameter whose rows (one text column) name
+    /// what the table has that reflection does not read, so that a copy
+    /// would lose it (SQLite: generated columns, collations, STRICT,
+    /// WITHOUT ROWID, AUTOINCREMENT, deferrable foreign keys): the runner
+    /// refuses to rebuild such a table. Empty: no such check.
+    pub unsupported_query: &'static str,
 }
 
 /// What a database can do, and how it spells the few things the generic

@@ -437,6 +437,23 @@ pub(crate) async fn rebuild(
         .reflect_table(conn, table)
         .await?
         .ok_or_else(|| Error::Invalid(format!("table {table} does not exist")))?;
+    if !how.unsupported_query.is_empty() {
+        let lost: Vec<String> = conn
+            .execute(aludel_core::text(how.unsupported_query).bind("table", table))
+            .await?
+            .all()
+            .iter()
+            .filter_map(|r| r.values().first().and_then(text_value))
+            .collect();
+        if !lost.is_empty() {
+            return Err(Error::Invalid(format!(
+                "table {table} has {}, which a rebuilt copy would not keep ({} cannot make \
+                 this change in place); make it with execute operations instead",
+                lost.join(", "),
+                dialect.name()
+            )));
+        }
+    }
     let mut new = old.clone();
     for change in changes {
         apply(&mut new, change)?;

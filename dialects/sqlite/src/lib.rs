@@ -99,6 +99,18 @@ pub static CAPABILITIES: Capabilities = Capabilities {
         ),
         dependents_query: "SELECT sql FROM sqlite_master WHERE tbl_name = :table \
              AND type IN ('index', 'trigger') AND sql IS NOT NULL ORDER BY type, name",
+        // What reflection does not read back. Collations, AUTOINCREMENT and
+        // DEFERRABLE are found in the CREATE TABLE text, which may name
+        // them elsewhere too (in a default or a CHECK): refusing then is
+        // the safe side.
+        unsupported_query: "SELECT 'a generated column (' || name || ')' \
+             FROM pragma_table_xinfo(:table) WHERE hidden IN (2, 3) \
+             UNION ALL SELECT 'WITHOUT ROWID' FROM pragma_table_list(:table) WHERE wr \
+             UNION ALL SELECT 'STRICT' FROM pragma_table_list(:table) WHERE strict \
+             UNION ALL SELECT k.kw FROM (SELECT 'COLLATE' AS kw UNION ALL \
+             SELECT 'AUTOINCREMENT' UNION ALL SELECT 'DEFERRABLE') AS k \
+             JOIN sqlite_master AS m ON m.type = 'table' AND m.name = :table \
+             AND instr(upper(m.sql), k.kw) > 0",
     }),
     max_bind_params: 32766,
     max_identifier_length: 0,
