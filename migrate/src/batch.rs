@@ -410,22 +410,57 @@ async fn run_sql(conn: &mut Connection, sql: &str) -> Result<()> {
     Ok(())
 }
 
-/// Rebuilds `table` with `changes` applied, on `conn` inside the
-/// revision's transaction (foreign keys already off where they could
-/// delete child rows).
+/// Rebuilds `table` with `changes` applied (in order, in one copy), on
+/// `conn` inside the revision's transaction (foreign keys already off
+/// where they could delete child rows).
 ///
 /// # Errors
 ///
-/// A table that does not exist; a change that does not fit the table (an
-/// unknown column or constraint, a name already taken); a column made NOT
-/// NULL that holds NULLs (before anything changed); database errors. The
-/// caller rolls the transaction back.
+/// With the position of the change at fault where there is one: a change
+/// that does not fit the table (an unknown column or constraint, a name
+/// already taken); a column made NOT NULL that holds NULLs (found before
+/// anything changed). Without: a table that does not exist or that a copy
+/// would change; database errors. The caller rolls the transaction back.
 pub(crate) async fn rebuild(
     conn: &mut Connection,
     how: &TableRebuild,
     table: &str,
     changes: &[Change],
-) -> Result<()> {
+) -> Result<(), (Option<usize>, Error)> {
+    let whole = |e: Error| (None, e);
+    let old = reflect(conn, how, table).await.map_err(whole)?;
+    let mut new = old.clone();
+    for (k, change) in changes.iter().enumerate() {
+        apply(&mut new, change).map_err(|e| (Some(k), e))?;
+    }
+    // A column that becomes NOT NULL must hold no NULL yet: say so, before
+    // anything changes, rather than fail on the copy.
+    for (was, now) in old.columns.iter().zip(&new.columns) {
+        if was.nullable && !now.nullable {
+            let n = null_rows(conn, &old, &was.name).await.map_err(whole)?;
+            if n > 0 {
+                let at = changes.iter().rposition(|c| {
+                    matches!(c, Change::AlterColumn { column, nullable: Some(false), .. }
+                        if *column == was.name)
+                });
+                return Err((
+                    at,
+                    Error::Invalid(format!(
+                        "column {table}.{} cannot become NOT NULL: {n} row{} hold{} NULL in it; \
+                         fill them first (an UPDATE in an earlier operation)",
+                        was.name,
+                        if n == 1 { "" } else { "s" },
+                        if n == 1 { "s" } else { "" },
+                    )),
+                ));
+            }
+        }
+    }
+    copy(conn, how, table, &old, &new).await.map_err(whole)
+}
+
+/// The table as reflected, unless it has what a copy would lose.
+async fn reflect(conn: &mut Connection, how: &TableRebuild, table: &str) -> Result<ReflectedTable> {
     let dialect = conn.engine().dialect();
     let reflector = dialect.reflection().ok_or_else(|| {
         Error::Invalid(format!(
@@ -454,37 +489,33 @@ pub(crate) async fn rebuild(
             )));
         }
     }
-    let mut new = old.clone();
-    for change in changes {
-        apply(&mut new, change)?;
-    }
-    let old_table = plain(&old)?;
+    Ok(old)
+}
 
-    // A column that becomes NOT NULL must hold no NULL yet: say so, before
-    // anything changes, rather than fail on the copy.
-    for (was, now) in old.columns.iter().zip(&new.columns) {
-        if was.nullable && !now.nullable {
-            let n: Option<i64> = conn
-                .execute(
-                    select(func::count_star())
-                        .from(&old_table)
-                        .where_(old_table.c(&was.name)?.is_null()),
-                )
-                .await?
-                .scalar()?;
-            let n = n.unwrap_or(0);
-            if n > 0 {
-                return Err(Error::Invalid(format!(
-                    "column {table}.{} cannot become NOT NULL: {n} row{} hold{} NULL in it; \
-                     fill them first (an UPDATE in an earlier operation)",
-                    was.name,
-                    if n == 1 { "" } else { "s" },
-                    if n == 1 { "s" } else { "" },
-                )));
-            }
-        }
-    }
+/// How many rows of `t` hold NULL in `column`.
+async fn null_rows(conn: &mut Connection, t: &ReflectedTable, column: &str) -> Result<i64> {
+    let t = plain(t)?;
+    let n: Option<i64> = conn
+        .execute(
+            select(func::count_star())
+                .from(&t)
+                .where_(t.c(column)?.is_null()),
+        )
+        .await?
+        .scalar()?;
+    Ok(n.unwrap_or(0))
+}
 
+/// Replaces the table `old` by `new` (same name and columns): create,
+/// copy, drop, rename, and the indexes and triggers again.
+async fn copy(
+    conn: &mut Connection,
+    how: &TableRebuild,
+    table: &str,
+    old: &ReflectedTable,
+    new: &ReflectedTable,
+) -> Result<()> {
+    let old_table = plain(old)?;
     // What dropping the table drops with it, to create again afterwards.
     let dependents: Vec<String> = if how.dependents_query.is_empty() {
         Vec::new()

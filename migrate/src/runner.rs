@@ -221,7 +221,7 @@ impl Migrator {
             }
             return Ok(false);
         }
-        let at = |applied: &HashSet<String>| -> String {
+        let at_heads = |applied: &HashSet<String>| -> String {
             let heads = self.graph.heads_of(applied);
             if heads.is_empty() {
                 "base".into()
@@ -229,49 +229,61 @@ impl Migrator {
                 heads.join(", ")
             }
         };
-        for (i, op) in ops.iter().enumerate() {
-            let r = async {
-                let (steps, rebuilt) = match batch::plan(op, dialect)? {
-                    Some(b) => (b.then, Some((b.table, b.change))),
-                    None => (op.steps(dialect)?, None),
-                };
-                if let Some((table, change)) = rebuilt {
-                    let how = dialect.capabilities().table_rebuild.as_ref();
-                    match how {
-                        Some(how) if transactional => {
-                            batch::rebuild(conn, how, &table, std::slice::from_ref(&change))
-                                .await?
-                        }
-                        _ => {
-                            return Err(Error::Invalid(format!(
-                                "rebuilding table {table} needs DDL that rolls back, which the {} dialect lacks",
-                                dialect.name()
-                            )))
-                        }
+        let mut plans: Vec<Result<Option<batch::Batch>>> =
+            ops.iter().map(|op| batch::plan(op, dialect)).collect();
+        let mut i = 0;
+        while i < ops.len() {
+            // Consecutive rebuilds of one table make one copy; only the
+            // last of them may have statements to run after it.
+            let mut end = i + 1;
+            if let Ok(Some(first)) = &plans[i] {
+                while end < ops.len() {
+                    let open = matches!(&plans[end - 1], Ok(Some(b)) if b.then.is_empty());
+                    match &plans[end] {
+                        Ok(Some(b)) if open && b.table == first.table => end += 1,
+                        _ => break,
                     }
                 }
-                for step in steps {
-                    match step {
-                        Step::Statement(s) => conn.execute(s).await?,
-                        Step::Sql(sql) => conn.execute(aludel_core::text(&sql)).await?,
-                    };
-                }
-                Ok::<(), Error>(())
             }
-            .await;
-            if let Err(e) = r {
+            let group: Vec<_> = plans[i..end]
+                .iter_mut()
+                .map(|p| std::mem::replace(p, Ok(None)))
+                .collect();
+            let r = self.run_ops(conn, &ops[i..end], group).await;
+            if let Err((at, e)) = r {
                 if transactional {
                     let _ = conn.rollback().await;
                 }
+                // The operation at fault, or all of those rebuilt together.
+                let (k, op) = match at {
+                    Some(p) => (i + p, ops[i + p].describe()),
+                    None => (
+                        i,
+                        ops[i..end]
+                            .iter()
+                            .map(|o| o.describe())
+                            .collect::<Vec<_>>()
+                            .join("; "),
+                    ),
+                };
+                let op = if end - i > 1 {
+                    format!(
+                        "{op}; one rebuild of the table for operations {} to {end}",
+                        i + 1
+                    )
+                } else {
+                    op
+                };
                 return Err(Error::Operation {
                     revision: rev.revision.clone(),
                     message: rev.message.clone(),
-                    index: i + 1,
-                    op: op.describe(),
-                    at: at(&applied),
+                    index: k + 1,
+                    op,
+                    at: at_heads(&applied),
                     source: Box::new(e),
                 });
             }
+            i = end;
         }
         if let Some(how) = check_fks {
             let broken = batch::broken_foreign_keys(conn, how).await;
@@ -283,7 +295,7 @@ impl Migrator {
                     revision: rev.revision.clone(),
                     message: rev.message.clone(),
                     detail,
-                    at: at(&applied),
+                    at: at_heads(&applied),
                 });
             }
         }
@@ -302,6 +314,58 @@ impl Migrator {
             conn.commit().await?;
         }
         Ok(true)
+    }
+
+    /// Runs `ops`, whose plans are `plans`: one operation as its
+    /// statements, or operations that rebuild one table, in one copy. An
+    /// error comes with the position of the operation at fault, when it is
+    /// known.
+    async fn run_ops(
+        &self,
+        conn: &mut Connection,
+        ops: &[crate::ops::Op],
+        plans: Vec<Result<Option<batch::Batch>>>,
+    ) -> std::result::Result<(), (Option<usize>, Error)> {
+        let dialect = self.engine.dialect();
+        let mut changes = Vec::new();
+        let mut table = None;
+        let mut steps = Vec::new();
+        for (k, (op, plan)) in ops.iter().zip(plans).enumerate() {
+            match plan.map_err(|e| (Some(k), e))? {
+                Some(b) => {
+                    changes.push(b.change);
+                    table = Some(b.table);
+                    steps = b.then;
+                }
+                None => steps = op.steps(dialect).map_err(|e| (Some(k), e))?,
+            }
+        }
+        if let Some(table) = table {
+            let caps = dialect.capabilities();
+            match &caps.table_rebuild {
+                Some(how) if caps.transactional_ddl => {
+                    batch::rebuild(conn, how, &table, &changes).await?
+                }
+                _ => {
+                    return Err((
+                        None,
+                        Error::Invalid(format!(
+                            "rebuilding table {table} needs DDL that rolls back, which the {} dialect lacks",
+                            dialect.name()
+                        )),
+                    ))
+                }
+            }
+        }
+        let last = ops.len().checked_sub(1);
+        for step in steps {
+            let r = match step {
+                Step::Statement(s) => conn.execute(s).await,
+                Step::Sql(sql) => conn.execute(aludel_core::text(&sql)).await,
+            };
+            r.map_err(|e| (last, Error::from(e)))?;
+        }
+        Ok(())
     }
 }
 

@@ -818,6 +818,57 @@ async fn a_foreign_key_that_rows_break_is_refused() {
     }
 }
 
+#[tokio::test]
+async fn a_unique_constraint_over_duplicates_fails_and_leaves_everything() {
+    let _g = LOCK.lock().await;
+    let graph = Graph::load(&dir_with("dups", &[BASE, CONSTRAINTS])).unwrap();
+    for (b, engine) in backends("dups") {
+        clean(&engine).await;
+        let m = Migrator::new(graph.clone(), engine.clone());
+        m.upgrade("ba00ba00ba00").await.unwrap();
+        seed(&engine, b).await;
+        sql(
+            &engine,
+            b,
+            "INSERT INTO bat_users (id, name, code) VALUES (4, 'Alice', 'D4')",
+        )
+        .await;
+        let (users0, posts0) = (users(&engine).await, posts(&engine).await);
+        let (ushape0, pshape0) = (
+            shape(&engine, "bat_users").await,
+            shape(&engine, "bat_posts").await,
+        );
+        let e = m.upgrade("head").await.unwrap_err();
+        let msg = e.to_string();
+        match &e {
+            Error::Operation { index, source, .. } => {
+                assert_eq!(*index, 1, "{b}: {msg}");
+                assert!(
+                    matches!(&**source, Error::Core(c) if c.is_integrity()),
+                    "{b}: {msg}"
+                );
+            }
+            _ => panic!("{b}: {msg}"),
+        }
+        assert!(
+            msg.contains("create_unique uq_bat_users_name on bat_users"),
+            "{b}: {msg}"
+        );
+        if engine.dialect().capabilities().table_rebuild.is_some() {
+            assert!(
+                msg.contains("one rebuild of the table for operations 1 to 2"),
+                "{b}: {msg}"
+            );
+        }
+        assert_eq!(m.current().await.unwrap(), ["ba00ba00ba00"], "{b}");
+        assert_eq!(users(&engine).await, users0, "{b}");
+        assert_eq!(posts(&engine).await, posts0, "{b}");
+        assert_eq!(shape(&engine, "bat_users").await, ushape0, "{b}");
+        assert_eq!(shape(&engine, "bat_posts").await, pshape0, "{b}");
+        clean(&engine).await;
+    }
+}
+
 /// Alters the plain column of `bat_odd`.
 const ODD: &str = r#"
 revision = "ba77ba77ba77"
