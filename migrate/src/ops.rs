@@ -127,7 +127,8 @@ pub enum Op {
     },
     /// Changes a column's type, nullability, server default or name. MySQL
     /// restates the whole column, so give the `existing_*` values of what
-    /// does not change (autogenerate writes them).
+    /// does not change (autogenerate writes them). SQLite renames in place
+    /// and rebuilds the table for the rest (see the crate docs).
     AlterColumn {
         /// The table.
         table: String,
@@ -184,7 +185,8 @@ pub enum Op {
         /// The index's name.
         name: String,
     },
-    /// `ALTER TABLE ... ADD CONSTRAINT ... FOREIGN KEY`.
+    /// `ALTER TABLE ... ADD CONSTRAINT ... FOREIGN KEY` (on SQLite, a table
+    /// rebuild).
     CreateForeignKey {
         /// The referencing table.
         table: String,
@@ -192,14 +194,16 @@ pub enum Op {
         #[serde(flatten)]
         fk: ForeignKeySpec,
     },
-    /// `ALTER TABLE ... DROP CONSTRAINT` of a foreign key.
+    /// `ALTER TABLE ... DROP CONSTRAINT` of a foreign key (on SQLite, a
+    /// table rebuild).
     DropForeignKey {
         /// The referencing table.
         table: String,
         /// The constraint's name.
         name: String,
     },
-    /// `ALTER TABLE ... ADD CONSTRAINT ... UNIQUE`.
+    /// `ALTER TABLE ... ADD CONSTRAINT ... UNIQUE` (on SQLite, a table
+    /// rebuild).
     CreateUnique {
         /// The table.
         table: String,
@@ -208,7 +212,8 @@ pub enum Op {
         /// Its columns.
         columns: Vec<String>,
     },
-    /// `ALTER TABLE ... ADD CONSTRAINT ... CHECK`.
+    /// `ALTER TABLE ... ADD CONSTRAINT ... CHECK` (on SQLite, a table
+    /// rebuild).
     CreateCheck {
         /// The table.
         table: String,
@@ -217,7 +222,8 @@ pub enum Op {
         /// The condition, as SQL text.
         condition: String,
     },
-    /// `ALTER TABLE ... DROP CONSTRAINT` of a unique or check constraint.
+    /// `ALTER TABLE ... DROP CONSTRAINT` of a unique or check constraint
+    /// (on SQLite, a table rebuild).
     DropConstraint {
         /// The table.
         table: String,
