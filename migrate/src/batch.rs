@@ -239,7 +239,7 @@ fn apply(t: &mut ReflectedTable, change: &Change) -> Result<()> {
             let c = t
                 .columns
                 .iter_mut()
-                .find(|c| c.name == *column)
+                .find(|c| same(&c.name, column))
                 .ok_or_else(|| Error::Invalid(format!("table {table} has no column {column}")))?;
             if let Some(ty) = ty {
                 c.ty = ty.clone();
@@ -441,7 +441,7 @@ pub(crate) async fn rebuild(
             if n > 0 {
                 let at = changes.iter().rposition(|c| {
                     matches!(c, Change::AlterColumn { column, nullable: Some(false), .. }
-                        if *column == was.name)
+                        if same(column, &was.name))
                 });
                 return Err((
                     at,

@@ -869,6 +869,103 @@ async fn a_unique_constraint_over_duplicates_fails_and_leaves_everything() {
     }
 }
 
+/// A tree: nodes referencing their parent node, deleted with it.
+const NODES: &str = r#"
+revision = "ba88ba88ba88"
+message = "nodes"
+created = "2026-11-25T12:00:00Z"
+
+[[upgrade]]
+op = "create_table"
+table = "bat_nodes"
+columns = [
+    { name = "id", type = "Integer", primary_key = true },
+    { name = "parent_id", type = "Integer" },
+    { name = "label", type = "String(20)", server_default = "'x'" },
+]
+foreign_keys = [
+    { name = "fk_bat_nodes_parent", columns = ["parent_id"], ref_table = "bat_nodes", ref_columns = ["id"], on_delete = "cascade" },
+]
+
+[[downgrade]]
+op = "drop_table"
+table = "bat_nodes"
+"#;
+
+/// Widens the label and drops its default.
+const NODES_ALTER: &str = r#"
+revision = "ba99ba99ba99"
+down_revision = ["ba88ba88ba88"]
+message = "longer labels"
+created = "2026-11-25T13:00:00Z"
+
+[[upgrade]]
+op = "alter_column"
+table = "bat_nodes"
+column = "label"
+type = "String(40)"
+drop_default = true
+
+[[downgrade]]
+op = "alter_column"
+table = "bat_nodes"
+column = "label"
+type = "String(20)"
+server_default = "'x'"
+"#;
+
+#[tokio::test]
+async fn a_self_referencing_table_keeps_its_tree() {
+    let _g = LOCK.lock().await;
+    let graph = Graph::load(&dir_with("nodes", &[NODES, NODES_ALTER])).unwrap();
+    for (b, engine) in backends("nodes") {
+        clean(&engine).await;
+        sql(&engine, b, "DROP TABLE IF EXISTS bat_nodes").await;
+        let m = Migrator::new(graph.clone(), engine.clone());
+        m.upgrade("ba88ba88ba88").await.unwrap();
+        sql(
+            &engine,
+            b,
+            "INSERT INTO bat_nodes (id, parent_id, label) VALUES \
+             (1, NULL, 'root'), (2, 1, 'child'), (3, 2, 'grandchild')",
+        )
+        .await;
+        let rows = "SELECT COUNT(*) FROM bat_nodes WHERE (id = 1 AND parent_id IS NULL) \
+                    OR (id = 2 AND parent_id = 1) OR (id = 3 AND parent_id = 2)";
+        let shape0 = shape(&engine, "bat_nodes").await;
+
+        m.upgrade("head")
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        engine.dispose();
+        assert_eq!(count(&engine, rows).await, 3, "{b}");
+        let t = reflect(&engine, "bat_nodes").await;
+        let label = t.column("label").unwrap();
+        assert_eq!(label.ty, SqlType::String(Some(40)), "{b}");
+        assert_eq!(label.server_default, None, "{b}: default dropped");
+        assert_eq!(
+            without(&shape(&engine, "bat_nodes").await, &["label"]),
+            without(&shape0, &["label"]),
+            "{b}"
+        );
+
+        m.downgrade("-1")
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        engine.dispose();
+        assert_eq!(shape(&engine, "bat_nodes").await, shape0, "{b}");
+        assert_eq!(count(&engine, rows).await, 3, "{b}");
+        sql(&engine, b, "DELETE FROM bat_nodes WHERE id = 1").await;
+        assert_eq!(
+            count(&engine, "SELECT COUNT(*) FROM bat_nodes").await,
+            0,
+            "{b}: the whole tree goes with its root"
+        );
+        sql(&engine, b, "DROP TABLE bat_nodes").await;
+        clean(&engine).await;
+    }
+}
+
 /// Alters the plain column of `bat_odd`.
 const ODD: &str = r#"
 revision = "ba77ba77ba77"
