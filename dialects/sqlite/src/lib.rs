@@ -30,6 +30,14 @@
 //! them as numbers. A column declared `TEXT` (`SqlType::Custom("TEXT")`)
 //! keeps every digit instead; see `docs/adr/0003-sqlite-decimals.md`.
 //!
+//! # Migrations
+//!
+//! SQLite's `ALTER TABLE` renames and adds and drops columns, but changes
+//! nothing else: [`CAPABILITIES`]'s `table_rebuild` gives the migration
+//! runner the pragmas with which it rebuilds a table instead (foreign keys
+//! off around the revision, `foreign_key_check` before its commit, the
+//! table's indexes and triggers from `sqlite_master`).
+//!
 //! The async API needs a tokio runtime with its time driver enabled (the
 //! pool's checkout timeout uses it), as `#[tokio::main]` and
 //! `#[tokio::test]` provide.
