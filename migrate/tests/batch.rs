@@ -1057,3 +1057,28 @@ fn offline_sql_names_a_rebuild_it_cannot_write() {
         "{sql}"
     );
 }
+
+#[tokio::test]
+async fn an_in_memory_database_rebuilds_on_its_one_connection() {
+    let engine = aludel_core::create_engine("sqlite://").unwrap();
+    let graph = Graph::load(&dir_with("memory", &[BASE, CONSTRAINTS])).unwrap();
+    let m = Migrator::new(graph, engine.clone());
+    m.upgrade("ba00ba00ba00").await.unwrap();
+    seed(&engine, "memory").await;
+    let users0 = users(&engine).await;
+    m.upgrade("head").await.unwrap();
+    assert_eq!(users(&engine).await, users0);
+    let e = sql_err(
+        &engine,
+        "memory",
+        "INSERT INTO bat_users (id, name) VALUES (4, 'Alice')",
+    )
+    .await;
+    assert!(e.is_integrity(), "{e}");
+    sql(&engine, "memory", "DELETE FROM bat_users WHERE id = 1").await;
+    assert_eq!(
+        count(&engine, "SELECT COUNT(*) FROM bat_posts").await,
+        1,
+        "foreign keys back on"
+    );
+}
