@@ -136,8 +136,54 @@ pub enum AlterColumnStyle {
     /// <definition>` to rename (MySQL, MariaDB).
     Modify,
     /// Only `RENAME COLUMN a TO b`; anything else rebuilds the table
-    /// (SQLite: the migration runner copies it).
+    /// (SQLite: the migration runner copies it, see [`TableRebuild`]).
     RenameOnly,
+}
+
+/// How a table is rebuilt for the changes its database's `ALTER TABLE`
+/// cannot make (SQLAlchemy's "batch" mode, SQLite's "other kinds of table
+/// schema changes"): the migration runner reflects the table, creates the
+/// changed table under a temporary name, copies the rows, drops the old
+/// table, renames the copy and recreates the indexes and triggers. Each
+/// statement here is run as SQL text.
+///
+/// Foreign-key enforcement is switched off before the revision's
+/// transaction begins (dropping a referenced table would otherwise delete
+/// or refuse child rows), checked with
+/// [`foreign_key_check`](TableRebuild::foreign_key_check) before the
+/// transaction commits, and switched back on afterwards. An empty
+/// statement means there is nothing to run for that step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TableRebuild {
+    /// A query whose one row and column is non-zero when this connection
+    /// enforces foreign keys (`PRAGMA foreign_keys`).
+    pub foreign_keys_query: &'static str,
+    /// Stops enforcing foreign keys on this connection; run outside a
+    /// transaction (`PRAGMA foreign_keys = OFF`).
+    pub foreign_keys_off: &'static str,
+    /// Enforces foreign keys again (`PRAGMA foreign_keys = ON`).
+    pub foreign_keys_on: &'static str,
+    /// A query with one row per row that breaks a foreign key, its first
+    /// column the referencing table and its third the referenced one
+    /// (`PRAGMA foreign_key_check`).
+    pub foreign_key_check: &'static str,
+    /// Statements run just before and just after renaming the copy to the
+    /// table's name, inside the transaction (SQLite: legacy renaming, which
+    /// leaves views that name the dropped table alone instead of failing
+    /// on them).
+    pub around_rename: (&'static str, &'static str),
+    /// A query with a `:table` parameter listing the SQL (one column) of
+    /// the indexes and triggers of the table, which dropping the table
+    /// drops, to run again after the rename: they come back exactly as
+    /// they were (partial, expression and descending indexes included).
+    /// Empty: the reflected indexes are created again instead.
+    pub dependents_query: &'static str,
+    /// A query with a `:table` parameter whose rows (one text column) name
+    /// what the table has that reflection does not read, so that a copy
+    /// would lose it (SQLite: generated columns, collations, STRICT,
+    /// WITHOUT ROWID, AUTOINCREMENT, deferrable foreign keys): the runner
+    /// refuses to rebuild such a table. Empty: no such check.
+    pub unsupported_query: &'static str,
 }
 
 /// What a database can do, and how it spells the few things the generic
@@ -221,6 +267,11 @@ pub struct Capabilities {
     pub savepoints: bool,
     /// DDL inside a transaction can be rolled back.
     pub transactional_ddl: bool,
+    /// How the migration runner rebuilds a table for what `ALTER TABLE`
+    /// cannot do here (see [`alter_column`](Capabilities::alter_column)
+    /// and [`alter_add_constraint`](Capabilities::alter_add_constraint));
+    /// `None` where it never needs to, or cannot.
+    pub table_rebuild: Option<TableRebuild>,
     /// The most bound parameters one statement may carry.
     pub max_bind_params: usize,
     /// The longest identifier the database accepts (0: no limit).

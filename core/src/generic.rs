@@ -44,6 +44,7 @@ static CAPS: Capabilities = Capabilities {
     drop_index_on_table: false,
     savepoints: true,
     transactional_ddl: true,
+    table_rebuild: None,
     max_bind_params: usize::MAX,
     max_identifier_length: 0,
     backslash_escapes: false,

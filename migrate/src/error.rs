@@ -63,6 +63,24 @@ pub enum Error {
         source: Box<Error>,
     },
 
+    /// A revision that rebuilt tables with foreign keys switched off left
+    /// rows that break a foreign key (the check before its commit); it was
+    /// rolled back.
+    #[error(
+        "revision {revision} ({message}) rebuilt tables and broke foreign keys: {detail}; \
+         it was rolled back and the database is at {at}"
+    )]
+    ForeignKeyCheck {
+        /// The revision.
+        revision: String,
+        /// Its message.
+        message: String,
+        /// The tables and how many rows break each foreign key.
+        detail: String,
+        /// The last revision(s) that completed, or `base`.
+        at: String,
+    },
+
     /// Reading or writing a file.
     #[error("{}: {source}", path.display())]
     Io {

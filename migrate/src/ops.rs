@@ -127,7 +127,8 @@ pub enum Op {
     },
     /// Changes a column's type, nullability, server default or name. MySQL
     /// restates the whole column, so give the `existing_*` values of what
-    /// does not change (autogenerate writes them).
+    /// does not change (autogenerate writes them). SQLite renames in place
+    /// and rebuilds the table for the rest (see the crate docs).
     AlterColumn {
         /// The table.
         table: String,
@@ -184,7 +185,8 @@ pub enum Op {
         /// The index's name.
         name: String,
     },
-    /// `ALTER TABLE ... ADD CONSTRAINT ... FOREIGN KEY`.
+    /// `ALTER TABLE ... ADD CONSTRAINT ... FOREIGN KEY` (on SQLite, a table
+    /// rebuild).
     CreateForeignKey {
         /// The referencing table.
         table: String,
@@ -192,14 +194,16 @@ pub enum Op {
         #[serde(flatten)]
         fk: ForeignKeySpec,
     },
-    /// `ALTER TABLE ... DROP CONSTRAINT` of a foreign key.
+    /// `ALTER TABLE ... DROP CONSTRAINT` of a foreign key (on SQLite, a
+    /// table rebuild).
     DropForeignKey {
         /// The referencing table.
         table: String,
         /// The constraint's name.
         name: String,
     },
-    /// `ALTER TABLE ... ADD CONSTRAINT ... UNIQUE`.
+    /// `ALTER TABLE ... ADD CONSTRAINT ... UNIQUE` (on SQLite, a table
+    /// rebuild).
     CreateUnique {
         /// The table.
         table: String,
@@ -208,7 +212,8 @@ pub enum Op {
         /// Its columns.
         columns: Vec<String>,
     },
-    /// `ALTER TABLE ... ADD CONSTRAINT ... CHECK`.
+    /// `ALTER TABLE ... ADD CONSTRAINT ... CHECK` (on SQLite, a table
+    /// rebuild).
     CreateCheck {
         /// The table.
         table: String,
@@ -217,7 +222,8 @@ pub enum Op {
         /// The condition, as SQL text.
         condition: String,
     },
-    /// `ALTER TABLE ... DROP CONSTRAINT` of a unique or check constraint.
+    /// `ALTER TABLE ... DROP CONSTRAINT` of a unique or check constraint
+    /// (on SQLite, a table rebuild).
     DropConstraint {
         /// The table.
         table: String,
@@ -295,7 +301,7 @@ pub fn column(spec: &ColumnSpec) -> Result<Column> {
     Ok(c)
 }
 
-fn fk(spec: &ForeignKeySpec, table: &str) -> Result<ForeignKey> {
+pub(crate) fn fk(spec: &ForeignKeySpec, table: &str) -> Result<ForeignKey> {
     let what = format!("foreign key of {table}");
     let mut f = ForeignKey::new(
         spec.columns.iter().cloned(),
@@ -315,7 +321,7 @@ fn fk(spec: &ForeignKeySpec, table: &str) -> Result<ForeignKey> {
 }
 
 /// A table with only a name, for statements that need no more of it.
-fn named(table: &str) -> Result<Table> {
+pub(crate) fn named(table: &str) -> Result<Table> {
     Ok(Table::builder(table.to_string())
         .column(Column::new("_", aludel_core::SqlType::Integer))
         .build()?)
@@ -367,7 +373,19 @@ impl Op {
     }
 
     /// The statements of this operation for `dialect`, in order.
+    ///
+    /// # Errors
+    ///
+    /// Besides an operation that does not make valid DDL: an operation
+    /// that `dialect` carries out by rebuilding the table (see
+    /// [`Capabilities::table_rebuild`](aludel_core::dialect::Capabilities::table_rebuild)),
+    /// which needs the table's current shape from the database: the
+    /// [`Migrator`](crate::Migrator) runs those, but they have no fixed
+    /// statements to list here.
     pub fn steps(&self, dialect: &dyn Dialect) -> Result<Vec<Step>> {
+        if crate::batch::needs_rebuild(self, dialect.capabilities()) {
+            return Err(crate::batch::offline_error(self, dialect));
+        }
         let ddl = |d: Ddl| Step::Statement(Statement::Ddl(Box::new(d)));
         Ok(match self {
             Op::CreateTable {
@@ -570,7 +588,8 @@ impl Op {
     }
 
     /// The operation's statements as SQL text with literal values (offline
-    /// mode), each ending with `;`.
+    /// mode), each ending with `;`. An operation carried out by rebuilding
+    /// the table is an error naming it, as for [`Op::steps`].
     pub fn sql(&self, dialect: &dyn Dialect) -> Result<Vec<String>> {
         self.steps(dialect)?
             .into_iter()

@@ -2,10 +2,12 @@
 //! the applied heads in the `aludel_version` table, or prints their SQL
 //! without connecting (offline mode).
 
+use crate::batch;
 use crate::error::{Error, Result};
 use crate::graph::Graph;
 use crate::ops::Step;
 use crate::revision::Revision;
+use aludel_core::dialect::TableRebuild;
 use aludel_core::engine::{Connection, Engine};
 use aludel_core::{
     compile_literal, delete, insert, select, Column, Dialect, SqlType, Statement, Table,
@@ -145,7 +147,6 @@ impl Migrator {
         dir: Direction,
     ) -> Result<Vec<String>> {
         let dialect = self.engine.dialect();
-        let transactional = dialect.capabilities().transactional_ddl;
         let current = Self::read_current(conn).await?;
         let plan: Vec<Revision> = match dir {
             Direction::Up => self.graph.upgrade_plan(&current, target)?,
@@ -156,77 +157,215 @@ impl Migrator {
         .collect();
         let mut done = Vec::new();
         for rev in plan {
-            if transactional {
-                conn.start_transaction(None).await?;
-            }
-            // Read again inside the transaction (and the lock): another
-            // runner may have applied it meanwhile.
-            let now = Self::read_current(conn).await?;
-            let applied = self.graph.ancestors(&now);
-            let skip = match dir {
-                Direction::Up => applied.contains(&rev.revision),
-                Direction::Down => !applied.contains(&rev.revision),
-            };
-            if skip {
-                if transactional {
-                    conn.rollback().await?;
-                }
-                continue;
-            }
             let ops = match dir {
                 Direction::Up => &rev.upgrade,
                 Direction::Down => &rev.downgrade,
             };
-            let at = |applied: &HashSet<String>| -> String {
-                let heads = self.graph.heads_of(applied);
-                if heads.is_empty() {
-                    "base".into()
-                } else {
-                    heads.join(", ")
-                }
-            };
-            for (i, op) in ops.iter().enumerate() {
-                let r = async {
-                    for step in op.steps(dialect)? {
-                        match step {
-                            Step::Statement(s) => conn.execute(s).await?,
-                            Step::Sql(sql) => conn.execute(aludel_core::text(&sql)).await?,
-                        };
-                    }
-                    Ok::<(), Error>(())
-                }
-                .await;
-                if let Err(e) = r {
-                    if transactional {
-                        let _ = conn.rollback().await;
-                    }
-                    return Err(Error::Operation {
-                        revision: rev.revision.clone(),
-                        message: rev.message.clone(),
-                        index: i + 1,
-                        op: op.describe(),
-                        at: at(&applied),
-                        source: Box::new(e),
-                    });
+            let caps = dialect.capabilities();
+            let rebuild = caps
+                .table_rebuild
+                .filter(|_| ops.iter().any(|op| batch::needs_rebuild(op, caps)));
+            // A revision that rebuilds tables runs with foreign keys off
+            // (dropping a referenced table would delete or refuse child
+            // rows), switched before its transaction begins, since inside
+            // one the switch does nothing; they are checked before the
+            // commit and switched back on afterwards, whatever happened.
+            let mut switched = None;
+            if let Some(how) = &rebuild {
+                if batch::foreign_keys_enforced(conn, how).await? {
+                    batch::switch_foreign_keys(conn, how, false).await?;
+                    switched = Some(how);
                 }
             }
-            let mut next = applied.clone();
-            match dir {
-                Direction::Up => {
-                    next.insert(rev.revision.clone());
-                }
-                Direction::Down => {
-                    next.remove(&rev.revision);
+            let r = self.apply(conn, &rev, ops, dir, switched).await;
+            if let Some(how) = switched {
+                let back = batch::switch_foreign_keys(conn, how, true).await;
+                if r.is_ok() {
+                    back?;
                 }
             }
-            let heads = self.graph.heads_of(&next);
-            Self::write_current(conn, &heads).await?;
-            if transactional {
-                conn.commit().await?;
+            if r? {
+                done.push(rev.revision.clone());
             }
-            done.push(rev.revision.clone());
         }
         Ok(done)
+    }
+
+    /// Applies or reverts one revision (in a transaction where DDL is
+    /// transactional); `false` when another runner already did. With
+    /// `check_fks`, the foreign keys are checked before the commit.
+    async fn apply(
+        &self,
+        conn: &mut Connection,
+        rev: &Revision,
+        ops: &[crate::ops::Op],
+        dir: Direction,
+        check_fks: Option<&TableRebuild>,
+    ) -> Result<bool> {
+        let dialect = self.engine.dialect();
+        let transactional = dialect.capabilities().transactional_ddl;
+        if transactional {
+            conn.start_transaction(None).await?;
+        }
+        // Read again inside the transaction (and the lock): another
+        // runner may have applied it meanwhile.
+        let now = Self::read_current(conn).await?;
+        let applied = self.graph.ancestors(&now);
+        let skip = match dir {
+            Direction::Up => applied.contains(&rev.revision),
+            Direction::Down => !applied.contains(&rev.revision),
+        };
+        if skip {
+            if transactional {
+                conn.rollback().await?;
+            }
+            return Ok(false);
+        }
+        let at_heads = |applied: &HashSet<String>| -> String {
+            let heads = self.graph.heads_of(applied);
+            if heads.is_empty() {
+                "base".into()
+            } else {
+                heads.join(", ")
+            }
+        };
+        let mut plans: Vec<Result<Option<batch::Batch>>> =
+            ops.iter().map(|op| batch::plan(op, dialect)).collect();
+        let mut i = 0;
+        while i < ops.len() {
+            // Consecutive rebuilds of one table make one copy; only the
+            // last of them may have statements to run after it.
+            let mut end = i + 1;
+            if let Ok(Some(first)) = &plans[i] {
+                while end < ops.len() {
+                    let open = matches!(&plans[end - 1], Ok(Some(b)) if b.then.is_empty());
+                    match &plans[end] {
+                        Ok(Some(b)) if open && b.table == first.table => end += 1,
+                        _ => break,
+                    }
+                }
+            }
+            let group: Vec<_> = plans[i..end]
+                .iter_mut()
+                .map(|p| std::mem::replace(p, Ok(None)))
+                .collect();
+            let r = self.run_ops(conn, &ops[i..end], group).await;
+            if let Err((at, e)) = r {
+                if transactional {
+                    let _ = conn.rollback().await;
+                }
+                // The operation at fault, or all of those rebuilt together.
+                let (k, op) = match at {
+                    Some(p) => (i + p, ops[i + p].describe()),
+                    None => (
+                        i,
+                        ops[i..end]
+                            .iter()
+                            .map(|o| o.describe())
+                            .collect::<Vec<_>>()
+                            .join("; "),
+                    ),
+                };
+                let op = if end - i > 1 {
+                    format!(
+                        "{op}; one rebuild of the table for operations {} to {end}",
+                        i + 1
+                    )
+                } else {
+                    op
+                };
+                return Err(Error::Operation {
+                    revision: rev.revision.clone(),
+                    message: rev.message.clone(),
+                    index: k + 1,
+                    op,
+                    at: at_heads(&applied),
+                    source: Box::new(e),
+                });
+            }
+            i = end;
+        }
+        if let Some(how) = check_fks {
+            let broken = batch::broken_foreign_keys(conn, how).await;
+            if !matches!(broken, Ok(None)) && transactional {
+                let _ = conn.rollback().await;
+            }
+            if let Some(detail) = broken? {
+                return Err(Error::ForeignKeyCheck {
+                    revision: rev.revision.clone(),
+                    message: rev.message.clone(),
+                    detail,
+                    at: at_heads(&applied),
+                });
+            }
+        }
+        let mut next = applied.clone();
+        match dir {
+            Direction::Up => {
+                next.insert(rev.revision.clone());
+            }
+            Direction::Down => {
+                next.remove(&rev.revision);
+            }
+        }
+        let heads = self.graph.heads_of(&next);
+        Self::write_current(conn, &heads).await?;
+        if transactional {
+            conn.commit().await?;
+        }
+        Ok(true)
+    }
+
+    /// Runs `ops`, whose plans are `plans`: one operation as its
+    /// statements, or operations that rebuild one table, in one copy. An
+    /// error comes with the position of the operation at fault, when it is
+    /// known.
+    async fn run_ops(
+        &self,
+        conn: &mut Connection,
+        ops: &[crate::ops::Op],
+        plans: Vec<Result<Option<batch::Batch>>>,
+    ) -> std::result::Result<(), (Option<usize>, Error)> {
+        let dialect = self.engine.dialect();
+        let mut changes = Vec::new();
+        let mut table = None;
+        let mut steps = Vec::new();
+        for (k, (op, plan)) in ops.iter().zip(plans).enumerate() {
+            match plan.map_err(|e| (Some(k), e))? {
+                Some(b) => {
+                    changes.push(b.change);
+                    table = Some(b.table);
+                    steps = b.then;
+                }
+                None => steps = op.steps(dialect).map_err(|e| (Some(k), e))?,
+            }
+        }
+        if let Some(table) = table {
+            let caps = dialect.capabilities();
+            match &caps.table_rebuild {
+                Some(how) if caps.transactional_ddl => {
+                    batch::rebuild(conn, how, &table, &changes).await?
+                }
+                _ => {
+                    return Err((
+                        None,
+                        Error::Invalid(format!(
+                            "rebuilding table {table} needs DDL that rolls back, which the {} dialect lacks",
+                            dialect.name()
+                        )),
+                    ))
+                }
+            }
+        }
+        let last = ops.len().checked_sub(1);
+        for step in steps {
+            let r = match step {
+                Step::Statement(s) => conn.execute(s).await,
+                Step::Sql(sql) => conn.execute(aludel_core::text(&sql)).await,
+            };
+            r.map_err(|e| (last, Error::from(e)))?;
+        }
+        Ok(())
     }
 }
 

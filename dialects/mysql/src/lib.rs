@@ -170,6 +170,7 @@ pub static MYSQL_CAPABILITIES: Capabilities = Capabilities {
     drop_index_on_table: true,
     savepoints: true,
     transactional_ddl: false,
+    table_rebuild: None,
     max_bind_params: 65535,
     max_identifier_length: 64,
     backslash_escapes: true,

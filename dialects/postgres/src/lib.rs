@@ -250,6 +250,7 @@ pub static CAPABILITIES: Capabilities = Capabilities {
     drop_index_on_table: false,
     savepoints: true,
     transactional_ddl: true,
+    table_rebuild: None,
     max_bind_params: 65535,
     max_identifier_length: 63,
     backslash_escapes: false,

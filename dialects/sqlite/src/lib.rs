@@ -30,6 +30,14 @@
 //! them as numbers. A column declared `TEXT` (`SqlType::Custom("TEXT")`)
 //! keeps every digit instead; see `docs/adr/0003-sqlite-decimals.md`.
 //!
+//! # Migrations
+//!
+//! SQLite's `ALTER TABLE` renames and adds and drops columns, but changes
+//! nothing else: [`CAPABILITIES`]'s `table_rebuild` gives the migration
+//! runner the pragmas with which it rebuilds a table instead (foreign keys
+//! off around the revision, `foreign_key_check` before its commit, the
+//! table's indexes and triggers from `sqlite_master`).
+//!
 //! The async API needs a tokio runtime with its time driver enabled (the
 //! pool's checkout timeout uses it), as `#[tokio::main]` and
 //! `#[tokio::test]` provide.
@@ -88,6 +96,30 @@ pub static CAPABILITIES: Capabilities = Capabilities {
     drop_index_on_table: false,
     savepoints: true,
     transactional_ddl: true,
+    table_rebuild: Some(TableRebuild {
+        foreign_keys_query: "PRAGMA foreign_keys",
+        foreign_keys_off: "PRAGMA foreign_keys = OFF",
+        foreign_keys_on: "PRAGMA foreign_keys = ON",
+        foreign_key_check: "PRAGMA foreign_key_check",
+        around_rename: (
+            "PRAGMA legacy_alter_table = ON",
+            "PRAGMA legacy_alter_table = OFF",
+        ),
+        dependents_query: "SELECT sql FROM sqlite_master WHERE tbl_name = :table \
+             AND type IN ('index', 'trigger') AND sql IS NOT NULL ORDER BY type, name",
+        // What reflection does not read back. Collations, AUTOINCREMENT and
+        // DEFERRABLE are found in the CREATE TABLE text, which may name
+        // them elsewhere too (in a default or a CHECK): refusing then is
+        // the safe side.
+        unsupported_query: "SELECT 'a generated column (' || name || ')' \
+             FROM pragma_table_xinfo(:table) WHERE hidden IN (2, 3) \
+             UNION ALL SELECT 'WITHOUT ROWID' FROM pragma_table_list(:table) WHERE wr \
+             UNION ALL SELECT 'STRICT' FROM pragma_table_list(:table) WHERE strict \
+             UNION ALL SELECT k.kw FROM (SELECT 'COLLATE' AS kw UNION ALL \
+             SELECT 'AUTOINCREMENT' UNION ALL SELECT 'DEFERRABLE') AS k \
+             JOIN sqlite_master AS m ON m.type = 'table' AND m.name = :table \
+             AND instr(upper(m.sql), k.kw) > 0",
+    }),
     max_bind_params: 32766,
     max_identifier_length: 0,
     backslash_escapes: false,

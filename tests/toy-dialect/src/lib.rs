@@ -55,6 +55,7 @@ pub static CAPABILITIES: Capabilities = Capabilities {
     drop_index_on_table: false,
     savepoints: false,
     transactional_ddl: false,
+    table_rebuild: None,
     max_bind_params: 100,
     max_identifier_length: 30,
     backslash_escapes: false,
