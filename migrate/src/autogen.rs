@@ -140,21 +140,24 @@ fn drop_index(t: &Table, ix: &aludel_core::schema::Index) -> Op {
     }
 }
 
+/// The name autogenerate writes for `u`: its own, or for an unnamed one
+/// [`conventional_unique_name`].
 fn unique_name(t: &Table, u: &UniqueConstraint) -> String {
     u.name.as_ref().map_or_else(
-        || {
-            format!(
-                "uq_{}_{}",
-                t.name.as_str(),
-                u.columns
-                    .iter()
-                    .map(|c| c.as_str())
-                    .collect::<Vec<_>>()
-                    .join("_")
-            )
-        },
+        || conventional_unique_name(t.name.as_str(), &u.columns),
         |n| n.as_str().to_string(),
     )
+}
+
+/// `uq_<table>_<columns>`: the name autogenerate gives a unique constraint
+/// declared without one, and by which a table rebuild finds an unnamed one.
+pub(crate) fn conventional_unique_name(table: &str, columns: &[aludel_core::Name]) -> String {
+    let mut name = format!("uq_{table}");
+    for c in columns {
+        name.push('_');
+        name.push_str(c.as_str());
+    }
+    name
 }
 
 /// The same columns, in any order.

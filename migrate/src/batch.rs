@@ -288,8 +288,25 @@ fn apply(t: &mut ReflectedTable, change: &Change) -> Result<()> {
         }
         Change::DropConstraint { name, unique: true } => {
             let before = t.uniques.len();
-            t.uniques
-                .retain(|u| !u.name.as_deref().is_some_and(|n| same(n, name)));
+            // An unnamed constraint (SQLite keeps none of their names)
+            // answers to the name autogenerate gives it.
+            let conventional: Vec<bool> = t
+                .uniques
+                .iter()
+                .map(|u| {
+                    u.name.is_none()
+                        && same(
+                            &crate::autogen::conventional_unique_name(&t.name, &u.columns),
+                            name,
+                        )
+                })
+                .collect();
+            let mut i = 0;
+            t.uniques.retain(|u| {
+                let hit = conventional[i] || u.name.as_deref().is_some_and(|n| same(n, name));
+                i += 1;
+                !hit
+            });
             if t.uniques.len() == before {
                 let hint = if t
                     .indexes

@@ -1082,3 +1082,50 @@ async fn an_in_memory_database_rebuilds_on_its_one_connection() {
         "foreign keys back on"
     );
 }
+
+/// SQLite keeps no name for a constraint declared without one: dropping it
+/// by the name autogenerate writes for it (`uq_<table>_<columns>`) finds it.
+#[tokio::test]
+async fn an_unnamed_unique_constraint_is_dropped_by_its_conventional_name() {
+    let _g = LOCK.lock().await;
+    let (b, engine) = backends("unnamed").remove(0);
+    assert_eq!(b, "sqlite");
+    clean(&engine).await;
+    sql(
+        &engine,
+        b,
+        "CREATE TABLE bat_tags (id INTEGER PRIMARY KEY, a INTEGER, b INTEGER, UNIQUE (a, b))",
+    )
+    .await;
+    sql(
+        &engine,
+        b,
+        "INSERT INTO bat_tags (id, a, b) VALUES (1, 1, 1)",
+    )
+    .await;
+    let drop = aludel_migrate::Op::DropConstraint {
+        table: "bat_tags".into(),
+        name: "uq_bat_tags_a_b".into(),
+        kind: "unique".into(),
+    };
+    let rev = Revision {
+        revision: "d0d0d0d0d0d0".into(),
+        down_revision: Vec::new(),
+        message: "drop the unnamed unique".into(),
+        created: String::new(),
+        upgrade: vec![drop],
+        downgrade: Vec::new(),
+        path: None,
+    };
+    let m = Migrator::new(Graph::new(vec![rev]).unwrap(), engine.clone());
+    m.upgrade("head").await.unwrap();
+    assert!(reflect(&engine, "bat_tags").await.uniques.is_empty());
+    sql(
+        &engine,
+        b,
+        "INSERT INTO bat_tags (id, a, b) VALUES (2, 1, 1)",
+    )
+    .await;
+    assert_eq!(count(&engine, "SELECT count(*) FROM bat_tags").await, 2);
+    clean(&engine).await;
+}
