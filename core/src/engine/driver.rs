@@ -186,4 +186,12 @@ pub trait DriverConnection: Send {
     fn cached_statements(&self) -> usize {
         0
     }
+
+    /// Forgets every cached prepared statement. The engine calls it after
+    /// a statement that changes the schema (CREATE, ALTER, DROP, ...) has
+    /// run on any connection of its pool, since a statement prepared before
+    /// may no longer match the tables (PostgreSQL refuses to run one whose
+    /// result columns changed type). The default does nothing, for drivers
+    /// whose database re-prepares by itself.
+    fn clear_statement_cache(&mut self) {}
 }

@@ -386,12 +386,16 @@ impl Connection {
         sink: Option<&mut dyn RowSink>,
     ) -> Result<ExecResult> {
         self.engine.emit(sql, params);
+        self.conn.sync_schema();
         let driver = self.conn.driver();
         let r = match sink {
             Some(sink) => driver.query(sql, params, sink).await,
             None => driver.execute(sql, params).await,
         };
         self.conn.note_result(&r);
+        if r.is_ok() {
+            self.conn.note_schema_change(sql);
+        }
         r.map_err(|e| e.with_sql(sql))
     }
 
@@ -433,6 +437,7 @@ impl Connection {
         if let Some(first) = sets.first() {
             self.engine.emit(&compiled.sql, first);
         }
+        self.conn.sync_schema();
         let r = self.conn.driver().execute_many(&compiled.sql, sets).await;
         self.conn.note_result(&r);
         r.map_err(|e| e.with_sql(&compiled.sql))

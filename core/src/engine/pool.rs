@@ -8,7 +8,7 @@ use super::EngineOptions;
 use crate::dialect::Dialect;
 use crate::error::{DbErrorKind, Error, Result};
 use parking_lot::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -18,6 +18,8 @@ struct Idle {
     created: Instant,
     /// Returned with a transaction open: roll back before reuse.
     dirty: bool,
+    /// The engine's schema generation its statement cache matches.
+    schema_seen: u64,
 }
 
 pub(crate) struct Pool {
@@ -33,6 +35,8 @@ pub(crate) struct Pool {
     pre_ping: bool,
     recycle: Option<Duration>,
     open: AtomicUsize,
+    /// Bumped by every statement that changes the schema.
+    schema_generation: AtomicU64,
 }
 
 impl Pool {
@@ -58,11 +62,16 @@ impl Pool {
             pre_ping: o.pre_ping,
             recycle: o.recycle,
             open: AtomicUsize::new(0),
+            schema_generation: AtomicU64::new(0),
         })
     }
 
     pub(crate) fn open(&self) -> usize {
         self.open.load(Ordering::SeqCst)
+    }
+
+    fn schema_generation(&self) -> u64 {
+        self.schema_generation.load(Ordering::Acquire)
     }
 
     pub(crate) fn idle(&self) -> usize {
@@ -120,6 +129,7 @@ impl Pool {
             }
             return Ok(PooledConn {
                 conn: Some(idle.conn),
+                schema_seen: idle.schema_seen,
                 created: idle.created,
                 pool: self.clone(),
                 permit: Some(permit),
@@ -135,6 +145,7 @@ impl Pool {
         self.open.fetch_add(1, Ordering::SeqCst);
         Ok(PooledConn {
             conn: Some(conn),
+            schema_seen: self.schema_generation(),
             created: Instant::now(),
             pool: self.clone(),
             permit: Some(permit),
@@ -146,6 +157,9 @@ impl Pool {
 /// A driver connection on loan from the pool.
 pub(crate) struct PooledConn {
     conn: Option<Box<dyn DriverConnection>>,
+    /// The pool's schema generation this connection's statement cache
+    /// matches; see [`PooledConn::sync_schema`].
+    schema_seen: u64,
     created: Instant,
     pool: Arc<Pool>,
     /// Held until the connection is back in the pool (or closed), so that
@@ -160,6 +174,29 @@ impl PooledConn {
             Some(c) => c.as_mut(),
             // Only `release` takes the connection, and it runs in Drop.
             None => unreachable!("a pooled connection is used after release"),
+        }
+    }
+
+    /// Before a statement runs: if a statement that changed the schema has
+    /// run on any connection of the pool since this connection's prepared
+    /// statements were cached, forget them (they are prepared again).
+    #[inline]
+    pub(crate) fn sync_schema(&mut self) {
+        let g = self.pool.schema_generation();
+        if g != self.schema_seen {
+            self.schema_seen = g;
+            if let Some(c) = &mut self.conn {
+                c.clear_statement_cache();
+            }
+        }
+    }
+
+    /// After `sql` ran: a statement that changes the schema makes every
+    /// connection's prepared statements suspect.
+    #[inline]
+    pub(crate) fn note_schema_change(&mut self, sql: &str) {
+        if changes_schema(sql) {
+            self.pool.schema_generation.fetch_add(1, Ordering::AcqRel);
         }
     }
 
@@ -196,6 +233,7 @@ impl PooledConn {
             if let Ok(handle) = tokio::runtime::Handle::try_current() {
                 let mut back = Returning {
                     conn: Some(conn),
+                    schema_seen: self.schema_seen,
                     created: self.created,
                     pool: self.pool.clone(),
                     _permit: self.permit.take(),
@@ -207,7 +245,8 @@ impl PooledConn {
                     };
                     if rolled_back {
                         if let Some(conn) = back.conn.take() {
-                            back.pool.put_back(conn, back.created, false);
+                            back.pool
+                                .put_back(conn, back.created, back.schema_seen, false);
                         }
                     }
                     // Otherwise `back` closes the connection when dropped.
@@ -215,7 +254,8 @@ impl PooledConn {
                 return;
             }
         }
-        self.pool.put_back(conn, self.created, dirty);
+        self.pool
+            .put_back(conn, self.created, self.schema_seen, dirty);
     }
 }
 
@@ -224,6 +264,7 @@ impl PooledConn {
 /// down and dropped the task), the connection is closed and uncounted.
 struct Returning {
     conn: Option<Box<dyn DriverConnection>>,
+    schema_seen: u64,
     created: Instant,
     pool: Arc<Pool>,
     _permit: Option<OwnedSemaphorePermit>,
@@ -240,7 +281,13 @@ impl Drop for Returning {
 impl Pool {
     /// Keeps `conn` as an idle connection, or closes it when the pool
     /// already holds `pool_size` idle ones.
-    fn put_back(&self, conn: Box<dyn DriverConnection>, created: Instant, dirty: bool) {
+    fn put_back(
+        &self,
+        conn: Box<dyn DriverConnection>,
+        created: Instant,
+        schema_seen: u64,
+        dirty: bool,
+    ) {
         let mut idle = self.idle.lock();
         if idle.len() >= self.pool_size {
             drop(idle);
@@ -250,7 +297,54 @@ impl Pool {
                 conn,
                 created,
                 dirty,
+                schema_seen,
             });
+        }
+    }
+}
+
+/// Whether `sql` starts with a keyword of a statement that changes the
+/// schema: CREATE, ALTER, DROP, TRUNCATE, RENAME (MySQL).
+fn changes_schema(sql: &str) -> bool {
+    // Most statements are told apart by their first byte.
+    if !matches!(
+        sql.as_bytes().first().map(u8::to_ascii_uppercase),
+        Some(b'C' | b'A' | b'D' | b'T' | b'R' | b' ' | b'\t' | b'\n' | b'\r')
+    ) {
+        return false;
+    }
+    let word = sql
+        .trim_start()
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .next()
+        .unwrap_or("");
+    ["CREATE", "ALTER", "DROP", "TRUNCATE", "RENAME"]
+        .iter()
+        .any(|k| word.eq_ignore_ascii_case(k))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::changes_schema;
+
+    #[test]
+    fn schema_changing_statements_are_recognised_by_their_first_word() {
+        for sql in [
+            "CREATE TABLE t (id INTEGER)",
+            "  alter table t add column x int",
+            "DROP INDEX ix",
+            "TRUNCATE t",
+            "RENAME TABLE a TO b",
+        ] {
+            assert!(changes_schema(sql), "{sql}");
+        }
+        for sql in [
+            "SELECT 1",
+            "INSERT INTO created VALUES (1)",
+            "UPDATE t SET x = 1",
+            "",
+        ] {
+            assert!(!changes_schema(sql), "{sql}");
         }
     }
 }

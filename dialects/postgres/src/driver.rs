@@ -324,6 +324,11 @@ impl StatementCache {
         self.len += 1;
     }
 
+    fn clear(&mut self) {
+        self.map.clear();
+        self.len = 0;
+    }
+
     fn remove(&mut self, sql: &str) {
         if let Some(forms) = self.map.remove(sql) {
             self.len -= forms.len();
@@ -576,8 +581,17 @@ impl PgConnection {
     /// Forgets a statement after an error: the server may have changed
     /// under it (a table dropped, a type altered), and the next use
     /// prepares it afresh.
-    fn forget(&mut self, sql: &str) {
-        self.statements.remove(sql);
+    /// After `sql` failed with `e`: its prepared statement is dropped, and
+    /// all of them when the server says a cached plan no longer fits the
+    /// tables (SQLSTATE 0A000, "cached plan must not change result type",
+    /// after another client altered them): the other statements on those
+    /// tables would fail the same way.
+    fn forget(&mut self, sql: &str, e: &tokio_postgres::Error) {
+        if e.code() == Some(&tokio_postgres::error::SqlState::FEATURE_NOT_SUPPORTED) {
+            self.statements.clear();
+        } else {
+            self.statements.remove(sql);
+        }
     }
 
     async fn execute_inner(&mut self, sql: &str, params: &[Value]) -> Result<ExecResult> {
@@ -592,7 +606,7 @@ impl PgConnection {
                 last_insert_id: None,
             }),
             Err(e) => {
-                self.forget(sql);
+                self.forget(sql, &e);
                 Err(self.fail(&e))
             }
         }
@@ -612,7 +626,7 @@ impl PgConnection {
         let stream = match self.client.query_raw(&stmt, args).await {
             Ok(s) => s,
             Err(e) => {
-                self.forget(sql);
+                self.forget(sql, &e);
                 return Err(self.fail(&e));
             }
         };
@@ -622,7 +636,7 @@ impl PgConnection {
                 Ok(Some(row)) => sink.row(&PgRow(&row))?,
                 Ok(None) => break,
                 Err(e) => {
-                    self.forget(sql);
+                    self.forget(sql, &e);
                     return Err(self.fail(&e));
                 }
             }
@@ -694,6 +708,10 @@ impl DriverConnection for PgConnection {
 
     fn cached_statements(&self) -> usize {
         self.statements.len
+    }
+
+    fn clear_statement_cache(&mut self) {
+        self.statements.clear();
     }
 }
 

@@ -250,6 +250,9 @@ async fn execute_many_and_the_statement_cache() {
     let sets: Vec<Vec<Value>> = (0..50)
         .map(|i| vec![format!("u{i}").into(), format!("u{i}@x").into()])
         .collect();
+    // The CREATE TABLE makes the connection forget its prepared statements
+    // before its next statement: count from after that one.
+    conn.execute(text("SELECT 1")).await.unwrap();
     let before = conn.cached_statements();
     let r = conn.execute_many(template.clone(), &sets).await.unwrap();
     assert_eq!(r.rows_affected, 50);
@@ -956,4 +959,68 @@ async fn a_connection_dropped_in_a_transaction_releases_its_locks_at_once() {
         assert_eq!(name, "b", "{abandon}");
     }
     drop_tables(&mut other, &[&t]).await;
+}
+
+#[tokio::test]
+async fn prepared_statements_follow_schema_changes() {
+    let Some(url) = common::url() else {
+        return;
+    };
+    let engine = create_engine_with(
+        &url,
+        EngineOptions {
+            pool_size: 2,
+            ..EngineOptions::default()
+        },
+    )
+    .unwrap();
+    let t = name("users");
+    let users = users_table(&t);
+    let mut a = engine.connect().await.unwrap();
+    let mut b = engine.connect().await.unwrap();
+    a.execute(aludel_core::create_table(&users)).await.unwrap();
+    a.execute(insert(&users).value("id", 1).value("name", "a"))
+        .await
+        .unwrap();
+    let by_name = || text(&format!("SELECT name FROM {t} ORDER BY id"));
+    let by_id = || text(&format!("SELECT name, id FROM {t} ORDER BY id"));
+    for c in [&mut a, &mut b] {
+        let (n,): (String,) = c.fetch_one(by_name()).await.unwrap();
+        assert_eq!(n, "a");
+        c.fetch_one::<(String, i32)>(by_id()).await.unwrap();
+    }
+
+    // A schema change through this engine: every connection of its pool
+    // prepares its statements again, not only the one that made it.
+    a.execute(text(&format!(
+        "ALTER TABLE {t} ALTER COLUMN name TYPE TEXT"
+    )))
+    .await
+    .unwrap();
+    for c in [&mut a, &mut b] {
+        let (n,): (String,) = c.fetch_one(by_name()).await.unwrap();
+        assert_eq!(n, "a");
+    }
+
+    // A change by another client: the first statement that meets it fails
+    // (PostgreSQL refuses the stale plan), and the connection forgets its
+    // other prepared statements too, so they are prepared again.
+    let other = create_engine_with(&url, EngineOptions::default()).unwrap();
+    other
+        .connect()
+        .await
+        .unwrap()
+        .execute(text(&format!(
+            "ALTER TABLE {t} ALTER COLUMN name TYPE VARCHAR(60)"
+        )))
+        .await
+        .unwrap();
+    let err = b.fetch_one::<(String,)>(by_name()).await.unwrap_err();
+    assert!(err.to_string().contains("0A000"), "{err}");
+    let (n, id): (String, i32) = b.fetch_one(by_id()).await.unwrap();
+    assert_eq!((n.as_str(), id), ("a", 1));
+    let (n,): (String,) = b.fetch_one(by_name()).await.unwrap();
+    assert_eq!(n, "a");
+    drop(b);
+    drop_tables(&mut a, &[&t]).await;
 }
