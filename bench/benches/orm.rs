@@ -38,12 +38,13 @@
 //!   statement prepared once) and groups the rows in Rust into
 //!   `Vec<(User, Vec<(Post, Vec<Comment>)>)>`; `aludel_selectin` is
 //!   `session.query::<User>().options(selectin(User::posts)
-//!   .selectin(Post::comments)).all()` (one query per level, `IN` over the
-//!   parents' keys in chunks of 500, so two comment queries on PostgreSQL)
+//!   .selectin(Post::comments)).all()` (one query per level over the
+//!   parents' keys in chunks of 500, `IN (...)` on SQLite and `= ANY($1)`
+//!   with one array on PostgreSQL, so two comment queries there)
 //!   and `aludel_joined` the same with `joined(User::posts)
 //!   .joined(Post::comments)` (users LEFT OUTER JOIN posts in one query; a
-//!   joined option beneath a joined one runs as a query of its own, `IN`
-//!   over the posts' keys, like selectin), each in a new session closed at
+//!   joined option beneath a joined one runs as a query of its own over
+//!   the posts' keys, like selectin), each in a new session closed at
 //!   the end, returning the users whose `posts` (and the posts' `comments`)
 //!   are loaded; `diesel` is `belonging_to` + `grouped_by` at both levels
 //!   (its `Vec<(User, Vec<(Post, Vec<Comment>)>)>`); `sea_orm` is its loader,
