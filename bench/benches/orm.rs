@@ -26,6 +26,30 @@
 //!   `commit` (one UPDATE statement run per object); raw drivers, diesel and
 //!   sea-orm load the structs, then run one `UPDATE users SET hair_color = ?
 //!   WHERE id = ?` per user (sea-orm: `ActiveModel::update`).
+//! - `loading_associations` (issue #6): diesel_bench's "loading associations
+//!   sequentially". Users (`hair_color` black or brown), each with 10 posts
+//!   `(id, user_id, title, body NULL)`, each with 10 comments
+//!   `(id, post_id, text)`: 100 users (1,000 posts, 10,000 comments) on
+//!   PostgreSQL and 9 users (90 posts, 900 comments) on SQLite, diesel's
+//!   sizes; `posts.user_id` and `comments.post_id` are indexed. One
+//!   iteration loads every user, their posts and the posts' comments and
+//!   returns them grouped: `raw` runs three queries (`... WHERE user_id IN
+//!   (?, ...)` on SQLite, `= ANY($1)` with an array on PostgreSQL, each
+//!   statement prepared once) and groups the rows in Rust into
+//!   `Vec<(User, Vec<(Post, Vec<Comment>)>)>`; `aludel_selectin` is
+//!   `session.query::<User>().options(selectin(User::posts)
+//!   .selectin(Post::comments)).all()` (one query per level over the
+//!   parents' keys in chunks of 500, `IN (...)` on SQLite and `= ANY($1)`
+//!   with one array on PostgreSQL, so two comment queries there)
+//!   and `aludel_joined` the same with `joined(User::posts)
+//!   .joined(Post::comments)` (users LEFT OUTER JOIN posts in one query; a
+//!   joined option beneath a joined one runs as a query of its own over
+//!   the posts' keys, like selectin), each in a new session closed at
+//!   the end, returning the users whose `posts` (and the posts' `comments`)
+//!   are loaded; `diesel` is `belonging_to` + `grouped_by` at both levels
+//!   (its `Vec<(User, Vec<(Post, Vec<Comment>)>)>`); `sea_orm` is its loader,
+//!   `LoaderTrait::load_many` for the posts of the users and then for the
+//!   comments of all posts, regrouped per user.
 //!
 //! Implementations, in the same criterion run:
 //!
@@ -59,6 +83,12 @@ use std::time::{Duration, Instant};
 const LOAD_ROWS: usize = 10_000;
 /// Primary-key lookups per iteration of `get`.
 const GETS: usize = 1_000;
+/// Users of `loading_associations` on SQLite (diesel_bench's size there).
+const ASSOC_USERS_SQLITE: usize = 9;
+/// Users of `loading_associations` on PostgreSQL.
+const ASSOC_USERS_POSTGRES: usize = 100;
+/// Posts per user and comments per post in `loading_associations`.
+const ASSOC_FANOUT: usize = 10;
 /// Users per iteration of `insert`.
 const INSERT_ROWS: usize = 1_000;
 /// Iterations of `insert` between two (untimed) emptyings of the table.
@@ -79,14 +109,232 @@ struct User {
     hair_color: Option<String>,
 }
 
+/// A post of `loading_associations`, as every implementation returns it
+/// for the check.
+#[derive(Debug, Clone, PartialEq)]
+struct PostRow {
+    id: i64,
+    user_id: i64,
+    title: String,
+    body: Option<String>,
+}
+
+/// A comment of `loading_associations`.
+#[derive(Debug, Clone, PartialEq)]
+struct CommentRow {
+    id: i64,
+    post_id: i64,
+    text: String,
+}
+
+/// What `loading_associations` returns: every user with its posts, each
+/// with its comments.
+type Tree = Vec<(User, Vec<(PostRow, Vec<CommentRow>)>)>;
+
+/// The tree in key order at every level (for the checks, not measured).
+fn normalized(mut tree: Tree) -> Tree {
+    tree.sort_by_key(|(u, _)| u.id);
+    for (_, posts) in &mut tree {
+        posts.sort_by_key(|(p, _)| p.id);
+        for (_, comments) in posts {
+            comments.sort_by_key(|c| c.id);
+        }
+    }
+    tree
+}
+
+/// Aludel's models of `loading_associations`: the same `users` table as
+/// [`User`], with its posts and their comments as relationships.
+mod assoc {
+    use aludel::orm::Many;
+
+    /// A user and its posts.
+    #[derive(Debug, Default, aludel::Model)]
+    #[aludel(table = "users")]
+    pub struct User {
+        #[aludel(primary_key)]
+        pub id: i64,
+        pub name: String,
+        pub hair_color: Option<String>,
+        pub posts: Many<Post>,
+    }
+
+    /// A post and its comments.
+    #[derive(Debug, Default, aludel::Model)]
+    #[aludel(table = "posts")]
+    pub struct Post {
+        #[aludel(primary_key)]
+        pub id: i64,
+        #[aludel(foreign_key = "users.id")]
+        pub user_id: i64,
+        pub title: String,
+        pub body: Option<String>,
+        pub comments: Many<Comment>,
+    }
+
+    /// A comment.
+    #[derive(Debug, Default, aludel::Model)]
+    #[aludel(table = "comments")]
+    pub struct Comment {
+        #[aludel(primary_key)]
+        pub id: i64,
+        #[aludel(foreign_key = "posts.id")]
+        pub post_id: i64,
+        pub text: String,
+    }
+
+    /// The loader options of `imp` (selectin or joined at both levels).
+    pub fn options(imp: super::Imp) -> aludel::orm::Load {
+        use aludel::orm::{joined, selectin};
+        match imp {
+            super::Imp::AludelJoined => joined(User::posts).joined(Post::comments),
+            _ => selectin(User::posts).selectin(Post::comments),
+        }
+    }
+
+    /// The loaded objects as a tree (for the checks, not measured).
+    pub fn tree(users: &[aludel::orm::Obj<User>]) -> super::Tree {
+        let read = "a readable object";
+        users
+            .iter()
+            .map(|u| {
+                let u = u.read().expect(read);
+                let posts = u
+                    .posts
+                    .loaded()
+                    .expect("the posts are loaded")
+                    .iter()
+                    .map(|p| {
+                        let p = p.read().expect(read);
+                        let comments = p
+                            .comments
+                            .loaded()
+                            .expect("the comments are loaded")
+                            .iter()
+                            .map(|c| {
+                                let c = c.read().expect(read);
+                                super::CommentRow {
+                                    id: c.id,
+                                    post_id: c.post_id,
+                                    text: c.text.clone(),
+                                }
+                            })
+                            .collect();
+                        let post = super::PostRow {
+                            id: p.id,
+                            user_id: p.user_id,
+                            title: p.title.clone(),
+                            body: p.body.clone(),
+                        };
+                        (post, comments)
+                    })
+                    .collect();
+                let user = super::User {
+                    id: u.id,
+                    name: u.name.clone(),
+                    hair_color: u.hair_color.clone(),
+                };
+                (user, posts)
+            })
+            .collect()
+    }
+}
+
+/// `INSERT` statements that fill users, posts and comments for
+/// `loading_associations`, with explicit keys (seeding, not measured):
+/// user `u` (1-based) is `User {u-1}`, black or brown haired; its posts
+/// are `Post {i} by user {u}`; their comments `Comment {i} on post {p}`.
+fn assoc_seed_sql(users: usize) -> Vec<String> {
+    fn chunked(table: &str, columns: &str, rows: Vec<String>) -> Vec<String> {
+        rows.chunks(1000)
+            .map(|c| format!("INSERT INTO {table} ({columns}) VALUES {}", c.join(", ")))
+            .collect()
+    }
+    let user_rows = (0..users)
+        .map(|i| {
+            let hair = if i % 2 == 0 { "black" } else { "brown" };
+            format!("({}, '{}', '{hair}')", i + 1, user_name(i))
+        })
+        .collect();
+    let post_rows = (0..users * ASSOC_FANOUT)
+        .map(|p| {
+            let user = p / ASSOC_FANOUT + 1;
+            let i = p % ASSOC_FANOUT;
+            format!("({}, {user}, 'Post {i} by user {user}', NULL)", p + 1)
+        })
+        .collect();
+    let comment_rows = (0..users * ASSOC_FANOUT * ASSOC_FANOUT)
+        .map(|c| {
+            let post = c / ASSOC_FANOUT + 1;
+            let i = c % ASSOC_FANOUT;
+            format!("({}, {post}, 'Comment {i} on post {post}')", c + 1)
+        })
+        .collect();
+    let mut out = chunked("users", "id, name, hair_color", user_rows);
+    out.extend(chunked("posts", "id, user_id, title, body", post_rows));
+    out.extend(chunked("comments", "id, post_id, text", comment_rows));
+    out
+}
+
+/// Groups posts under their users and comments under their posts, in the
+/// order the rows came: the raw drivers' side of `loading_associations`.
+struct Grouper {
+    tree: Tree,
+    user_at: std::collections::HashMap<i64, usize>,
+    post_at: std::collections::HashMap<i64, (usize, usize)>,
+}
+
+impl Grouper {
+    fn new(users: Vec<User>) -> Grouper {
+        let user_at = users.iter().enumerate().map(|(i, u)| (u.id, i)).collect();
+        Grouper {
+            tree: users.into_iter().map(|u| (u, Vec::new())).collect(),
+            user_at,
+            post_at: std::collections::HashMap::new(),
+        }
+    }
+
+    fn user_ids(&self) -> Vec<i64> {
+        self.tree.iter().map(|(u, _)| u.id).collect()
+    }
+
+    /// Files a post under its user; its key, for the comments' query.
+    fn post(&mut self, p: PostRow) -> i64 {
+        let id = p.id;
+        let u = self.user_at[&p.user_id];
+        let posts = &mut self.tree[u].1;
+        self.post_at.insert(id, (u, posts.len()));
+        posts.push((p, Vec::new()));
+        id
+    }
+
+    fn comment(&mut self, c: CommentRow) {
+        let (u, p) = self.post_at[&c.post_id];
+        self.tree[u].1[p].1.push(c);
+    }
+}
+
 /// The implementations; not every backend has every one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Imp {
     Raw,
     Aludel,
     AludelPlain,
+    AludelSelectin,
+    AludelJoined,
     Diesel,
     SeaOrm,
+}
+
+/// The implementations of `loading_associations` among a backend's.
+fn assoc_implementations(imps: &[Imp]) -> Vec<Imp> {
+    let mut out = vec![Imp::Raw, Imp::AludelSelectin, Imp::AludelJoined];
+    out.extend(
+        imps.iter()
+            .copied()
+            .filter(|i| matches!(i, Imp::Diesel | Imp::SeaOrm)),
+    );
+    out
 }
 
 impl Imp {
@@ -95,6 +343,8 @@ impl Imp {
             Imp::Raw => "raw",
             Imp::Aludel => "aludel",
             Imp::AludelPlain => "aludel_plain",
+            Imp::AludelSelectin => "aludel_selectin",
+            Imp::AludelJoined => "aludel_joined",
             Imp::Diesel => "diesel",
             Imp::SeaOrm => "sea_orm",
         }
@@ -173,11 +423,96 @@ mod diesel_model {
         }
     }
 
-    #[derive(Debug, Clone, PartialEq, diesel::Queryable)]
+    diesel::table! {
+        posts (id) {
+            id -> BigInt,
+            user_id -> BigInt,
+            title -> Text,
+            body -> Nullable<Text>,
+        }
+    }
+
+    diesel::table! {
+        comments (id) {
+            id -> BigInt,
+            post_id -> BigInt,
+            text -> Text,
+        }
+    }
+
+    #[derive(Debug, Clone, PartialEq, diesel::Queryable, diesel::Identifiable)]
+    #[diesel(table_name = users)]
     pub struct User {
         pub id: i64,
         pub name: String,
         pub hair_color: Option<String>,
+    }
+
+    #[derive(
+        Debug, Clone, PartialEq, diesel::Queryable, diesel::Identifiable, diesel::Associations,
+    )]
+    #[diesel(table_name = posts, belongs_to(User))]
+    pub struct Post {
+        pub id: i64,
+        pub user_id: i64,
+        pub title: String,
+        pub body: Option<String>,
+    }
+
+    #[derive(
+        Debug, Clone, PartialEq, diesel::Queryable, diesel::Identifiable, diesel::Associations,
+    )]
+    #[diesel(table_name = comments, belongs_to(Post))]
+    pub struct Comment {
+        pub id: i64,
+        pub post_id: i64,
+        pub text: String,
+    }
+
+    /// diesel's result of `loading_associations`.
+    pub type Tree = Vec<(User, Vec<(Post, Vec<Comment>)>)>;
+
+    /// diesel_bench's iteration: `belonging_to` and `grouped_by` at both
+    /// levels.
+    pub fn associations(conn: &mut diesel::SqliteConnection) -> Tree {
+        use diesel::prelude::*;
+        let all = users::table.load::<User>(conn).expect("users");
+        let posts = Post::belonging_to(&all).load::<Post>(conn).expect("posts");
+        let comments = Comment::belonging_to(&posts)
+            .load::<Comment>(conn)
+            .expect("comments")
+            .grouped_by(&posts);
+        let posts_and_comments = posts.into_iter().zip(comments).grouped_by(&all);
+        all.into_iter().zip(posts_and_comments).collect()
+    }
+
+    /// diesel's tree as the check compares it.
+    pub fn tree(t: Tree) -> super::Tree {
+        t.into_iter()
+            .map(|(u, posts)| {
+                let posts = posts
+                    .into_iter()
+                    .map(|(p, comments)| {
+                        let comments = comments
+                            .into_iter()
+                            .map(|c| super::CommentRow {
+                                id: c.id,
+                                post_id: c.post_id,
+                                text: c.text,
+                            })
+                            .collect();
+                        let post = super::PostRow {
+                            id: p.id,
+                            user_id: p.user_id,
+                            title: p.title,
+                            body: p.body,
+                        };
+                        (post, comments)
+                    })
+                    .collect();
+                (super::User::from(u), posts)
+            })
+            .collect()
     }
 
     #[derive(diesel::Insertable)]
@@ -211,7 +546,16 @@ mod sea_user {
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
+    pub enum Relation {
+        #[sea_orm(has_many = "super::sea_post::Entity")]
+        Posts,
+    }
+
+    impl Related<super::sea_post::Entity> for Entity {
+        fn to() -> RelationDef {
+            Relation::Posts.def()
+        }
+    }
 
     impl ActiveModelBehavior for ActiveModel {}
 
@@ -226,13 +570,144 @@ mod sea_user {
     }
 }
 
+mod sea_post {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "posts")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub user_id: i64,
+        pub title: String,
+        pub body: Option<String>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {
+        #[sea_orm(
+            belongs_to = "super::sea_user::Entity",
+            from = "Column::UserId",
+            to = "super::sea_user::Column::Id"
+        )]
+        User,
+        #[sea_orm(has_many = "super::sea_comment::Entity")]
+        Comments,
+    }
+
+    impl Related<super::sea_user::Entity> for Entity {
+        fn to() -> RelationDef {
+            Relation::User.def()
+        }
+    }
+
+    impl Related<super::sea_comment::Entity> for Entity {
+        fn to() -> RelationDef {
+            Relation::Comments.def()
+        }
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+mod sea_comment {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "comments")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub post_id: i64,
+        pub text: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {
+        #[sea_orm(
+            belongs_to = "super::sea_post::Entity",
+            from = "Column::PostId",
+            to = "super::sea_post::Column::Id"
+        )]
+        Post,
+    }
+
+    impl Related<super::sea_post::Entity> for Entity {
+        fn to() -> RelationDef {
+            Relation::Post.def()
+        }
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
 /// sea-orm's side of every workload, the same on both backends.
 mod sea {
-    use super::sea_user;
+    use super::{sea_comment, sea_post, sea_user};
     use sea_orm::{
         ActiveModelTrait, ActiveValue, DatabaseConnection, EntityTrait, IntoActiveModel,
-        TransactionTrait,
+        LoaderTrait, TransactionTrait,
     };
+
+    /// sea-orm's result of `loading_associations`.
+    pub type Tree = Vec<(
+        sea_user::Model,
+        Vec<(sea_post::Model, Vec<sea_comment::Model>)>,
+    )>;
+
+    /// Users, then their posts and the posts' comments through the loader
+    /// (`load_many`, one query per level), regrouped per user.
+    pub async fn associations(db: &DatabaseConnection) -> Tree {
+        let users = sea_user::Entity::find()
+            .all(db)
+            .await
+            .expect("sea-orm users");
+        let posts = users
+            .load_many(sea_post::Entity, db)
+            .await
+            .expect("sea-orm posts");
+        let counts: Vec<usize> = posts.iter().map(Vec::len).collect();
+        let posts: Vec<sea_post::Model> = posts.into_iter().flatten().collect();
+        let comments = posts
+            .load_many(sea_comment::Entity, db)
+            .await
+            .expect("sea-orm comments");
+        let mut posts = posts.into_iter().zip(comments);
+        users
+            .into_iter()
+            .zip(counts)
+            .map(|(u, n)| (u, posts.by_ref().take(n).collect()))
+            .collect()
+    }
+
+    /// sea-orm's tree as the check compares it.
+    pub fn tree(t: Tree) -> super::Tree {
+        t.into_iter()
+            .map(|(u, posts)| {
+                let posts = posts
+                    .into_iter()
+                    .map(|(p, comments)| {
+                        let comments = comments
+                            .into_iter()
+                            .map(|c| super::CommentRow {
+                                id: c.id,
+                                post_id: c.post_id,
+                                text: c.text,
+                            })
+                            .collect();
+                        let post = super::PostRow {
+                            id: p.id,
+                            user_id: p.user_id,
+                            title: p.title,
+                            body: p.body,
+                        };
+                        (post, comments)
+                    })
+                    .collect();
+                (super::User::from(u), posts)
+            })
+            .collect()
+    }
 
     pub async fn load(db: &DatabaseConnection) -> Vec<sea_user::Model> {
         sea_user::Entity::find()
@@ -314,6 +789,14 @@ trait Backend {
     /// Loads every user, sets its hair color to `color` and writes them in
     /// one transaction; returns how many users were changed.
     fn update(&mut self, imp: Imp, color: &str) -> usize;
+    /// Users of `loading_associations` on this backend.
+    fn assoc_users(&self) -> usize;
+    /// Fills users, posts and comments for `loading_associations`
+    /// (`assoc_seed_sql`) in every implementation's database.
+    fn seed_associations(&mut self);
+    /// Loads every user with its posts and their comments; with `check`,
+    /// returns them.
+    fn associations(&mut self, imp: Imp, check: bool) -> Option<Tree>;
 }
 
 fn group<'a>(
@@ -430,6 +913,39 @@ fn bench_backend(c: &mut Criterion, be: &mut dyn Backend) {
         });
     }
     g.finish();
+
+    // loading associations
+    be.seed_associations();
+    let users = be.assoc_users();
+    let expected = normalized(be.associations(Imp::Raw, true).expect("tree"));
+    assert_eq!(expected.len(), users, "{name}: associations, users");
+    for (u, posts) in &expected {
+        assert_eq!(posts.len(), ASSOC_FANOUT, "{name}: posts of user {}", u.id);
+        for (p, comments) in posts {
+            assert_eq!(p.user_id, u.id, "{name}: associations");
+            assert_eq!(
+                comments.len(),
+                ASSOC_FANOUT,
+                "{name}: comments of post {}",
+                p.id
+            );
+            assert!(
+                comments.iter().all(|c| c.post_id == p.id),
+                "{name}: associations"
+            );
+        }
+    }
+    let mut g = group(c, format!("{name}/loading_associations"));
+    for imp in assoc_implementations(imps) {
+        let got = normalized(be.associations(imp, true).expect("tree"));
+        assert!(
+            got == expected,
+            "{name}: associations, {}: not the raw driver's tree",
+            imp.name()
+        );
+        g.bench_function(imp.name(), |b| b.iter(|| be.associations(imp, false)));
+    }
+    g.finish();
     be.seed(0);
 }
 
@@ -444,6 +960,28 @@ mod sqlite {
 
     const DDL: &str =
         "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL, hair_color TEXT)";
+
+    /// The tables of `loading_associations`, one statement each.
+    const ASSOC_DDL: &[&str] = &[
+        "CREATE TABLE posts (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL, \
+         title TEXT NOT NULL, body TEXT)",
+        "CREATE TABLE comments (id INTEGER PRIMARY KEY, post_id INTEGER NOT NULL, \
+         text TEXT NOT NULL)",
+        "CREATE INDEX posts_user_id ON posts (user_id)",
+        "CREATE INDEX comments_post_id ON comments (post_id)",
+    ];
+
+    /// `?, ?, ...`: `n` placeholders.
+    fn placeholders(n: usize) -> String {
+        let mut s = String::with_capacity(3 * n);
+        for i in 0..n {
+            if i > 0 {
+                s.push_str(", ");
+            }
+            s.push('?');
+        }
+        s
+    }
 
     pub struct Sqlite {
         raw: rusqlite::Connection,
@@ -461,19 +999,26 @@ mod sqlite {
             let engine = aludel::blocking::create_engine("sqlite://").expect("the engine");
             let mut db = Session::new(&engine);
             db.execute(aludel::text(DDL)).expect("DDL");
-            db.commit().expect("commit");
             let mut diesel =
                 diesel::SqliteConnection::establish(":memory:").expect("diesel connects");
             diesel.batch_execute(DDL).expect("DDL");
+            for ddl in ASSOC_DDL {
+                raw.execute_batch(ddl).expect("DDL");
+                db.execute(aludel::text(ddl)).expect("DDL");
+                diesel.batch_execute(ddl).expect("DDL");
+            }
+            db.commit().expect("commit");
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
                 .expect("a runtime");
             let sea = rt.block_on(async {
                 let db = sea::connect("sqlite::memory:").await;
-                sea_orm::ConnectionTrait::execute_unprepared(&db, DDL)
-                    .await
-                    .expect("DDL");
+                for ddl in std::iter::once(DDL).chain(ASSOC_DDL.iter().copied()) {
+                    sea_orm::ConnectionTrait::execute_unprepared(&db, ddl)
+                        .await
+                        .expect("DDL");
+                }
                 db
             });
             Sqlite {
@@ -503,6 +1048,50 @@ mod sqlite {
                 .collect::<rusqlite::Result<Vec<_>>>()
                 .expect("rows");
             users
+        }
+
+        /// The raw driver's `loading_associations`: three cached
+        /// statements, the rows grouped in Rust.
+        fn raw_associations(&mut self) -> Tree {
+            let mut g = Grouper::new(self.raw_load());
+            let user_ids = g.user_ids();
+            let sql = format!(
+                "SELECT id, user_id, title, body FROM posts WHERE user_id IN ({})",
+                placeholders(user_ids.len())
+            );
+            let mut st = self.raw.prepare_cached(&sql).expect("prepare");
+            let mut rows = st
+                .query(rusqlite::params_from_iter(&user_ids))
+                .expect("posts");
+            let mut post_ids = Vec::new();
+            while let Some(r) = rows.next().expect("a post") {
+                post_ids.push(g.post(PostRow {
+                    id: r.get(0).expect("id"),
+                    user_id: r.get(1).expect("user_id"),
+                    title: r.get(2).expect("title"),
+                    body: r.get(3).expect("body"),
+                }));
+            }
+            drop(rows);
+            drop(st);
+            let sql = format!(
+                "SELECT id, post_id, text FROM comments WHERE post_id IN ({})",
+                placeholders(post_ids.len())
+            );
+            let mut st = self.raw.prepare_cached(&sql).expect("prepare");
+            let mut rows = st
+                .query(rusqlite::params_from_iter(&post_ids))
+                .expect("comments");
+            while let Some(r) = rows.next().expect("a comment") {
+                g.comment(CommentRow {
+                    id: r.get(0).expect("id"),
+                    post_id: r.get(1).expect("post_id"),
+                    text: r.get(2).expect("text"),
+                });
+            }
+            drop(rows);
+            drop(st);
+            g.tree
         }
     }
 
@@ -576,6 +1165,9 @@ mod sqlite {
                     db.close().expect("close");
                     check.then_some(v)
                 }
+                Imp::AludelSelectin | Imp::AludelJoined => {
+                    unreachable!("loading_associations only")
+                }
                 Imp::Diesel => {
                     let v = diesel_model::users::table
                         .load::<diesel_model::User>(&mut self.diesel)
@@ -619,6 +1211,9 @@ mod sqlite {
                     }
                     db.close().expect("close");
                     check.then(|| values(&out))
+                }
+                Imp::AludelSelectin | Imp::AludelJoined => {
+                    unreachable!("loading_associations only")
                 }
                 Imp::Diesel => {
                     use diesel_model::users;
@@ -672,6 +1267,9 @@ mod sqlite {
                     db.commit().expect("commit");
                     objs.iter().map(key_id).collect()
                 }
+                Imp::AludelSelectin | Imp::AludelJoined => {
+                    unreachable!("loading_associations only")
+                }
                 Imp::Diesel => {
                     use diesel_model::{users, NewUser};
                     let rows: Vec<NewUser<'_>> = names
@@ -719,6 +1317,9 @@ mod sqlite {
                     db.commit().expect("commit");
                     objs.len()
                 }
+                Imp::AludelSelectin | Imp::AludelJoined => {
+                    unreachable!("loading_associations only")
+                }
                 Imp::Diesel => {
                     use diesel_model::users;
                     let all = users::table
@@ -739,6 +1340,67 @@ mod sqlite {
                 Imp::SeaOrm => self.rt.block_on(sea::update(&self.sea, color)),
             }
         }
+
+        fn assoc_users(&self) -> usize {
+            ASSOC_USERS_SQLITE
+        }
+
+        fn seed_associations(&mut self) {
+            let clear = [
+                "DELETE FROM comments",
+                "DELETE FROM posts",
+                "DELETE FROM users",
+            ];
+            let stmts: Vec<String> = clear
+                .iter()
+                .map(|s| s.to_string())
+                .chain(assoc_seed_sql(ASSOC_USERS_SQLITE))
+                .collect();
+            let script = format!("BEGIN; {}; COMMIT;", stmts.join("; "));
+            self.raw.execute_batch(&script).expect("seeding");
+            self.diesel.batch_execute(&script).expect("seeding");
+            let mut db = Session::new(&self.engine);
+            for s in &stmts {
+                db.execute(aludel::text(s)).expect("seeding");
+            }
+            db.commit().expect("seeding");
+            let sea = &self.sea;
+            self.rt.block_on(async {
+                for s in &stmts {
+                    sea_orm::ConnectionTrait::execute_unprepared(sea, s)
+                        .await
+                        .expect("seeding");
+                }
+            });
+        }
+
+        fn associations(&mut self, imp: Imp, check: bool) -> Option<Tree> {
+            match imp {
+                Imp::Raw => {
+                    let t = self.raw_associations();
+                    check.then_some(t)
+                }
+                Imp::AludelSelectin | Imp::AludelJoined => {
+                    let mut db = Session::new(&self.engine);
+                    let v = db
+                        .query::<assoc::User>()
+                        .options(assoc::options(imp))
+                        .all()
+                        .expect("load");
+                    db.close().expect("close");
+                    check.then(|| assoc::tree(&v))
+                }
+                Imp::Diesel => {
+                    let t = diesel_model::associations(&mut self.diesel);
+                    check.then(|| diesel_model::tree(t))
+                }
+                Imp::SeaOrm => {
+                    let t = self.rt.block_on(sea::associations(&self.sea));
+                    check.then(|| sea::tree(t))
+                }
+                Imp::Aludel | Imp::AludelPlain => unreachable!("not a loading_associations one"),
+            }
+        }
     }
 }
 
@@ -753,14 +1415,23 @@ mod postgres {
     use tokio_postgres::{Client, NoTls, Statement};
 
     const DDL: &str = "\
-        DROP TABLE IF EXISTS posts; DROP TABLE IF EXISTS users;\
-        CREATE TABLE users (id BIGSERIAL PRIMARY KEY, name VARCHAR NOT NULL, hair_color VARCHAR);";
+        DROP TABLE IF EXISTS comments CASCADE; DROP TABLE IF EXISTS posts CASCADE;\
+        DROP TABLE IF EXISTS users CASCADE;\
+        CREATE TABLE users (id BIGSERIAL PRIMARY KEY, name VARCHAR NOT NULL, hair_color VARCHAR);\
+        CREATE TABLE posts (id BIGSERIAL PRIMARY KEY, user_id BIGINT NOT NULL,\
+            title VARCHAR NOT NULL, body TEXT);\
+        CREATE TABLE comments (id BIGSERIAL PRIMARY KEY, post_id BIGINT NOT NULL,\
+            text TEXT NOT NULL);\
+        CREATE INDEX posts_user_id ON posts (user_id);\
+        CREATE INDEX comments_post_id ON comments (post_id);";
 
     struct Prepared {
         all_users: Statement,
         user_by_id: Statement,
         insert_users: Statement,
         update_hair: Statement,
+        posts_of_users: Statement,
+        comments_of_posts: Statement,
     }
 
     pub struct Postgres {
@@ -819,6 +1490,16 @@ mod postgres {
                         .prepare("UPDATE users SET hair_color = $1 WHERE id = $2")
                         .await
                         .expect("prepare"),
+                    posts_of_users: client
+                        .prepare(
+                            "SELECT id, user_id, title, body FROM posts WHERE user_id = ANY($1)",
+                        )
+                        .await
+                        .expect("prepare"),
+                    comments_of_posts: client
+                        .prepare("SELECT id, post_id, text FROM comments WHERE post_id = ANY($1)")
+                        .await
+                        .expect("prepare"),
                 };
                 let engine = aludel::create_engine(url).expect("the engine");
                 let sea = sea::connect(url).await;
@@ -842,6 +1523,43 @@ mod postgres {
                 .try_collect()
                 .await
                 .expect("rows")
+        }
+
+        /// The raw driver's `loading_associations`: three prepared
+        /// statements, the rows grouped in Rust.
+        async fn raw_associations(client: &Client, p: &Prepared) -> Tree {
+            let mut g = Grouper::new(Self::raw_load(client, &p.all_users).await);
+            let user_ids = g.user_ids();
+            let posts: Vec<PostRow> = client
+                .query_raw(&p.posts_of_users, [&user_ids])
+                .await
+                .expect("posts")
+                .map_ok(|r| PostRow {
+                    id: r.get(0),
+                    user_id: r.get(1),
+                    title: r.get(2),
+                    body: r.get(3),
+                })
+                .try_collect()
+                .await
+                .expect("posts");
+            let post_ids: Vec<i64> = posts.into_iter().map(|p| g.post(p)).collect();
+            let comments: Vec<CommentRow> = client
+                .query_raw(&p.comments_of_posts, [&post_ids])
+                .await
+                .expect("comments")
+                .map_ok(|r| CommentRow {
+                    id: r.get(0),
+                    post_id: r.get(1),
+                    text: r.get(2),
+                })
+                .try_collect()
+                .await
+                .expect("comments");
+            for c in comments {
+                g.comment(c);
+            }
+            g.tree
         }
 
         fn sea(&self) -> &sea_orm::DatabaseConnection {
@@ -915,6 +1633,9 @@ mod postgres {
                     db.close().await.expect("close");
                     check.then_some(v)
                 }),
+                Imp::AludelSelectin | Imp::AludelJoined => {
+                    unreachable!("loading_associations only")
+                }
                 Imp::Diesel => unreachable!("diesel runs on SQLite only"),
                 Imp::SeaOrm => {
                     let v = self.rt.block_on(sea::load(self.sea()));
@@ -947,6 +1668,9 @@ mod postgres {
                     db.close().await.expect("close");
                     check.then(|| values(&out))
                 }),
+                Imp::AludelSelectin | Imp::AludelJoined => {
+                    unreachable!("loading_associations only")
+                }
                 Imp::Diesel => unreachable!("diesel runs on SQLite only"),
                 Imp::SeaOrm => {
                     let v = self.rt.block_on(sea::get_each(self.sea(), ids));
@@ -991,6 +1715,9 @@ mod postgres {
                     db.commit().await.expect("commit");
                     objs.iter().map(key_id).collect()
                 }),
+                Imp::AludelSelectin | Imp::AludelJoined => {
+                    unreachable!("loading_associations only")
+                }
                 Imp::Diesel => unreachable!("diesel runs on SQLite only"),
                 Imp::SeaOrm => self.rt.block_on(sea::insert(self.sea(), names)),
             }
@@ -1022,8 +1749,61 @@ mod postgres {
                     db.commit().await.expect("commit");
                     objs.len()
                 }),
+                Imp::AludelSelectin | Imp::AludelJoined => {
+                    unreachable!("loading_associations only")
+                }
                 Imp::Diesel => unreachable!("diesel runs on SQLite only"),
                 Imp::SeaOrm => self.rt.block_on(sea::update(self.sea(), color)),
+            }
+        }
+
+        fn assoc_users(&self) -> usize {
+            ASSOC_USERS_POSTGRES
+        }
+
+        fn seed_associations(&mut self) {
+            let client = &self.client;
+            self.rt.block_on(async {
+                client
+                    .batch_execute("TRUNCATE comments, posts, users RESTART IDENTITY")
+                    .await
+                    .expect("emptying");
+                for s in assoc_seed_sql(ASSOC_USERS_POSTGRES) {
+                    client.batch_execute(&s).await.expect("seeding");
+                }
+                client
+                    .batch_execute("ANALYZE users; ANALYZE posts; ANALYZE comments")
+                    .await
+                    .expect("analyzing");
+            })
+        }
+
+        fn associations(&mut self, imp: Imp, check: bool) -> Option<Tree> {
+            let engine = &self.engine;
+            match imp {
+                Imp::Raw => {
+                    let t = self
+                        .rt
+                        .block_on(Self::raw_associations(&self.client, &self.prepared));
+                    check.then_some(t)
+                }
+                Imp::AludelSelectin | Imp::AludelJoined => self.rt.block_on(async {
+                    let mut db = Session::new(engine.clone());
+                    let v = db
+                        .query::<assoc::User>()
+                        .options(assoc::options(imp))
+                        .all()
+                        .await
+                        .expect("load");
+                    db.close().await.expect("close");
+                    check.then(|| assoc::tree(&v))
+                }),
+                Imp::SeaOrm => {
+                    let t = self.rt.block_on(sea::associations(self.sea()));
+                    check.then(|| sea::tree(t))
+                }
+                Imp::Diesel => unreachable!("diesel runs on SQLite only"),
+                Imp::Aludel | Imp::AludelPlain => unreachable!("not a loading_associations one"),
             }
         }
     }

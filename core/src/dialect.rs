@@ -243,7 +243,9 @@ pub struct Capabilities {
     pub autoincrement: AutoIncrementStyle,
     /// Enumerated types.
     pub enums: EnumStyle,
-    /// Array types.
+    /// Array types, array values bound as one parameter and `x = ANY(array)`
+    /// (the ORM's selectin loading matches a one-column key that way, with
+    /// every key in one array).
     pub arrays: bool,
     /// Comments on tables and columns.
     pub comments: CommentStyle,

@@ -813,7 +813,10 @@ impl Load {
     }
 
     /// Loads `rel` of the objects this option loads, joined to the query
-    /// that loads them.
+    /// that loads them when that is a selectin query. Beneath a joined
+    /// option (whose objects come from their parents' query) it runs as a
+    /// query of its own, `IN` over their keys as selectin does: nested
+    /// joined options are not folded into one query with three tables.
     pub fn joined<M: Model, R>(mut self, rel: Rel<M, R>) -> Load {
         self.nested.push(joined(rel));
         self

@@ -38,6 +38,14 @@ const END_MARKER: &str = "<!-- bench:engine:end -->";
 const ORM_PLAIN_RATIO: f64 = 1.2;
 const ORM_TRACKED_RATIO: f64 = 2.0;
 
+/// The ORM benchmark's workload of issue #6, tabled apart from the others.
+const ASSOC_WORKLOAD: &str = "loading_associations";
+/// Issue #6's target: Aludel's association loading at most 1.3x the raw
+/// driver's code, and faster than diesel and sea-orm.
+const ASSOC_RATIO: f64 = 1.3;
+/// The Aludel strategies of that workload, each judged.
+const ASSOC_STRATEGIES: &[&str] = &["aludel_selectin", "aludel_joined"];
+
 const ORM_START_MARKER: &str = "<!-- bench:orm:start -->";
 const ORM_END_MARKER: &str = "<!-- bench:orm:end -->";
 
@@ -378,6 +386,7 @@ fn run_streaming(args: &[String], env: &[(String, String)], each: &mut dyn FnMut
 
 /// One row of the table: a workload on a backend, and each
 /// implementation's median.
+#[derive(Clone)]
 struct TableRow {
     workload: String,
     backend: String,
@@ -795,12 +804,20 @@ fn run_tabled(
     let load_after = load_average();
     let mut ok = bench_ok;
     let t = table(&results);
+    let (orm_t, assoc_t) = split_orm(&t);
     if t.rows.is_empty() {
         eprintln!("xtask bench: criterion reported no {bench} benchmark");
     } else if orm {
-        print_cells(&orm_cells(&t));
-        println!();
-        print!("{}", orm_target_lines(&t));
+        if !orm_t.rows.is_empty() {
+            print_cells(&orm_cells(&orm_t));
+            println!();
+            print!("{}", orm_target_lines(&orm_t));
+        }
+        if !assoc_t.rows.is_empty() {
+            print_cells(&assoc_cells(&assoc_t));
+            println!();
+            print!("{}", assoc_target_lines(&assoc_t));
+        }
     } else {
         print_table(&t);
         println!();
@@ -849,7 +866,7 @@ fn run_tabled(
         replace_section(
             existing.as_deref(),
             (ORM_START_MARKER, ORM_END_MARKER),
-            &orm_section(&t, &notes),
+            &orm_section(&orm_t, &assoc_t, &notes),
         )
     } else {
         replace_section(
@@ -1004,6 +1021,167 @@ fn orm_target_lines(t: &Table) -> String {
     s
 }
 
+/// The rows of `t` that `keep` selects, with only the implementations that
+/// have a figure in them, those named in `first` first (in that order).
+fn sub_table(t: &Table, keep: impl Fn(&TableRow) -> bool, first: &[&str]) -> Table {
+    let rows: Vec<&TableRow> = t.rows.iter().filter(|r| keep(r)).collect();
+    let mut cols: Vec<usize> = (0..t.implementations.len())
+        .filter(|&c| rows.iter().any(|r| r.medians[c].is_some()))
+        .collect();
+    cols.sort_by_key(|&c| {
+        first
+            .iter()
+            .position(|f| *f == t.implementations[c])
+            .unwrap_or(first.len())
+    });
+    Table {
+        implementations: cols.iter().map(|&c| t.implementations[c].clone()).collect(),
+        rows: rows
+            .into_iter()
+            .map(|r| TableRow {
+                medians: cols.iter().map(|&c| r.medians[c]).collect(),
+                ..r.clone()
+            })
+            .collect(),
+    }
+}
+
+/// The ORM table's workloads (issue #5) and the associations workload
+/// (issue #6), as two tables.
+fn split_orm(t: &Table) -> (Table, Table) {
+    let first = ["raw", "aludel", "aludel_plain", "diesel", "sea_orm"];
+    let orm = sub_table(t, |r| r.workload != ASSOC_WORKLOAD, &first);
+    let first = [
+        "raw",
+        "aludel_selectin",
+        "aludel_joined",
+        "diesel",
+        "sea_orm",
+    ];
+    let assoc = sub_table(t, |r| r.workload == ASSOC_WORKLOAD, &first);
+    (orm, assoc)
+}
+
+/// The targets of issue #6 that one row of the associations table misses.
+fn assoc_misses(t: &Table, r: &TableRow) -> Option<Vec<String>> {
+    let raw = r.median(t.column("raw"));
+    let diesel = r.median(t.column("diesel"));
+    let sea = r.median(t.column("sea_orm"));
+    let mut judged = false;
+    let mut missed = Vec::new();
+    for &s in ASSOC_STRATEGIES {
+        let mine = r.median(t.column(s));
+        let short = s.trim_start_matches("aludel_");
+        if let Some(x) = over(mine, raw) {
+            judged = true;
+            if x > ASSOC_RATIO {
+                missed.push(format!("{short} {x:.2}x raw (≤ {ASSOC_RATIO:.1}x)"));
+            }
+        }
+        for (peer, theirs) in [("diesel", diesel), ("sea-orm", sea)] {
+            if let Some(x) = over(mine, theirs) {
+                judged = true;
+                if x >= 1.0 {
+                    missed.push(format!("{short} not faster than {peer} ({x:.2}x its time)"));
+                }
+            }
+        }
+    }
+    judged.then_some(missed)
+}
+
+/// The associations table: medians, each strategy against the raw driver
+/// and the peers, then the verdict.
+fn assoc_cells(t: &Table) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut header = vec!["workload".to_string(), "backend".to_string()];
+    header.extend(t.implementations.iter().cloned());
+    let mut ratios: Vec<(String, &str, &str)> = Vec::new();
+    for &s in ASSOC_STRATEGIES {
+        ratios.push((format!("{s} / raw"), s, "raw"));
+    }
+    for &s in ASSOC_STRATEGIES {
+        for peer in ["diesel", "sea_orm"] {
+            ratios.push((format!("{peer} / {s}"), peer, s));
+        }
+    }
+    ratios.retain(|(_, a, b)| t.column(a).is_some() && t.column(b).is_some());
+    header.extend(ratios.iter().map(|(h, _, _)| h.clone()));
+    header.push("targets".to_string());
+    let mut body = Vec::new();
+    for r in &t.rows {
+        let mut line = vec![r.workload.clone(), r.backend.clone()];
+        for m in &r.medians {
+            line.push(m.map(duration).unwrap_or_else(|| "-".into()));
+        }
+        for (_, a, b) in &ratios {
+            line.push(
+                over(r.median(t.column(a)), r.median(t.column(b)))
+                    .map(|x| format!("{x:.2}x"))
+                    .unwrap_or_else(|| "-".into()),
+            );
+        }
+        line.push(match assoc_misses(t, r) {
+            None => "-".into(),
+            Some(m) if m.is_empty() => "met".into(),
+            Some(m) => format!("missed: {}", m.join("; ")),
+        });
+        body.push(line);
+    }
+    (header, body)
+}
+
+fn assoc_target_lines(t: &Table) -> String {
+    let mut judged = 0;
+    let mut met = 0;
+    let mut missed = Vec::new();
+    for r in &t.rows {
+        if let Some(m) = assoc_misses(t, r) {
+            judged += 1;
+            if m.is_empty() {
+                met += 1;
+            }
+            for x in m {
+                missed.push(format!("- missed: {} `{}`: {x}", r.backend, r.workload));
+            }
+        }
+    }
+    let mut s = format!(
+        "Targets (issue #6): each strategy at most {ASSOC_RATIO:.1}x the raw driver's median, \
+         and faster than diesel and sea-orm. All met on {met} of {judged} backends{}\n",
+        if missed.is_empty() { "." } else { "; missed:" }
+    );
+    if !missed.is_empty() {
+        s.push('\n');
+        for m in missed {
+            s.push_str(&m);
+            s.push('\n');
+        }
+    }
+    s
+}
+
+/// The associations part of the ORM section.
+fn assoc_section(t: &Table) -> String {
+    let mut s = String::from("### Loading associations (issue #6)\n\n");
+    s.push_str(
+        "diesel_bench's \"loading associations sequentially\": every user, their posts \
+         and the posts' comments, returned grouped (users with 10 posts each, posts with 10 \
+         comments each: 100 users, 1,000 posts and 10,000 comments on PostgreSQL, 9 users, 90 \
+         posts and 900 comments on SQLite, diesel's sizes). `raw` runs the three queries with \
+         the driver (`IN (?, ...)` on SQLite, `= ANY($1)` on PostgreSQL, statements prepared \
+         once) and groups the rows in Rust; `aludel_selectin` is \
+         `query::<User>().options(selectin(User::posts).selectin(Post::comments))` and \
+         `aludel_joined` the same with `joined`, each in a new session closed at the end, \
+         returning the tracked users with their collections loaded; `diesel` is \
+         `belonging_to` + `grouped_by` at both levels (SQLite only); `sea_orm` its loader \
+         (`LoaderTrait::load_many`, once per level). Same medians and runs as the table above.\n\n",
+    );
+    s.push_str(&markdown_cells(&assoc_cells(t)));
+    s.push('\n');
+    s.push_str(&assoc_target_lines(t));
+    s
+}
+
 /// The version of a package in the workspace's Cargo.lock.
 fn locked_version(package: &str) -> Option<String> {
     let lock = std::fs::read_to_string(workspace_root().join("Cargo.lock")).ok()?;
@@ -1012,7 +1190,7 @@ fn locked_version(package: &str) -> Option<String> {
     lock[at..].split('"').next().map(str::to_string)
 }
 
-fn orm_section(t: &Table, notes: &RunNotes) -> String {
+fn orm_section(t: &Table, assoc: &Table, notes: &RunNotes) -> String {
     let v = |p: &str| locked_version(p).unwrap_or_else(|| "?".into());
     let mut s = String::new();
     s.push_str(ORM_START_MARKER);
@@ -1055,6 +1233,10 @@ fn orm_section(t: &Table, notes: &RunNotes) -> String {
     s.push_str(&markdown_cells(&orm_cells(t)));
     s.push('\n');
     s.push_str(&orm_target_lines(t));
+    if !assoc.rows.is_empty() {
+        s.push('\n');
+        s.push_str(&assoc_section(assoc));
+    }
     s.push_str(ORM_END_MARKER);
     s.push('\n');
     s
@@ -1302,6 +1484,72 @@ mod tests {
         assert!(lines.contains("All met on 1 of 3"), "{lines}");
         assert!(
             lines.contains("- missed: sqlite `insert_1000_users`: tracked not faster"),
+            "{lines}"
+        );
+    }
+
+    #[test]
+    fn associations_table_and_targets() {
+        let t = table(&[
+            ("sqlite/load_10000_users/raw".into(), 1000.0),
+            ("sqlite/load_10000_users/aludel".into(), 1900.0),
+            ("sqlite/load_10000_users/diesel".into(), 1100.0),
+            ("sqlite/loading_associations/raw".into(), 100.0),
+            ("sqlite/loading_associations/aludel_selectin".into(), 120.0),
+            ("sqlite/loading_associations/aludel_joined".into(), 140.0),
+            ("sqlite/loading_associations/diesel".into(), 130.0),
+            ("sqlite/loading_associations/sea_orm".into(), 500.0),
+            ("postgres/loading_associations/raw".into(), 1000.0),
+            (
+                "postgres/loading_associations/aludel_selectin".into(),
+                1100.0,
+            ),
+            ("postgres/loading_associations/aludel_joined".into(), 1200.0),
+            ("postgres/loading_associations/sea_orm".into(), 3000.0),
+        ]);
+        let (orm, assoc) = split_orm(&t);
+        // The issue #5 table keeps its own columns and rows only.
+        assert_eq!(orm.implementations, ["raw", "aludel", "diesel"]);
+        assert_eq!(orm.rows.len(), 1);
+        assert_eq!(
+            assoc.implementations,
+            [
+                "raw",
+                "aludel_selectin",
+                "aludel_joined",
+                "diesel",
+                "sea_orm"
+            ]
+        );
+        let (header, body) = assoc_cells(&assoc);
+        assert_eq!(
+            header[7..],
+            [
+                "aludel_selectin / raw",
+                "aludel_joined / raw",
+                "diesel / aludel_selectin",
+                "sea_orm / aludel_selectin",
+                "diesel / aludel_joined",
+                "sea_orm / aludel_joined",
+                "targets"
+            ]
+        );
+        let sqlite = &body[0];
+        assert_eq!(sqlite[1], "sqlite");
+        assert_eq!(sqlite[7], "1.20x");
+        assert_eq!(sqlite[8], "1.40x");
+        assert_eq!(
+            sqlite[13],
+            "missed: joined 1.40x raw (≤ 1.3x); joined not faster than diesel (1.08x its time)"
+        );
+        let pg = &body[1];
+        assert_eq!(pg[5], "-");
+        assert_eq!(pg[9], "-");
+        assert_eq!(pg[13], "met");
+        let lines = assoc_target_lines(&assoc);
+        assert!(lines.contains("All met on 1 of 2 backends"), "{lines}");
+        assert!(
+            lines.contains("- missed: sqlite `loading_associations`: joined 1.40x raw"),
             "{lines}"
         );
     }

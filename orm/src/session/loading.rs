@@ -9,7 +9,7 @@ use crate::object::{ErasedObj, Obj, ObjectState};
 use crate::relationship::{Direction, Lazy, Load, Rel, RelField, RelInfo, Resolved};
 use aludel_core::engine::RowAccess;
 use aludel_core::expr::OrderBy;
-use aludel_core::{and, or, select, Expr, Name, Select, Table, Value};
+use aludel_core::{and, or, select, Expr, Name, Select, Table, Value, ValueRef};
 use rustc_hash::FxHashMap;
 use std::sync::Arc;
 
@@ -46,6 +46,20 @@ impl RowAccess for Slice<'_> {
     fn value(&self, idx: usize) -> aludel_core::Result<Value> {
         self.row.value(self.offset + idx)
     }
+
+    // The driver's cheap accessors, so that a model decodes from a slice
+    // as fast as from the whole row.
+    fn value_ref(&self, idx: usize) -> aludel_core::Result<ValueRef<'_>> {
+        self.row.value_ref(self.offset + idx)
+    }
+
+    fn get_i64(&self, idx: usize) -> Option<Option<i64>> {
+        self.row.get_i64(self.offset + idx)
+    }
+
+    fn get_str(&self, idx: usize) -> Option<Option<&str>> {
+        self.row.get_str(self.offset + idx)
+    }
 }
 
 /// The parent's column `name`, from its table or from the subquery that wraps it.
@@ -70,8 +84,18 @@ fn key_of(values: &[Value], cols: &[usize]) -> Key {
     Key::many(cols.iter().map(|&i| values[i].clone()).collect())
 }
 
-/// `cols IN (keys)`, for one column or several.
-fn in_keys(cols: &[Expr], keys: &[Key]) -> Expr {
+/// `cols IN (keys)`, for one column or several. With `arrays` (a dialect
+/// that binds arrays, such as PostgreSQL), one column is matched as
+/// `col = ANY($1)` with the keys in one array value: the statement's text
+/// is the same for any number of keys, so the server plans it once
+/// instead of planning a long `IN` list at every run.
+fn in_keys(cols: &[Expr], keys: &[Key], arrays: bool) -> Expr {
+    if cols.len() == 1 && arrays {
+        let array = Value::Array(keys.iter().map(|k| k.values()[0].clone()).collect());
+        return cols[0]
+            .clone()
+            .eq(aludel_core::func::call("ANY", [aludel_core::value(array)]));
+    }
     if cols.len() == 1 {
         return cols[0].clone().in_(
             keys.iter()
@@ -219,25 +243,36 @@ impl Session {
         let target: &'static Table = (info.target)();
         let mut todo: Vec<(ErasedObj, usize, Key)> = Vec::new();
         let mut all_children: Vec<ErasedObj> = Vec::new();
+        // The distinct keys to look up, and how many parents have each.
+        let mut keys: Vec<Key> = Vec::new();
+        let mut uses: FxHashMap<Key, usize> = FxHashMap::default();
         for p in parents {
             let idx = rel_index(p, info)?;
             if let Some(loaded) = p.0.rel_loaded(idx)? {
                 all_children.extend(loaded);
                 continue;
             }
-            let vals = p.0.values()?;
-            todo.push((p.clone(), idx, key_of(&vals, &res.owner_cols)));
+            let k = key_of(&p.0.values()?, &res.owner_cols);
+            let n = uses.entry(k.clone()).or_insert(0);
+            if *n == 0 && !k.has_null() {
+                keys.push(k.clone());
+            }
+            *n += 1;
+            todo.push((p.clone(), idx, k));
         }
         if todo.is_empty() {
             return Ok(dedupe(all_children));
         }
-        let mut keys: Vec<Key> = Vec::new();
-        for (_, _, k) in &todo {
-            if !k.has_null() && !keys.contains(k) {
-                keys.push(k.clone());
-            }
-        }
-        let mut found: FxHashMap<Key, Vec<ErasedObj>> = FxHashMap::default();
+        // One-to-many from parents with distinct keys, none loaded before:
+        // each child is under one key, so the lists hold it once between them.
+        let distinct = res.direction == Direction::OneToMany
+            && all_children.is_empty()
+            && keys.len() == todo.len();
+        // Room in the identity map for about one object per key (a lower
+        // bound for a one-to-many, an upper one for a many-to-one).
+        self.identity.map().reserve(keys.len());
+        let mut found: FxHashMap<Key, Vec<ErasedObj>> =
+            FxHashMap::with_capacity_and_hasher(keys.len(), Default::default());
         // A many-to-one target already in the identity map needs no query.
         if res.direction == Direction::ManyToOne && is_pk(target, &res.target_cols) {
             keys.retain(|k| {
@@ -271,7 +306,7 @@ impl Session {
                         .iter()
                         .map(|&i| target.c(target.columns[i].name.as_str()))
                         .collect::<aludel_core::Result<_>>()?;
-                    (select(target).where_(in_keys(&cols, chunk)), 0)
+                    (select(target).where_(in_keys(&cols, chunk, caps.arrays)), 0)
                 }
                 Some(sec) => {
                     let st = sec.table;
@@ -298,7 +333,8 @@ impl Session {
                         .map(|&i| st.c(st.columns[i].name.as_str()))
                         .collect::<aludel_core::Result<_>>()?;
                     (
-                        s.join(st, on).where_(in_keys(&owner_side, chunk)),
+                        s.join(st, on)
+                            .where_(in_keys(&owner_side, chunk, caps.arrays)),
                         sec.to_owner.len(),
                     )
                 }
@@ -338,53 +374,99 @@ impl Session {
                 ));
                 offset += jt.columns.len();
             }
-            let conn = ensure_conn(&self.engine, &mut self.conn).await?;
-            let rows = conn.execute(stmt).await?.all();
             let n_target = target.columns.len();
             let target_names: Vec<Name> = target.columns.iter().map(|c| c.name.clone()).collect();
-            for row in &rows {
-                let head = Slice {
-                    row,
-                    offset: 0,
-                    names: &target_names,
-                };
-                let child = (info.absorb)(&mut self.identity, self.id, &head)?;
-                for (k, (jt, off, names)) in layout.iter().enumerate() {
-                    let slice = Slice {
+            let (identity, session) = (&mut self.identity, self.id);
+            let (found, grand, target_cols) = (&mut found, &mut grand, &res.target_cols);
+            // An error of the ORM's met while decoding, which stops the rows.
+            let mut failed: Option<Error> = None;
+            let conn = ensure_conn(&self.engine, &mut self.conn).await?;
+            // Rows are decoded as the driver hands them over, never copied
+            // into owned rows first.
+            let done = conn
+                .for_each(stmt, |row| {
+                    let head = Slice {
                         row,
-                        offset: *off,
-                        names,
+                        offset: 0,
+                        names: &target_names,
                     };
-                    let entry = grand.entry((ptr(&child), k)).or_default();
-                    if slice.is_missing(jt) {
-                        continue;
+                    let child = (info.absorb)(identity, session, &head)?;
+                    for (k, (jt, off, names)) in layout.iter().enumerate() {
+                        let slice = Slice {
+                            row,
+                            offset: *off,
+                            names,
+                        };
+                        let entry = grand.entry((ptr(&child), k)).or_default();
+                        if slice.is_missing(jt) {
+                            continue;
+                        }
+                        let g = (joined[k].absorb)(identity, session, &slice)?;
+                        if !entry.iter().any(|x| Arc::ptr_eq(&x.0, &g.0)) {
+                            entry.push(g);
+                        }
                     }
-                    let g = (joined[k].absorb)(&mut self.identity, self.id, &slice)?;
-                    if !entry.iter().any(|x| Arc::ptr_eq(&x.0, &g.0)) {
-                        entry.push(g);
+                    let k = if extra > 0 {
+                        Key::many(
+                            (0..extra)
+                                .map(|i| row.value(n_target + i))
+                                .collect::<aludel_core::Result<_>>()?,
+                        )
+                    } else if child.0.meta().modified {
+                        // An object the session already held, changed and not
+                        // flushed: it belongs where its current values say.
+                        match child.0.values() {
+                            Ok(v) => key_of(&v, target_cols),
+                            Err(e) => {
+                                let stop = aludel_core::Error::InvalidStatement(e.to_string());
+                                failed = Some(e);
+                                return Err(stop);
+                            }
+                        }
+                    } else {
+                        // The row's own join columns (the target's columns come
+                        // first, in table order): no copy of the object.
+                        match target_cols.as_slice() {
+                            [i] => Key::one(row.value(*i)?),
+                            cols => Key::many(
+                                cols.iter()
+                                    .map(|&i| row.value(i))
+                                    .collect::<aludel_core::Result<_>>()?,
+                            ),
+                        }
+                    };
+                    let list = found.entry(k).or_default();
+                    if !list.iter().any(|c| Arc::ptr_eq(&c.0, &child.0)) {
+                        list.push(child);
                     }
-                }
-                let k = if extra > 0 {
-                    Key::many(
-                        (0..extra)
-                            .map(|i| row.value(n_target + i))
-                            .collect::<aludel_core::Result<_>>()?,
-                    )
-                } else {
-                    key_of(&child.0.values()?, &res.target_cols)
-                };
-                let list = found.entry(k).or_default();
-                if !list.iter().any(|c| Arc::ptr_eq(&c.0, &child.0)) {
-                    list.push(child);
-                }
+                    Ok(())
+                })
+                .await;
+            if let Some(e) = failed {
+                return Err(e);
             }
+            done?;
         }
         for (p, idx, k) in todo {
-            let children = found.get(&k).cloned().unwrap_or_default();
+            // The last parent with a key takes its list; the others copy it.
+            let last = uses.get_mut(&k).is_some_and(|n| {
+                *n -= 1;
+                *n == 0
+            });
+            let children = if last {
+                found.remove(&k)
+            } else {
+                found.get(&k).cloned()
+            }
+            .unwrap_or_default();
             all_children.extend(children.iter().cloned());
             p.0.rel_set_loaded(idx, children)?;
         }
-        let all_children = dedupe(all_children);
+        let all_children = if distinct {
+            all_children
+        } else {
+            dedupe(all_children)
+        };
         if !joined.is_empty() {
             for c in &all_children {
                 for (k, j) in joined.iter().enumerate() {
@@ -453,8 +535,6 @@ impl Session {
             layout.push((target, offset));
             offset += target.columns.len();
         }
-        let conn = ensure_conn(&self.engine, &mut self.conn).await?;
-        let rows = conn.execute(stmt).await?.all();
         let mut parents: Vec<Obj<T>> = Vec::new();
         let mut index: FxHashMap<usize, usize> = FxHashMap::default();
         let mut per: Vec<Vec<Vec<ErasedObj>>> = Vec::new();
@@ -468,14 +548,33 @@ impl Session {
             .iter()
             .map(|(t, _)| t.columns.iter().map(|c| c.name.clone()).collect())
             .collect();
-        for row in &rows {
+        // Where the parent's primary key is in each row.
+        let pk: Vec<usize> = parent_table
+            .primary_key
+            .columns
+            .iter()
+            .filter_map(|n| parent_table.columns.iter().position(|c| c.name == *n))
+            .collect();
+        let pk_known = !pk.is_empty() && pk.len() == parent_table.primary_key.columns.len();
+        let (identity, session) = (&mut self.identity, self.id);
+        let conn = ensure_conn(&self.engine, &mut self.conn).await?;
+        conn.for_each(stmt, |row| {
             let head = Slice {
                 row,
                 offset: 0,
                 names: &head_names,
             };
-            let v = T::from_row(&head)?;
-            let p = super::absorb(&mut self.identity, self.id, v);
+            // A parent repeated by the join is the object already held:
+            // no need to decode it again.
+            let held = if pk_known {
+                super::held::<T>(identity, &pk, &head)?
+            } else {
+                None
+            };
+            let p = match held {
+                Some(p) => p,
+                None => super::absorb(identity, session, T::from_row(&head)?),
+            };
             let pi = *index.entry(ptr(&ErasedObj(p.erased()))).or_insert_with(|| {
                 parents.push(p);
                 per.push(vec![Vec::new(); joined.len()]);
@@ -491,13 +590,15 @@ impl Session {
                 if slice.is_missing(target) {
                     continue;
                 }
-                let child = (joined[k].rel.absorb)(&mut self.identity, self.id, &slice)?;
+                let child = (joined[k].rel.absorb)(identity, session, &slice)?;
                 if !per[pi][k].iter().any(|c| Arc::ptr_eq(&c.0, &child.0)) {
                     per[pi][k].push(child.clone());
                     all[k].push(child);
                 }
             }
-        }
+            Ok(())
+        })
+        .await?;
         for (p, lists) in parents.iter().zip(per) {
             let erased = ErasedObj(p.erased());
             for (k, list) in lists.into_iter().enumerate() {
@@ -553,6 +654,6 @@ fn ptr(o: &ErasedObj) -> usize {
 }
 
 fn dedupe(v: Vec<ErasedObj>) -> Vec<ErasedObj> {
-    let mut seen = rustc_hash::FxHashSet::default();
+    let mut seen = rustc_hash::FxHashSet::with_capacity_and_hasher(v.len(), Default::default());
     v.into_iter().filter(|o| seen.insert(ptr(o))).collect()
 }

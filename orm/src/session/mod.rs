@@ -281,6 +281,33 @@ pub(crate) fn absorb<T: Model>(identity: &mut Identity, session: u64, value: T) 
     }
 }
 
+/// The object of `T` the session holds for a row whose primary key is in
+/// columns `pk` of `row`, if it is there and not expired: a row met again
+/// (a parent repeated by a join) then needs no decoding, since
+/// [`absorb`] would keep the held object as it is.
+pub(crate) fn held<T: Model>(
+    identity: &Identity,
+    pk: &[usize],
+    row: &dyn aludel_core::engine::RowAccess,
+) -> aludel_core::Result<Option<Obj<T>>> {
+    let key = Key::many(
+        pk.iter()
+            .map(|&i| row.value(i))
+            .collect::<aludel_core::Result<_>>()?,
+    );
+    let Some(o) = identity.map.get(&(table_id(T::table()), key)) else {
+        return Ok(None);
+    };
+    if o.meta().expired {
+        return Ok(None);
+    }
+    Ok(o.clone()
+        .into_any()
+        .downcast::<Cell<T>>()
+        .ok()
+        .map(|cell| Obj { cell }))
+}
+
 /// A model decoded as a Core row type.
 pub(crate) struct Loaded<T>(pub(crate) T);
 

@@ -1,0 +1,205 @@
+//! The ORM benchmark's `loading_associations` workload (`benches/orm.rs`)
+//! on SQLite in memory, Aludel's side only, in a plain loop for counting
+//! instructions under callgrind:
+//!
+//! ```text
+//! valgrind --tool=callgrind --toggle-collect='*assoc_profile::measured*' \
+//!     target/release/examples/assoc_profile selectin 9 200
+//! ```
+//!
+//! Arguments: the strategy (`selectin` or `joined`, or `raw` for the raw
+//! driver's side, the floor), the number of users (each with 10 posts,
+//! each post with 10 comments), the number of iterations. Each iteration
+//! opens a session, loads the users with their posts and the posts'
+//! comments, and closes the session, as the benchmark does; `raw` runs the
+//! benchmark's three rusqlite queries and groups the rows.
+
+use aludel::orm::blocking::Session;
+use aludel::orm::{joined, selectin, Load, Many};
+use std::hint::black_box;
+
+/// A user and its posts.
+#[derive(Debug, Default, aludel::Model)]
+#[aludel(table = "users")]
+struct User {
+    #[aludel(primary_key)]
+    id: i64,
+    name: String,
+    hair_color: Option<String>,
+    posts: Many<Post>,
+}
+
+/// A post and its comments.
+#[derive(Debug, Default, aludel::Model)]
+#[aludel(table = "posts")]
+struct Post {
+    #[aludel(primary_key)]
+    id: i64,
+    #[aludel(foreign_key = "users.id")]
+    user_id: i64,
+    title: String,
+    body: Option<String>,
+    comments: Many<Comment>,
+}
+
+/// A comment.
+#[derive(Debug, Default, aludel::Model)]
+#[aludel(table = "comments")]
+struct Comment {
+    #[aludel(primary_key)]
+    id: i64,
+    #[aludel(foreign_key = "posts.id")]
+    post_id: i64,
+    text: String,
+}
+
+const DDL: &[&str] = &[
+    "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL, hair_color TEXT)",
+    "CREATE TABLE posts (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL, \
+     title TEXT NOT NULL, body TEXT)",
+    "CREATE TABLE comments (id INTEGER PRIMARY KEY, post_id INTEGER NOT NULL, \
+     text TEXT NOT NULL)",
+    "CREATE INDEX posts_user_id ON posts (user_id)",
+    "CREATE INDEX comments_post_id ON comments (post_id)",
+];
+
+/// The seeding statements, one a line.
+fn seed_sql(users: usize) -> Vec<String> {
+    let mut out: Vec<String> = DDL.iter().map(|s| s.to_string()).collect();
+    for u in 1..=users {
+        let hair = if u % 2 == 1 { "black" } else { "brown" };
+        out.push(format!(
+            "INSERT INTO users (id, name, hair_color) VALUES ({u}, 'User {}', '{hair}')",
+            u - 1
+        ));
+        for i in 0..10 {
+            let p = (u - 1) * 10 + i + 1;
+            out.push(format!(
+                "INSERT INTO posts (id, user_id, title, body) \
+                 VALUES ({p}, {u}, 'Post {i} by user {u}', NULL)"
+            ));
+            for j in 0..10 {
+                let c = (p - 1) * 10 + j + 1;
+                out.push(format!(
+                    "INSERT INTO comments (id, post_id, text) \
+                     VALUES ({c}, {p}, 'Comment {j} on post {p}')"
+                ));
+            }
+        }
+    }
+    out
+}
+
+type RawTree = Vec<(
+    (i64, String, Option<String>),
+    Vec<((i64, i64, String, Option<String>), Vec<(i64, i64, String)>)>,
+)>;
+
+fn placeholders(n: usize) -> String {
+    vec!["?"; n].join(", ")
+}
+
+#[inline(never)]
+fn measured_raw(conn: &rusqlite::Connection) -> usize {
+    use std::collections::HashMap;
+    let mut st = conn
+        .prepare_cached("SELECT id, name, hair_color FROM users")
+        .expect("prepare");
+    let mut tree: RawTree = st
+        .query_map([], |r| Ok(((r.get(0)?, r.get(1)?, r.get(2)?), Vec::new())))
+        .expect("users")
+        .collect::<rusqlite::Result<_>>()
+        .expect("users");
+    let user_at: HashMap<i64, usize> = tree
+        .iter()
+        .enumerate()
+        .map(|(i, (u, _))| (u.0, i))
+        .collect();
+    let ids: Vec<i64> = tree.iter().map(|(u, _)| u.0).collect();
+    let sql = format!(
+        "SELECT id, user_id, title, body FROM posts WHERE user_id IN ({})",
+        placeholders(ids.len())
+    );
+    let mut st = conn.prepare_cached(&sql).expect("prepare");
+    let mut rows = st.query(rusqlite::params_from_iter(&ids)).expect("posts");
+    let mut post_at: HashMap<i64, (usize, usize)> = HashMap::new();
+    let mut post_ids = Vec::new();
+    while let Some(r) = rows.next().expect("a post") {
+        let p: (i64, i64, String, Option<String>) = (
+            r.get(0).expect("id"),
+            r.get(1).expect("user_id"),
+            r.get(2).expect("title"),
+            r.get(3).expect("body"),
+        );
+        let u = user_at[&p.1];
+        post_at.insert(p.0, (u, tree[u].1.len()));
+        post_ids.push(p.0);
+        tree[u].1.push((p, Vec::new()));
+    }
+    drop(rows);
+    let sql = format!(
+        "SELECT id, post_id, text FROM comments WHERE post_id IN ({})",
+        placeholders(post_ids.len())
+    );
+    let mut st = conn.prepare_cached(&sql).expect("prepare");
+    let mut rows = st
+        .query(rusqlite::params_from_iter(&post_ids))
+        .expect("comments");
+    while let Some(r) = rows.next().expect("a comment") {
+        let c: (i64, i64, String) = (
+            r.get(0).expect("id"),
+            r.get(1).expect("post_id"),
+            r.get(2).expect("text"),
+        );
+        let (u, p) = post_at[&c.1];
+        tree[u].1[p].1.push(c);
+    }
+    tree.len()
+}
+
+#[inline(never)]
+fn measured(engine: &aludel::blocking::Engine, options: &Load) -> usize {
+    let mut db = Session::new(engine);
+    let users = db
+        .query::<User>()
+        .options(options.clone())
+        .all()
+        .expect("load");
+    db.close().expect("close");
+    users.len()
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let usage = "usage: assoc_profile selectin|joined USERS ITERATIONS";
+    let users: usize = args.get(2).and_then(|a| a.parse().ok()).expect(usage);
+    let iterations: usize = args.get(3).and_then(|a| a.parse().ok()).expect(usage);
+    let options = match args.get(1).map(String::as_str) {
+        Some("selectin") => selectin(User::posts).selectin(Post::comments),
+        Some("joined") => joined(User::posts).joined(Post::comments),
+        Some("raw") => {
+            let conn = rusqlite::Connection::open_in_memory().expect("a database");
+            for s in seed_sql(users) {
+                conn.execute_batch(&s).expect("seeding");
+            }
+            let mut total = 0;
+            for _ in 0..iterations {
+                total += black_box(measured_raw(&conn));
+            }
+            assert_eq!(total, users * iterations);
+            return;
+        }
+        _ => panic!("{usage}"),
+    };
+    let engine = aludel::blocking::create_engine("sqlite://").expect("the engine");
+    let mut db = Session::new(&engine);
+    for s in seed_sql(users) {
+        db.execute(aludel::text(&s)).expect("seeding");
+    }
+    db.commit().expect("commit");
+    let mut total = 0;
+    for _ in 0..iterations {
+        total += black_box(measured(&engine, &options));
+    }
+    assert_eq!(total, users * iterations);
+}
