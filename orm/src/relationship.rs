@@ -800,7 +800,8 @@ pub fn selectin<M: Model, R>(rel: Rel<M, R>) -> Load {
 }
 
 /// Load the relationship in the parents' query, by LEFT OUTER JOIN
-/// (SQLAlchemy's `joinedload`).
+/// (SQLAlchemy's `joinedload`); a many-to-many relationship joins its
+/// association table and then its target.
 pub fn joined<M: Model, R>(rel: Rel<M, R>) -> Load {
     load(rel, Lazy::Joined)
 }

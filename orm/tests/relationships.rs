@@ -356,6 +356,12 @@ mod cases {
         });
         let p1 = db.add(article("p1"));
         let p2 = db.add(article("p2"));
+        let writer = db.add(Author {
+            name: "Tagger".into(),
+            ..Default::default()
+        });
+        writer.append(Author::posts, &p1)?;
+        writer.append(Author::posts, &p2)?;
         p1.append(Article::tags, &rust)?;
         p1.append(Article::tags, &sql)?;
         p2.append(Article::tags, &sql)?;
@@ -383,6 +389,37 @@ mod cases {
         // One tag object for both posts: the identity map.
         let sql0 = posts[0].read()?.tags.loaded()?[1].clone();
         assert!(posts[1].read()?.tags.loaded()?[0] == sql0);
+        // Joined: one query, LEFT OUTER JOINs through the association table.
+        let mut other = Session::new(b.engine.clone());
+        b.recorder.take();
+        let joined_posts = other
+            .query::<Article>()
+            .order_by(Article::id.asc())
+            .options(joined(Article::tags))
+            .all()
+            .await?;
+        assert_eq!(selects(b), 1);
+        assert_eq!(joined_posts.len(), 2, "posts de-duplicated");
+        assert_eq!(names(&joined_posts[0])?, ["rust", "sql"]);
+        assert_eq!(names(&joined_posts[1])?, ["sql"]);
+        let sql1 = joined_posts[0].read()?.tags.loaded()?[1].clone();
+        assert!(joined_posts[1].read()?.tags.loaded()?[0] == sql1);
+        other.close().await?;
+        // Joined beneath selectin: the tags join the posts' query.
+        let mut other = Session::new(b.engine.clone());
+        b.recorder.take();
+        let writers = other
+            .query::<Author>()
+            .filter(Author::name.eq("Tagger"))
+            .options(selectin(Author::posts).joined(Article::tags))
+            .all()
+            .await?;
+        assert_eq!(selects(b), 2);
+        let their_posts = writers[0].read()?.posts.loaded()?.to_vec();
+        assert_eq!(their_posts.len(), 2);
+        assert_eq!(names(&their_posts[0])?, ["rust", "sql"]);
+        assert_eq!(names(&their_posts[1])?, ["sql"]);
+        other.close().await?;
         posts[0].remove(Article::tags, &sql0)?;
         db.commit().await?;
         let mut check = Session::new(b.engine.clone());

@@ -8,6 +8,7 @@ use super::EngineOptions;
 use crate::dialect::Dialect;
 use crate::error::{DbErrorKind, Error, Result};
 use parking_lot::Mutex;
+use std::future::Future;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -218,11 +219,12 @@ impl PooledConn {
     /// beyond the pool size.
     ///
     /// A connection returned with a transaction open (`dirty`) is rolled
-    /// back at once by a task on the current tokio runtime, so that its
-    /// locks are released now rather than at its next checkout; it stays
+    /// back at once, so that its locks are released now rather than at its
+    /// next checkout: in place when the driver answers without waiting
+    /// (SQLite), otherwise by a task on the current tokio runtime; it stays
     /// counted against the pool's limit until the rollback has finished.
-    /// Outside a runtime it goes back marked dirty, and the next checkout
-    /// rolls it back before handing it out.
+    /// Outside a runtime, a rollback that would have to wait is abandoned
+    /// and the connection closed (the server then ends the transaction).
     pub(crate) fn release(&mut self, dirty: bool) {
         let Some(conn) = self.conn.take() else { return };
         if self.broken || conn.is_broken() {
@@ -230,37 +232,45 @@ impl PooledConn {
             return;
         }
         if dirty {
-            if let Ok(handle) = tokio::runtime::Handle::try_current() {
-                let mut back = Returning {
-                    conn: Some(conn),
-                    schema_seen: self.schema_seen,
-                    created: self.created,
-                    pool: self.pool.clone(),
-                    _permit: self.permit.take(),
+            let mut back = Returning {
+                conn: Some(conn),
+                schema_seen: self.schema_seen,
+                created: self.created,
+                pool: self.pool.clone(),
+                _permit: self.permit.take(),
+            };
+            let mut rollback = Box::pin(async move {
+                let rolled_back = match back.conn.as_mut() {
+                    Some(c) => c.execute_script("ROLLBACK").await.is_ok(),
+                    None => false,
                 };
-                handle.spawn(async move {
-                    let rolled_back = match back.conn.as_mut() {
-                        Some(c) => c.execute_script("ROLLBACK").await.is_ok(),
-                        None => false,
-                    };
-                    if rolled_back {
-                        if let Some(conn) = back.conn.take() {
-                            back.pool
-                                .put_back(conn, back.created, back.schema_seen, false);
-                        }
+                if rolled_back {
+                    if let Some(conn) = back.conn.take() {
+                        back.pool
+                            .put_back(conn, back.created, back.schema_seen, false);
                     }
-                    // Otherwise `back` closes the connection when dropped.
-                });
-                return;
+                }
+                // Otherwise `back` closes the connection when dropped.
+            });
+            // A driver that works in-process (SQLite) is done at once; one
+            // that waits on a server goes on in a task of the runtime. With
+            // no runtime, the connection is closed, which ends its
+            // transaction on the server.
+            let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+            if rollback.as_mut().poll(&mut cx).is_pending() {
+                if let Ok(handle) = tokio::runtime::Handle::try_current() {
+                    handle.spawn(rollback);
+                }
             }
+            return;
         }
         self.pool
             .put_back(conn, self.created, self.schema_seen, dirty);
     }
 }
 
-/// A connection on its way back to the pool through a rollback task. If the
-/// task ends without returning it (the rollback failed, or the runtime shut
+/// A connection on its way back to the pool through its rollback. If the
+/// rollback ends without returning it (the rollback failed, or the runtime shut
 /// down and dropped the task), the connection is closed and uncounted.
 struct Returning {
     conn: Option<Box<dyn DriverConnection>>,

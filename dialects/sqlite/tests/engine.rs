@@ -793,3 +793,33 @@ async fn recycle_replaces_old_connections_and_pre_ping_keeps_live_ones() {
     );
     assert_eq!(engine.open_connections(), 1);
 }
+
+#[tokio::test]
+async fn a_connection_dropped_in_a_transaction_releases_the_database_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    // Waiting for the lock longer than this is an error, not a long hang.
+    let engine = create_engine(&format!("{}?timeout=2", temp_url(&dir, "locks.db"))).unwrap();
+    let users = users_table();
+    setup(&engine, &users).await;
+    let mut other = engine.connect().await.unwrap();
+    {
+        let mut c = engine.connect().await.unwrap();
+        let mut tx = c.begin().await.unwrap();
+        tx.execute(insert(&users).value("name", "abandoned"))
+            .await
+            .unwrap();
+        // Dropped with its write transaction open, and no await after it:
+        // the rollback happens in the drop, not at a later checkout.
+    }
+    other
+        .execute(insert(&users).value("name", "kept"))
+        .await
+        .unwrap();
+    let n: Option<i64> = other
+        .execute(text("SELECT count(*) FROM users"))
+        .await
+        .unwrap()
+        .scalar()
+        .unwrap();
+    assert_eq!(n, Some(1));
+}

@@ -121,6 +121,57 @@ fn order_term(target: &Table, order_by: Option<&'static str>) -> Result<Option<O
     Ok(Some(if desc { e.desc() } else { e.asc() }))
 }
 
+/// Adds to `stmt` the LEFT OUTER JOIN(s) that bring in the targets of
+/// `rel` under the alias `name` (and, for many-to-many, the association
+/// table under `name` + `_s`), and the target's columns to the select
+/// list. `left` gives the owner's columns as the statement sees them.
+/// Returns the statement and the target's alias.
+fn join_target(
+    stmt: Select,
+    left: &dyn Fn(&str) -> aludel_core::Result<Expr>,
+    rel: &'static RelInfo,
+    res: &Resolved,
+    name: String,
+) -> Result<(Select, aludel_core::select::Alias)> {
+    let owner = (rel.owner)();
+    let target = (rel.target)();
+    let tcol = |i: usize| target.columns[i].name.as_str();
+    let ocol = |i: usize| owner.columns[i].name.as_str();
+    let alias = target.alias(name.clone());
+    let stmt = match &res.secondary {
+        None => {
+            let on = and(res
+                .owner_cols
+                .iter()
+                .zip(&res.target_cols)
+                .map(|(&a, &b)| Ok(left(ocol(a))?.eq(alias.c(tcol(b))?)))
+                .collect::<aludel_core::Result<Vec<Expr>>>()?);
+            stmt.column(&alias).outer_join(&alias, on)
+        }
+        Some(sec) => {
+            let st = sec.table;
+            let scol = |i: usize| st.columns[i].name.as_str();
+            let link = st.alias(format!("{name}_s"));
+            let to_link = and(res
+                .owner_cols
+                .iter()
+                .zip(&sec.to_owner)
+                .map(|(&a, &b)| Ok(left(ocol(a))?.eq(link.c(scol(b))?)))
+                .collect::<aludel_core::Result<Vec<Expr>>>()?);
+            let to_target = and(sec
+                .to_target
+                .iter()
+                .zip(&res.target_cols)
+                .map(|(&a, &b)| Ok(link.c(scol(a))?.eq(alias.c(tcol(b))?)))
+                .collect::<aludel_core::Result<Vec<Expr>>>()?);
+            stmt.column(&alias)
+                .outer_join(&link, to_link)
+                .outer_join(&alias, to_target)
+        }
+    };
+    Ok((stmt, alias))
+}
+
 fn is_pk(table: &Table, cols: &[usize]) -> bool {
     let pk = &table.primary_key.columns;
     pk.len() == cols.len()
@@ -200,11 +251,7 @@ impl Session {
                 .nested
                 .iter()
                 .filter(|n| {
-                    n.strategy == Lazy::Joined
-                        && std::ptr::eq((n.rel.owner)(), target_rels)
-                        && n.rel
-                            .resolved()
-                            .is_ok_and(|r| r.direction != Direction::ManyToMany)
+                    n.strategy == Lazy::Joined && std::ptr::eq((n.rel.owner)(), target_rels)
                 })
                 .map(|n| n.rel)
                 .collect();
@@ -349,18 +396,14 @@ impl Session {
             for (k, j) in joined.iter().enumerate() {
                 let jr = j.resolved()?;
                 let jt = (j.target)();
-                let alias = jt.alias(format!("{}_j{}", jt.name.as_str(), k + 1));
-                let on = and(jr
-                    .owner_cols
-                    .iter()
-                    .zip(&jr.target_cols)
-                    .map(|(&a, &b)| {
-                        Ok(target
-                            .c(target.columns[a].name.as_str())?
-                            .eq(alias.c(jt.columns[b].name.as_str())?))
-                    })
-                    .collect::<aludel_core::Result<Vec<Expr>>>()?);
-                stmt = stmt.column(&alias).outer_join(&alias, on);
+                let (joined_stmt, alias) = join_target(
+                    stmt,
+                    &|n: &str| target.c(n),
+                    j,
+                    jr,
+                    format!("{}_j{}", jt.name.as_str(), k + 1),
+                )?;
+                stmt = joined_stmt;
                 if let Some(mut o) = order_term(jt, j.order_by)? {
                     if let Expr::Column(c) = &o.expr {
                         o.expr = alias.c(c.name.as_str())?;
@@ -514,17 +557,14 @@ impl Session {
         for (k, l) in joined.iter().enumerate() {
             let res = l.rel.resolved()?;
             let target = (l.rel.target)();
-            let alias = target.alias(format!("{}_{}", target.name.as_str(), k + 1));
-            let on = and(res
-                .owner_cols
-                .iter()
-                .zip(&res.target_cols)
-                .map(|(&a, &b)| {
-                    Ok(parent_col(parent_table.columns[a].name.as_str())?
-                        .eq(alias.c(target.columns[b].name.as_str())?))
-                })
-                .collect::<aludel_core::Result<Vec<Expr>>>()?);
-            stmt = stmt.column(&alias).outer_join(&alias, on);
+            let (joined_stmt, alias) = join_target(
+                stmt,
+                &*parent_col,
+                l.rel,
+                res,
+                format!("{}_{}", target.name.as_str(), k + 1),
+            )?;
+            stmt = joined_stmt;
             if let Some(o) = order_term(target, l.rel.order_by)? {
                 let mut t = o;
                 if let Expr::Column(c) = &t.expr {
@@ -622,14 +662,10 @@ impl Session {
             return self.scalars::<T>(select).await;
         }
         self.autoflush().await?;
-        // Joined loads of one-to-many and many-to-one relationships fold
-        // into the query; the rest run after it.
-        let (joined, rest): (Vec<&Load>, Vec<&Load>) = loads.iter().partition(|l| {
-            l.strategy == Lazy::Joined
-                && l.rel
-                    .resolved()
-                    .is_ok_and(|r| r.direction != Direction::ManyToMany)
-        });
+        // Joined loads fold into the query (LEFT OUTER JOINs, through the
+        // association table for many-to-many); the rest run after it.
+        let (joined, rest): (Vec<&Load>, Vec<&Load>) =
+            loads.iter().partition(|l| l.strategy == Lazy::Joined);
         let parents = if joined.is_empty() {
             self.scalars::<T>(select).await?
         } else {
