@@ -283,6 +283,7 @@ pub(crate) fn derive(input: &DeriveInput, orm: &TokenStream) -> syn::Result<Toke
     let mut decode = Vec::new();
     let mut values = Vec::new();
     let mut pk_values = Vec::new();
+    let mut column_arms = Vec::new();
     let mut setters = Vec::new();
     let mut seen: Vec<(String, Span)> = Vec::new();
     let mut version: Option<(usize, Span)> = None;
@@ -376,6 +377,9 @@ pub(crate) fn derive(input: &DeriveInput, orm: &TokenStream) -> syn::Result<Toke
             quote_spanned!(span=> #ident: <#ty as #orm::ColumnValue>::read(row, #position, #col)?),
         );
         values.push(quote_spanned!(span=> <#ty as #orm::ColumnValue>::to_value(&self.#ident)));
+        column_arms.push(
+            quote_spanned!(span=> #position => <#ty as #orm::ColumnValue>::to_value(&self.#ident)),
+        );
         if spec.primary_key {
             pk_values
                 .push(quote_spanned!(span=> <#ty as #orm::ColumnValue>::to_value(&self.#ident)));
@@ -526,6 +530,13 @@ pub(crate) fn derive(input: &DeriveInput, orm: &TokenStream) -> syn::Result<Toke
 
             fn to_values(&self) -> ::std::vec::Vec<#core::Value> {
                 ::std::vec![#(#values),*]
+            }
+
+            fn column_value(&self, idx: usize) -> #core::Value {
+                match idx {
+                    #(#column_arms,)*
+                    _ => #core::Value::Null,
+                }
             }
 
             fn primary_key(&self) -> ::std::vec::Vec<#core::Value> {
