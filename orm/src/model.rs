@@ -21,6 +21,14 @@ pub trait Model: Sized + Send + Sync + 'static {
     /// Decodes one row (by column name) into the model.
     fn from_row(row: &dyn RowAccess) -> Result<Self>;
 
+    /// Decodes a row that holds the table's columns in the table's order
+    /// (a SELECT of the table, or of an alias of it, that the session
+    /// built): by position, without looking the names up.
+    #[doc(hidden)]
+    fn from_row_at(row: &dyn RowAccess) -> Result<Self> {
+        Self::from_row(row)
+    }
+
     /// The values of the mapped fields, in the table's column order.
     fn to_values(&self) -> Vec<Value>;
 

@@ -281,6 +281,7 @@ pub(crate) fn derive(input: &DeriveInput, orm: &TokenStream) -> syn::Result<Toke
     let mut consts = Vec::new();
     let mut columns = Vec::new();
     let mut decode = Vec::new();
+    let mut decode_at = Vec::new();
     let mut values = Vec::new();
     let mut pk_values = Vec::new();
     let mut column_arms = Vec::new();
@@ -298,12 +299,14 @@ pub(crate) fn derive(input: &DeriveInput, orm: &TokenStream) -> syn::Result<Toke
         if let Some((many, target)) = relationship_type(ty) {
             let spec = parse_rel_field(field, many, target)?;
             decode.push(quote!(#ident: ::core::default::Default::default()));
+            decode_at.push(quote!(#ident: ::core::default::Default::default()));
             rels.push((ident.clone(), ty.clone(), spec));
             continue;
         }
         let spec = parse_field(field)?;
         if spec.skip {
             decode.push(quote!(#ident: ::core::default::Default::default()));
+            decode_at.push(quote!(#ident: ::core::default::Default::default()));
             continue;
         }
         let col = spec
@@ -375,6 +378,9 @@ pub(crate) fn derive(input: &DeriveInput, orm: &TokenStream) -> syn::Result<Toke
         // field type gives one kind of error, at the field.
         decode.push(
             quote_spanned!(span=> #ident: <#ty as #orm::ColumnValue>::read(row, #position, #col)?),
+        );
+        decode_at.push(
+            quote_spanned!(span=> #ident: <#ty as #orm::ColumnValue>::read_at(row, #position)?),
         );
         values.push(quote_spanned!(span=> <#ty as #orm::ColumnValue>::to_value(&self.#ident)));
         column_arms.push(
@@ -526,6 +532,10 @@ pub(crate) fn derive(input: &DeriveInput, orm: &TokenStream) -> syn::Result<Toke
 
             fn from_row(row: &dyn #core::engine::RowAccess) -> #core::Result<Self> {
                 ::core::result::Result::Ok(Self { #(#decode),* })
+            }
+
+            fn from_row_at(row: &dyn #core::engine::RowAccess) -> #core::Result<Self> {
+                ::core::result::Result::Ok(Self { #(#decode_at),* })
             }
 
             fn to_values(&self) -> ::std::vec::Vec<#core::Value> {

@@ -133,8 +133,9 @@ pub struct Absorbed {
 }
 
 /// Decodes a row of one model into the identity map (the derive puts one
-/// per relationship target into its [`RelInfo`](crate::RelInfo)), with the
-/// decoded values of columns `group` (none: no key).
+/// per relationship target into its [`RelInfo`](crate::RelInfo)); the row
+/// holds the model's columns in the table's order. It also gives the
+/// decoded values of columns `group` (none asked: no key).
 #[doc(hidden)]
 pub type AbsorbFn = fn(
     &mut Identity,
@@ -151,7 +152,9 @@ pub fn absorb_erased<T: Model>(
     row: &dyn aludel_core::engine::RowAccess,
     group: &[usize],
 ) -> aludel_core::Result<Absorbed> {
-    let v = T::from_row(row)?;
+    // Relationship loading SELECTs the target's table (or an alias of
+    // it) itself: its columns are in the table's order.
+    let v = T::from_row_at(row)?;
     let key = (!group.is_empty()).then(|| crate::model::key_at(&v, group));
     let (obj, fresh) = absorb_fresh(identity, session, v);
     Ok(Absorbed {
