@@ -304,6 +304,10 @@ impl Session {
         }
         let caps = self.engine.dialect().capabilities();
         let per_query = (caps.max_bind_params / res.owner_cols.len().max(1)).clamp(1, 500);
+        // Each related row's slot, in row order (whether its object is new
+        // to the session, and the object): the lists are filled once all
+        // rows are in, each allocated at its size.
+        let mut rows: Vec<(usize, bool, ErasedObj)> = Vec::new();
         // Per related object and folded relationship: what the join found.
         let mut grand: FxHashMap<(usize, usize), Vec<ErasedObj>> = FxHashMap::default();
         let order = order_term(target, info.order_by)?;
@@ -386,7 +390,7 @@ impl Session {
             let n_target = target.columns.len();
             let target_names: Vec<Name> = target.columns.iter().map(|c| c.name.clone()).collect();
             let (identity, session) = (&mut self.identity, self.id);
-            let (found, grand, slots) = (&mut found, &mut grand, &slots);
+            let (rows, grand, slots) = (&mut rows, &mut grand, &slots);
             let target_cols = &res.target_cols;
             // The join columns of a related row, as its model decodes them
             // (none for an association table's rows).
@@ -445,11 +449,7 @@ impl Session {
                     // A row whose key no parent has (a changed object that
                     // moved away) belongs to none of them.
                     if let Some(&s) = slots.get(&k) {
-                        let list = &mut found[s];
-                        // An object new to the session is in no list yet.
-                        if absorbed.fresh || !list.iter().any(|c| Arc::ptr_eq(&c.0, &child.0)) {
-                            list.push(child);
-                        }
+                        rows.push((s, absorbed.fresh, child));
                     }
                     Ok(())
                 })
@@ -458,6 +458,21 @@ impl Session {
                 return Err(e);
             }
             done?;
+        }
+        let mut sizes = vec![0usize; found.len()];
+        for &(s, _, _) in &rows {
+            sizes[s] += 1;
+        }
+        for (list, n) in found.iter_mut().zip(sizes) {
+            list.reserve_exact(n);
+        }
+        all_children.reserve(rows.len());
+        for (s, fresh, child) in rows {
+            let list = &mut found[s];
+            // An object new to the session is in no list yet.
+            if fresh || !list.iter().any(|c| Arc::ptr_eq(&c.0, &child.0)) {
+                list.push(child);
+            }
         }
         for (p, idx, slot) in todo {
             // The last parent with a key takes its list; the others copy it.
