@@ -74,5 +74,6 @@ pub mod __private {
     pub use crate::session::{absorb_erased, AbsorbFn, Absorbed, Identity};
     pub use aludel_core;
     pub use linkme;
+    pub use std::sync::atomic::AtomicUsize;
     pub use std::sync::OnceLock;
 }

@@ -462,6 +462,7 @@ pub(crate) fn derive(input: &DeriveInput, orm: &TokenStream) -> syn::Result<Toke
                 foreign_key: #fk,
                 absorb: #orm::__private::absorb_erased::<#target>,
                 resolved: #orm::__private::OnceLock::new(),
+                rows_per_key: #orm::__private::AtomicUsize::new(0),
             }
         });
         let doc = format!("The `{field_name}` relationship of `{struct_name_lit}`.");

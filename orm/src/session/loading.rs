@@ -12,6 +12,7 @@ use aludel_core::expr::OrderBy;
 use aludel_core::{and, or, select, Expr, Name, Select, Table, Value, ValueRef};
 use rustc_hash::FxHashMap;
 use std::collections::hash_map::Entry;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 /// A window onto some columns of a row, under the names of a table's
@@ -62,6 +63,10 @@ impl RowAccess for Slice<'_> {
         self.row.get_str(self.offset + idx)
     }
 }
+
+/// The most room an eager load reserves in the identity map ahead of its
+/// rows, whatever the last load of the relationship found.
+const MAX_RESERVE: usize = 1 << 16;
 
 /// The parent's column `name`, from its table or from the subquery that wraps it.
 type ColumnOf = Box<dyn Fn(&str) -> aludel_core::Result<Expr>>;
@@ -275,9 +280,15 @@ impl Session {
         let distinct = res.direction == Direction::OneToMany
             && all_children.is_empty()
             && keys.len() == todo.len();
-        // Room in the identity map for about one object per key (a lower
-        // bound for a one-to-many, an upper one for a many-to-one).
-        self.identity.map().reserve(keys.len());
+        // Room in the identity map for as many objects per key as the last
+        // load of this relationship found (at first one per key: a lower
+        // bound for a one-to-many, an upper one for a many-to-one), within
+        // reason: each growth of the map hashes every key it holds again.
+        let per_key = info.rows_per_key.load(Ordering::Relaxed).max(1);
+        let expected = keys.len().saturating_mul(per_key);
+        self.identity
+            .map()
+            .reserve(expected.min(MAX_RESERVE).max(keys.len()));
         // The related objects found for each slot.
         let mut found: Vec<Vec<ErasedObj>> = vec![Vec::new(); uses.len()];
         // A many-to-one target already in the identity map needs no query.
@@ -458,6 +469,10 @@ impl Session {
                 return Err(e);
             }
             done?;
+        }
+        if !keys.is_empty() {
+            info.rows_per_key
+                .store(rows.len().div_ceil(keys.len()), Ordering::Relaxed);
         }
         let mut sizes = vec![0usize; found.len()];
         for &(s, _, _) in &rows {
