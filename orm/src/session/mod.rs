@@ -327,11 +327,14 @@ pub(crate) fn held<T: Model>(
     pk: &[usize],
     row: &dyn aludel_core::engine::RowAccess,
 ) -> aludel_core::Result<Option<Obj<T>>> {
-    let key = Key::many(
-        pk.iter()
-            .map(|&i| row.value(i))
-            .collect::<aludel_core::Result<_>>()?,
-    );
+    let key = match pk {
+        [i] => Key::one(row.value(*i)?),
+        _ => Key::many(
+            pk.iter()
+                .map(|&i| row.value(i))
+                .collect::<aludel_core::Result<_>>()?,
+        ),
+    };
     let Some(o) = identity.map.get(&(table_id(T::table()), key)) else {
         return Ok(None);
     };
