@@ -40,6 +40,17 @@ impl Key {
         }
     }
 
+    /// The key's one integer value (of any width, widened), if it is a
+    /// key of one integer column: such keys are equal exactly when these
+    /// are.
+    #[inline]
+    pub(crate) fn as_int(&self) -> Option<i64> {
+        match &self.0 {
+            Repr::One(v) => int_of(v),
+            Repr::Many(_) => None,
+        }
+    }
+
     /// Whether a part of the key is NULL (a key the database has not
     /// generated yet).
     pub fn has_null(&self) -> bool {

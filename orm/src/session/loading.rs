@@ -11,7 +11,6 @@ use aludel_core::engine::RowAccess;
 use aludel_core::expr::OrderBy;
 use aludel_core::{and, or, select, Expr, Name, Select, Table, Value, ValueRef};
 use rustc_hash::FxHashMap;
-use std::collections::hash_map::Entry;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
@@ -70,6 +69,30 @@ const MAX_RESERVE: usize = 1 << 16;
 
 /// The parent's column `name`, from its table or from the subquery that wraps it.
 type ColumnOf = Box<dyn Fn(&str) -> aludel_core::Result<Expr>>;
+
+/// The slot of each distinct parent key. Keys of one integer (nearly
+/// all of them) are looked up by that integer, without hashing a [`Key`].
+#[derive(Default)]
+struct Slots {
+    ints: FxHashMap<i64, usize>,
+    others: FxHashMap<Key, usize>,
+}
+
+impl Slots {
+    fn get(&self, k: &Key) -> Option<usize> {
+        match k.as_int() {
+            Some(i) => self.ints.get(&i).copied(),
+            None => self.others.get(k).copied(),
+        }
+    }
+
+    fn insert(&mut self, k: Key, slot: usize) {
+        match k.as_int() {
+            Some(i) => self.ints.insert(i, slot),
+            None => self.others.insert(k, slot),
+        };
+    }
+}
 
 fn rel_index(parent: &ErasedObj, info: &'static RelInfo) -> Result<usize> {
     parent
@@ -250,7 +273,7 @@ impl Session {
         // The distinct keys to look up; each distinct parent key's slot,
         // and how many parents have it.
         let mut keys: Vec<Key> = Vec::new();
-        let mut slots: FxHashMap<Key, usize> = FxHashMap::default();
+        let mut slots = Slots::default();
         let mut uses: Vec<usize> = Vec::new();
         for p in parents {
             let idx = rel_index(p, info)?;
@@ -259,14 +282,15 @@ impl Session {
                 continue;
             }
             let k = p.0.key_at(&res.owner_cols)?;
-            let slot = match slots.entry(k) {
-                Entry::Occupied(e) => *e.get(),
-                Entry::Vacant(e) => {
-                    if !e.key().has_null() {
-                        keys.push(e.key().clone());
+            let slot = match slots.get(&k) {
+                Some(s) => s,
+                None => {
+                    if !k.has_null() {
+                        keys.push(k.clone());
                     }
                     uses.push(0);
-                    *e.insert(uses.len() - 1)
+                    slots.insert(k, uses.len() - 1);
+                    uses.len() - 1
                 }
             };
             uses[slot] += 1;
@@ -304,7 +328,7 @@ impl Session {
                     });
                 match hit {
                     Some(o) => {
-                        if let Some(&s) = slots.get(k) {
+                        if let Some(s) = slots.get(k) {
                             found[s] = vec![ErasedObj(o.clone())];
                         }
                         false
@@ -459,7 +483,7 @@ impl Session {
                     };
                     // A row whose key no parent has (a changed object that
                     // moved away) belongs to none of them.
-                    if let Some(&s) = slots.get(&k) {
+                    if let Some(s) = slots.get(&k) {
                         rows.push((s, absorbed.fresh, child));
                     }
                     Ok(())
