@@ -342,7 +342,7 @@ impl Session {
         // Each related row's slot, in row order (whether its object is new
         // to the session, and the object): the lists are filled once all
         // rows are in, each allocated at its size.
-        let mut rows: Vec<(usize, bool, ErasedObj)> = Vec::new();
+        let mut rows: Vec<(usize, bool, ErasedObj)> = Vec::with_capacity(expected.min(MAX_RESERVE));
         // Per related object and folded relationship: what the join found.
         let mut grand: FxHashMap<(usize, usize), Vec<ErasedObj>> = FxHashMap::default();
         let order = order_term(target, info.order_by)?;
