@@ -34,6 +34,13 @@ pub trait ColumnValue: FromValue + IntoValue + Clone {
         aludel_core::engine::get_named(row, hint, name)
     }
 
+    /// Reads the field from column `idx` of a row known to mirror the
+    /// table (no name check).
+    #[inline]
+    fn read_at(row: &dyn RowAccess, idx: usize) -> Result<Self> {
+        Self::from_column(row, idx).map_err(|e| in_column(e, row, idx))
+    }
+
     /// The field's value, to bind.
     fn to_value(&self) -> Value {
         self.clone().into_value()
@@ -42,6 +49,20 @@ pub trait ColumnValue: FromValue + IntoValue + Clone {
     /// The field's value from a database value.
     fn from_db(value: Value) -> Result<Self> {
         Self::from_value(value)
+    }
+}
+
+/// A conversion error, naming the column (as `aludel_core::engine::get`
+/// does).
+#[cold]
+#[inline(never)]
+fn in_column(e: aludel_core::Error, row: &dyn RowAccess, idx: usize) -> aludel_core::Error {
+    match e {
+        aludel_core::Error::Conversion { expected, found } => aludel_core::Error::Conversion {
+            expected,
+            found: format!("{found} in column {:?}", row.column_name(idx)),
+        },
+        other => other,
     }
 }
 

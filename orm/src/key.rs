@@ -40,6 +40,17 @@ impl Key {
         }
     }
 
+    /// The key's one integer value (of any width, widened), if it is a
+    /// key of one integer column: such keys are equal exactly when these
+    /// are.
+    #[inline]
+    pub(crate) fn as_int(&self) -> Option<i64> {
+        match &self.0 {
+            Repr::One(v) => int_of(v),
+            Repr::Many(_) => None,
+        }
+    }
+
     /// Whether a part of the key is NULL (a key the database has not
     /// generated yet).
     pub fn has_null(&self) -> bool {
@@ -48,6 +59,7 @@ impl Key {
 }
 
 /// An integer value of any width, widened.
+#[inline]
 pub(crate) fn int_of(v: &Value) -> Option<i64> {
     match v {
         Value::I16(i) => Some(i64::from(*i)),
@@ -57,6 +69,7 @@ pub(crate) fn int_of(v: &Value) -> Option<i64> {
     }
 }
 
+#[inline]
 fn value_eq(a: &Value, b: &Value) -> bool {
     match (int_of(a), int_of(b)) {
         (Some(x), Some(y)) => x == y,
@@ -64,12 +77,19 @@ fn value_eq(a: &Value, b: &Value) -> bool {
     }
 }
 
+/// Integers (the usual keys) inline; other values out of line.
+#[inline]
 fn hash_value<H: Hasher>(v: &Value, h: &mut H) {
     if let Some(i) = int_of(v) {
         0u8.hash(h);
         i.hash(h);
         return;
     }
+    hash_other(v, h);
+}
+
+#[inline(never)]
+fn hash_other<H: Hasher>(v: &Value, h: &mut H) {
     match v {
         Value::Null => 1u8.hash(h),
         Value::Bool(b) => b.hash(h),
@@ -95,7 +115,11 @@ fn hash_value<H: Hasher>(v: &Value, h: &mut H) {
 }
 
 impl PartialEq for Key {
+    #[inline]
     fn eq(&self, other: &Key) -> bool {
+        if let (Repr::One(a), Repr::One(b)) = (&self.0, &other.0) {
+            return value_eq(a, b);
+        }
         let (a, b) = (self.values(), other.values());
         a.len() == b.len() && a.iter().zip(b).all(|(x, y)| value_eq(x, y))
     }
@@ -104,9 +128,15 @@ impl PartialEq for Key {
 impl Eq for Key {}
 
 impl Hash for Key {
+    #[inline]
     fn hash<H: Hasher>(&self, h: &mut H) {
-        for v in self.values() {
-            hash_value(v, h);
+        match &self.0 {
+            Repr::One(v) => hash_value(v, h),
+            Repr::Many(vs) => {
+                for v in vs.iter() {
+                    hash_value(v, h);
+                }
+            }
         }
     }
 }

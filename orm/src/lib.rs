@@ -71,8 +71,9 @@ pub use aludel_core as core;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::object::ErasedObj;
-    pub use crate::session::{absorb_erased, AbsorbFn, Identity};
+    pub use crate::session::{absorb_erased, AbsorbFn, Absorbed, Identity};
     pub use aludel_core;
     pub use linkme;
+    pub use std::sync::atomic::AtomicUsize;
     pub use std::sync::OnceLock;
 }

@@ -21,11 +21,27 @@ pub trait Model: Sized + Send + Sync + 'static {
     /// Decodes one row (by column name) into the model.
     fn from_row(row: &dyn RowAccess) -> Result<Self>;
 
+    /// Decodes a row that holds the table's columns in the table's order
+    /// (a SELECT of the table, or of an alias of it, that the session
+    /// built): by position, without looking the names up.
+    #[doc(hidden)]
+    fn from_row_at(row: &dyn RowAccess) -> Result<Self> {
+        Self::from_row(row)
+    }
+
     /// The values of the mapped fields, in the table's column order.
     fn to_values(&self) -> Vec<Value>;
 
     /// The primary-key values, in key order.
     fn primary_key(&self) -> Vec<Value>;
+
+    /// The value of the field mapped to column `idx` (in the table's
+    /// column order), NULL beyond the last column. The derive reads the
+    /// one field; this default goes through [`Model::to_values`].
+    #[doc(hidden)]
+    fn column_value(&self, idx: usize) -> Value {
+        self.to_values().into_iter().nth(idx).unwrap_or(Value::Null)
+    }
 
     /// The identity key: the primary-key values as the identity map holds them.
     fn identity(&self) -> Key {
@@ -52,6 +68,15 @@ pub trait Model: Sized + Send + Sync + 'static {
     /// Stores a value read from the database (a generated key, a server
     /// default, a new version) into the field of `column`.
     fn set_column(&mut self, column: &str, value: Value) -> Result<()>;
+}
+
+/// The values of columns `cols` of `value`, as a key (the join columns
+/// that group related objects under their parents).
+pub(crate) fn key_at<T: Model>(value: &T, cols: &[usize]) -> Key {
+    match cols {
+        [i] => Key::one(value.column_value(*i)),
+        _ => Key::many(cols.iter().map(|&i| value.column_value(i)).collect()),
+    }
 }
 
 /// A registered model: a function that gives its table.

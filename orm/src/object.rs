@@ -286,6 +286,9 @@ pub(crate) trait AnyObj: Send + Sync + 'static {
     fn values(&self) -> Result<Vec<Value>>;
     /// The identity key computed from the current values.
     fn current_key(&self) -> Result<Key>;
+    /// The current values of columns `cols`, as a key (fails while
+    /// borrowed, as [`AnyObj::values`] does).
+    fn key_at(&self, cols: &[usize]) -> Result<Key>;
     /// Stores database values into fields, by column name.
     fn set_columns(&self, values: &[(&str, Value)]) -> Result<()>;
     /// The model's relationships.
@@ -338,6 +341,14 @@ impl<T: Model> AnyObj for Cell<T> {
             operation: "flushing",
         })?;
         Ok(value.identity())
+    }
+
+    fn key_at(&self, cols: &[usize]) -> Result<Key> {
+        let value = self.value.try_read().ok_or(Error::Borrowed {
+            model: T::NAME,
+            operation: "flushing",
+        })?;
+        Ok(crate::model::key_at(&*value, cols))
     }
 
     fn set_columns(&self, values: &[(&str, Value)]) -> Result<()> {

@@ -15,6 +15,7 @@ use crate::object::{Cell, ErasedObj, Obj};
 use aludel_core::Table;
 use std::fmt;
 use std::marker::PhantomData;
+use std::sync::atomic::AtomicUsize;
 use std::sync::OnceLock;
 
 /// How a relationship loads when a query names no option for it.
@@ -131,6 +132,10 @@ pub struct RelInfo {
     pub absorb: crate::session::AbsorbFn,
     #[doc(hidden)]
     pub resolved: OnceLock<std::result::Result<Resolved, String>>,
+    /// Related rows per key at the last eager load (0: none yet), to size
+    /// the identity map before the next one.
+    #[doc(hidden)]
+    pub rows_per_key: AtomicUsize,
 }
 
 impl fmt::Debug for RelInfo {

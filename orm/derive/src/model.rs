@@ -281,8 +281,10 @@ pub(crate) fn derive(input: &DeriveInput, orm: &TokenStream) -> syn::Result<Toke
     let mut consts = Vec::new();
     let mut columns = Vec::new();
     let mut decode = Vec::new();
+    let mut decode_at = Vec::new();
     let mut values = Vec::new();
     let mut pk_values = Vec::new();
+    let mut column_arms = Vec::new();
     let mut setters = Vec::new();
     let mut seen: Vec<(String, Span)> = Vec::new();
     let mut version: Option<(usize, Span)> = None;
@@ -297,12 +299,14 @@ pub(crate) fn derive(input: &DeriveInput, orm: &TokenStream) -> syn::Result<Toke
         if let Some((many, target)) = relationship_type(ty) {
             let spec = parse_rel_field(field, many, target)?;
             decode.push(quote!(#ident: ::core::default::Default::default()));
+            decode_at.push(quote!(#ident: ::core::default::Default::default()));
             rels.push((ident.clone(), ty.clone(), spec));
             continue;
         }
         let spec = parse_field(field)?;
         if spec.skip {
             decode.push(quote!(#ident: ::core::default::Default::default()));
+            decode_at.push(quote!(#ident: ::core::default::Default::default()));
             continue;
         }
         let col = spec
@@ -375,7 +379,13 @@ pub(crate) fn derive(input: &DeriveInput, orm: &TokenStream) -> syn::Result<Toke
         decode.push(
             quote_spanned!(span=> #ident: <#ty as #orm::ColumnValue>::read(row, #position, #col)?),
         );
+        decode_at.push(
+            quote_spanned!(span=> #ident: <#ty as #orm::ColumnValue>::read_at(row, #position)?),
+        );
         values.push(quote_spanned!(span=> <#ty as #orm::ColumnValue>::to_value(&self.#ident)));
+        column_arms.push(
+            quote_spanned!(span=> #position => <#ty as #orm::ColumnValue>::to_value(&self.#ident)),
+        );
         if spec.primary_key {
             pk_values
                 .push(quote_spanned!(span=> <#ty as #orm::ColumnValue>::to_value(&self.#ident)));
@@ -452,6 +462,7 @@ pub(crate) fn derive(input: &DeriveInput, orm: &TokenStream) -> syn::Result<Toke
                 foreign_key: #fk,
                 absorb: #orm::__private::absorb_erased::<#target>,
                 resolved: #orm::__private::OnceLock::new(),
+                rows_per_key: #orm::__private::AtomicUsize::new(0),
             }
         });
         let doc = format!("The `{field_name}` relationship of `{struct_name_lit}`.");
@@ -524,8 +535,19 @@ pub(crate) fn derive(input: &DeriveInput, orm: &TokenStream) -> syn::Result<Toke
                 ::core::result::Result::Ok(Self { #(#decode),* })
             }
 
+            fn from_row_at(row: &dyn #core::engine::RowAccess) -> #core::Result<Self> {
+                ::core::result::Result::Ok(Self { #(#decode_at),* })
+            }
+
             fn to_values(&self) -> ::std::vec::Vec<#core::Value> {
                 ::std::vec![#(#values),*]
+            }
+
+            fn column_value(&self, idx: usize) -> #core::Value {
+                match idx {
+                    #(#column_arms,)*
+                    _ => #core::Value::Null,
+                }
             }
 
             fn primary_key(&self) -> ::std::vec::Vec<#core::Value> {

@@ -11,6 +11,7 @@ use aludel_core::engine::RowAccess;
 use aludel_core::expr::OrderBy;
 use aludel_core::{and, or, select, Expr, Name, Select, Table, Value, ValueRef};
 use rustc_hash::FxHashMap;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 /// A window onto some columns of a row, under the names of a table's
@@ -62,8 +63,36 @@ impl RowAccess for Slice<'_> {
     }
 }
 
+/// The most room an eager load reserves in the identity map ahead of its
+/// rows, whatever the last load of the relationship found.
+const MAX_RESERVE: usize = 1 << 16;
+
 /// The parent's column `name`, from its table or from the subquery that wraps it.
 type ColumnOf = Box<dyn Fn(&str) -> aludel_core::Result<Expr>>;
+
+/// The slot of each distinct parent key. Keys of one integer (nearly
+/// all of them) are looked up by that integer, without hashing a [`Key`].
+#[derive(Default)]
+struct Slots {
+    ints: FxHashMap<i64, usize>,
+    others: FxHashMap<Key, usize>,
+}
+
+impl Slots {
+    fn get(&self, k: &Key) -> Option<usize> {
+        match k.as_int() {
+            Some(i) => self.ints.get(&i).copied(),
+            None => self.others.get(k).copied(),
+        }
+    }
+
+    fn insert(&mut self, k: Key, slot: usize) {
+        match k.as_int() {
+            Some(i) => self.ints.insert(i, slot),
+            None => self.others.insert(k, slot),
+        };
+    }
+}
 
 fn rel_index(parent: &ErasedObj, info: &'static RelInfo) -> Result<usize> {
     parent
@@ -78,10 +107,6 @@ fn rel_index(parent: &ErasedObj, info: &'static RelInfo) -> Result<usize> {
                 parent.0.table().qualified_name()
             ),
         })
-}
-
-fn key_of(values: &[Value], cols: &[usize]) -> Key {
-    Key::many(cols.iter().map(|&i| values[i].clone()).collect())
 }
 
 /// `cols IN (keys)`, for one column or several. With `arrays` (a dialect
@@ -288,24 +313,35 @@ impl Session {
     ) -> Result<Vec<ErasedObj>> {
         let res: Resolved = info.resolved()?.clone();
         let target: &'static Table = (info.target)();
-        let mut todo: Vec<(ErasedObj, usize, Key)> = Vec::new();
+        // Per parent to load: the parent, its relationship's index, and
+        // the slot of its key.
+        let mut todo: Vec<(ErasedObj, usize, usize)> = Vec::new();
         let mut all_children: Vec<ErasedObj> = Vec::new();
-        // The distinct keys to look up, and how many parents have each.
+        // The distinct keys to look up; each distinct parent key's slot,
+        // and how many parents have it.
         let mut keys: Vec<Key> = Vec::new();
-        let mut uses: FxHashMap<Key, usize> = FxHashMap::default();
+        let mut slots = Slots::default();
+        let mut uses: Vec<usize> = Vec::new();
         for p in parents {
             let idx = rel_index(p, info)?;
             if let Some(loaded) = p.0.rel_loaded(idx)? {
                 all_children.extend(loaded);
                 continue;
             }
-            let k = key_of(&p.0.values()?, &res.owner_cols);
-            let n = uses.entry(k.clone()).or_insert(0);
-            if *n == 0 && !k.has_null() {
-                keys.push(k.clone());
-            }
-            *n += 1;
-            todo.push((p.clone(), idx, k));
+            let k = p.0.key_at(&res.owner_cols)?;
+            let slot = match slots.get(&k) {
+                Some(s) => s,
+                None => {
+                    if !k.has_null() {
+                        keys.push(k.clone());
+                    }
+                    uses.push(0);
+                    slots.insert(k, uses.len() - 1);
+                    uses.len() - 1
+                }
+            };
+            uses[slot] += 1;
+            todo.push((p.clone(), idx, slot));
         }
         if todo.is_empty() {
             return Ok(dedupe(all_children));
@@ -315,11 +351,17 @@ impl Session {
         let distinct = res.direction == Direction::OneToMany
             && all_children.is_empty()
             && keys.len() == todo.len();
-        // Room in the identity map for about one object per key (a lower
-        // bound for a one-to-many, an upper one for a many-to-one).
-        self.identity.map().reserve(keys.len());
-        let mut found: FxHashMap<Key, Vec<ErasedObj>> =
-            FxHashMap::with_capacity_and_hasher(keys.len(), Default::default());
+        // Room in the identity map for as many objects per key as the last
+        // load of this relationship found (at first one per key: a lower
+        // bound for a one-to-many, an upper one for a many-to-one), within
+        // reason: each growth of the map hashes every key it holds again.
+        let per_key = info.rows_per_key.load(Ordering::Relaxed).max(1);
+        let expected = keys.len().saturating_mul(per_key);
+        self.identity
+            .map()
+            .reserve(expected.min(MAX_RESERVE).max(keys.len()));
+        // The related objects found for each slot.
+        let mut found: Vec<Vec<ErasedObj>> = vec![Vec::new(); uses.len()];
         // A many-to-one target already in the identity map needs no query.
         if res.direction == Direction::ManyToOne && is_pk(target, &res.target_cols) {
             keys.retain(|k| {
@@ -333,7 +375,9 @@ impl Session {
                     });
                 match hit {
                     Some(o) => {
-                        found.insert(k.clone(), vec![ErasedObj(o.clone())]);
+                        if let Some(s) = slots.get(k) {
+                            found[s] = vec![ErasedObj(o.clone())];
+                        }
                         false
                     }
                     None => true,
@@ -342,6 +386,10 @@ impl Session {
         }
         let caps = self.engine.dialect().capabilities();
         let per_query = (caps.max_bind_params / res.owner_cols.len().max(1)).clamp(1, 500);
+        // Each related row's slot, in row order (whether its object is new
+        // to the session, and the object): the lists are filled once all
+        // rows are in, each allocated at its size.
+        let mut rows: Vec<(usize, bool, ErasedObj)> = Vec::with_capacity(expected.min(MAX_RESERVE));
         // Per related object and folded relationship: what the join found.
         let mut grand: FxHashMap<(usize, usize), Vec<ErasedObj>> = FxHashMap::default();
         let order = order_term(target, info.order_by)?;
@@ -420,7 +468,11 @@ impl Session {
             let n_target = target.columns.len();
             let target_names: Vec<Name> = target.columns.iter().map(|c| c.name.clone()).collect();
             let (identity, session) = (&mut self.identity, self.id);
-            let (found, grand, target_cols) = (&mut found, &mut grand, &res.target_cols);
+            let (rows, grand, slots) = (&mut rows, &mut grand, &slots);
+            let target_cols = &res.target_cols;
+            // The join columns of a related row, as its model decodes them
+            // (none for an association table's rows).
+            let group: &[usize] = if extra > 0 { &[] } else { target_cols };
             // An error of the ORM's met while decoding, which stops the rows.
             let mut failed: Option<Error> = None;
             let conn = ensure_conn(&self.engine, &mut self.conn).await?;
@@ -433,7 +485,8 @@ impl Session {
                         offset: 0,
                         names: &target_names,
                     };
-                    let child = (info.absorb)(identity, session, &head)?;
+                    let absorbed = (info.absorb)(identity, session, &head, group)?;
+                    let child = absorbed.obj;
                     for (k, (jt, off, names)) in layout.iter().enumerate() {
                         let slice = Slice {
                             row,
@@ -444,9 +497,10 @@ impl Session {
                         if slice.is_missing(jt) {
                             continue;
                         }
-                        let g = (joined[k].absorb)(identity, session, &slice)?;
-                        if !entry.iter().any(|x| Arc::ptr_eq(&x.0, &g.0)) {
-                            entry.push(g);
+                        let g = (joined[k].absorb)(identity, session, &slice, &[])?;
+                        // An object new to the session is in no list yet.
+                        if g.fresh || !entry.iter().any(|x| Arc::ptr_eq(&x.0, &g.obj.0)) {
+                            entry.push(g.obj);
                         }
                     }
                     let k = if extra > 0 {
@@ -455,11 +509,11 @@ impl Session {
                                 .map(|i| row.value(n_target + i))
                                 .collect::<aludel_core::Result<_>>()?,
                         )
-                    } else if child.0.meta().modified {
+                    } else if !absorbed.fresh && child.0.meta().modified {
                         // An object the session already held, changed and not
                         // flushed: it belongs where its current values say.
-                        match child.0.values() {
-                            Ok(v) => key_of(&v, target_cols),
+                        match child.0.key_at(target_cols) {
+                            Ok(k) => k,
                             Err(e) => {
                                 let stop = aludel_core::Error::InvalidStatement(e.to_string());
                                 failed = Some(e);
@@ -467,20 +521,13 @@ impl Session {
                             }
                         }
                     } else {
-                        // The row's own join columns (the target's columns come
-                        // first, in table order): no copy of the object.
-                        match target_cols.as_slice() {
-                            [i] => Key::one(row.value(*i)?),
-                            cols => Key::many(
-                                cols.iter()
-                                    .map(|&i| row.value(i))
-                                    .collect::<aludel_core::Result<_>>()?,
-                            ),
-                        }
+                        // The row's own join columns, decoded with the object.
+                        absorbed.key.unwrap_or_else(|| Key::many(Vec::new()))
                     };
-                    let list = found.entry(k).or_default();
-                    if !list.iter().any(|c| Arc::ptr_eq(&c.0, &child.0)) {
-                        list.push(child);
+                    // A row whose key no parent has (a changed object that
+                    // moved away) belongs to none of them.
+                    if let Some(s) = slots.get(&k) {
+                        rows.push((s, absorbed.fresh, child));
                     }
                     Ok(())
                 })
@@ -490,18 +537,33 @@ impl Session {
             }
             done?;
         }
-        for (p, idx, k) in todo {
-            // The last parent with a key takes its list; the others copy it.
-            let last = uses.get_mut(&k).is_some_and(|n| {
-                *n -= 1;
-                *n == 0
-            });
-            let children = if last {
-                found.remove(&k)
-            } else {
-                found.get(&k).cloned()
+        if !keys.is_empty() {
+            info.rows_per_key
+                .store(rows.len().div_ceil(keys.len()), Ordering::Relaxed);
+        }
+        let mut sizes = vec![0usize; found.len()];
+        for &(s, _, _) in &rows {
+            sizes[s] += 1;
+        }
+        for (list, n) in found.iter_mut().zip(sizes) {
+            list.reserve_exact(n);
+        }
+        all_children.reserve(rows.len());
+        for (s, fresh, child) in rows {
+            let list = &mut found[s];
+            // An object new to the session is in no list yet.
+            if fresh || !list.iter().any(|c| Arc::ptr_eq(&c.0, &child.0)) {
+                list.push(child);
             }
-            .unwrap_or_default();
+        }
+        for (p, idx, slot) in todo {
+            // The last parent with a key takes its list; the others copy it.
+            uses[slot] -= 1;
+            let children = if uses[slot] == 0 {
+                std::mem::take(&mut found[slot])
+            } else {
+                found[slot].clone()
+            };
             all_children.extend(children.iter().cloned());
             p.0.rel_set_loaded(idx, children)?;
         }
@@ -630,8 +692,10 @@ impl Session {
                 if slice.is_missing(target) {
                     continue;
                 }
-                let child = (joined[k].rel.absorb)(identity, session, &slice)?;
-                if !per[pi][k].iter().any(|c| Arc::ptr_eq(&c.0, &child.0)) {
+                let absorbed = (joined[k].rel.absorb)(identity, session, &slice, &[])?;
+                let child = absorbed.obj;
+                // An object new to the session is in no list yet.
+                if absorbed.fresh || !per[pi][k].iter().any(|c| Arc::ptr_eq(&c.0, &child.0)) {
                     per[pi][k].push(child.clone());
                     all[k].push(child);
                 }

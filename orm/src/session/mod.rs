@@ -119,11 +119,30 @@ impl Identity {
     }
 }
 
-/// Decodes a row of one model into the identity map (the derive puts one
-/// per relationship target into its [`RelInfo`](crate::RelInfo)).
+/// What absorbing one row gave: the object, whether the row made it, and
+/// the decoded row's values at the columns asked for.
 #[doc(hidden)]
-pub type AbsorbFn =
-    fn(&mut Identity, u64, &dyn aludel_core::engine::RowAccess) -> aludel_core::Result<ErasedObj>;
+pub struct Absorbed {
+    pub(crate) obj: ErasedObj,
+    /// The object is new to the identity map (made from this row), so no
+    /// list built before holds it.
+    pub(crate) fresh: bool,
+    /// The row's values at the `group` columns, as the model decodes them
+    /// (`None` when no columns were asked for).
+    pub(crate) key: Option<Key>,
+}
+
+/// Decodes a row of one model into the identity map (the derive puts one
+/// per relationship target into its [`RelInfo`](crate::RelInfo)); the row
+/// holds the model's columns in the table's order. It also gives the
+/// decoded values of columns `group` (none asked: no key).
+#[doc(hidden)]
+pub type AbsorbFn = fn(
+    &mut Identity,
+    u64,
+    &dyn aludel_core::engine::RowAccess,
+    group: &[usize],
+) -> aludel_core::Result<Absorbed>;
 
 /// The [`AbsorbFn`] of model `T`.
 #[doc(hidden)]
@@ -131,9 +150,18 @@ pub fn absorb_erased<T: Model>(
     identity: &mut Identity,
     session: u64,
     row: &dyn aludel_core::engine::RowAccess,
-) -> aludel_core::Result<ErasedObj> {
-    let v = T::from_row(row)?;
-    Ok(ErasedObj(absorb(identity, session, v).erased()))
+    group: &[usize],
+) -> aludel_core::Result<Absorbed> {
+    // Relationship loading SELECTs the target's table (or an alias of
+    // it) itself: its columns are in the table's order.
+    let v = T::from_row_at(row)?;
+    let key = (!group.is_empty()).then(|| crate::model::key_at(&v, group));
+    let (obj, fresh) = absorb_fresh(identity, session, v);
+    Ok(Absorbed {
+        obj: ErasedObj(obj.cell),
+        fresh,
+        key,
+    })
 }
 
 pub(crate) fn table_id(t: &'static Table) -> usize {
@@ -243,6 +271,15 @@ pub(crate) async fn ensure_conn<'a>(
 /// never overwrites changes that are not flushed) unless it was expired,
 /// in which case the fresh row replaces it.
 pub(crate) fn absorb<T: Model>(identity: &mut Identity, session: u64, value: T) -> Obj<T> {
+    absorb_fresh(identity, session, value).0
+}
+
+/// [`absorb`], and whether the object is new to the identity map.
+pub(crate) fn absorb_fresh<T: Model>(
+    identity: &mut Identity,
+    session: u64,
+    value: T,
+) -> (Obj<T>, bool) {
     let ik = (table_id(T::table()), value.identity());
     let dirty = &identity.dirty;
     let fresh = |value: T, key: &Key| {
@@ -265,18 +302,18 @@ pub(crate) fn absorb<T: Model>(identity: &mut Identity, session: u64, value: T) 
                         meta.committed = None;
                     }
                 }
-                return Obj { cell };
+                return (Obj { cell }, false);
             }
             // Another model under the same table and key: the new object
             // takes its place.
             let obj = fresh(value, &e.key().1);
             e.insert(obj.erased());
-            obj
+            (obj, true)
         }
         Entry::Vacant(e) => {
             let obj = fresh(value, &e.key().1);
             e.insert(obj.erased());
-            obj
+            (obj, true)
         }
     }
 }
@@ -290,11 +327,14 @@ pub(crate) fn held<T: Model>(
     pk: &[usize],
     row: &dyn aludel_core::engine::RowAccess,
 ) -> aludel_core::Result<Option<Obj<T>>> {
-    let key = Key::many(
-        pk.iter()
-            .map(|&i| row.value(i))
-            .collect::<aludel_core::Result<_>>()?,
-    );
+    let key = match pk {
+        [i] => Key::one(row.value(*i)?),
+        _ => Key::many(
+            pk.iter()
+                .map(|&i| row.value(i))
+                .collect::<aludel_core::Result<_>>()?,
+        ),
+    };
     let Some(o) = identity.map.get(&(table_id(T::table()), key)) else {
         return Ok(None);
     };
