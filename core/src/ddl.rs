@@ -214,7 +214,8 @@ impl Ddl {
     }
 }
 
-fn enums_of(table: &Table) -> impl Iterator<Item = &EnumType> {
+/// The enum types of `table`'s columns (arrays of enums included).
+pub(crate) fn enums_of(table: &Table) -> impl Iterator<Item = &EnumType> {
     table.columns.iter().filter_map(|c| match &c.ty {
         SqlType::Enum(e) => Some(e),
         SqlType::Array(inner) => match inner.as_ref() {

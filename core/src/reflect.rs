@@ -235,15 +235,7 @@ pub async fn create_all_missing(conn: &mut Connection, metadata: &MetaData) -> R
     // Enum types that come with a table already there.
     let mut present = Vec::new();
     for t in metadata.tables().iter().filter(|t| exists(t)) {
-        for c in &t.columns {
-            let ty = match &c.ty {
-                SqlType::Array(inner) => inner.as_ref(),
-                ty => ty,
-            };
-            if let SqlType::Enum(e) = ty {
-                present.push(e.name.clone());
-            }
-        }
+        present.extend(crate::ddl::enums_of(t).map(|e| e.name.clone()));
     }
     let plan = crate::ddl::create_all(metadata, conn.engine().dialect(), false)?;
     let mut created = Vec::new();

@@ -3,35 +3,17 @@
 //! after a change to the models, it finds that change, and the operations
 //! it writes apply and revert.
 
-use aludel_core::engine::{create_engine, Engine};
+mod common;
+
+use aludel_core::engine::Engine;
 use aludel_core::schema::{FkAction, ForeignKey, Index};
 use aludel_core::{text, Column, MetaData, SqlType, Table};
 use aludel_migrate::{compare, Diff, Op};
+use common::backends;
 
 use aludel_mysql as _;
 use aludel_postgres as _;
 use aludel_sqlite as _;
-
-/// SQLite (a file of this test's own) and the servers that are set up.
-fn backends(test: &str) -> Vec<(&'static str, Engine)> {
-    let file =
-        std::env::temp_dir().join(format!("aludel_autogen_{}_{test}.db", std::process::id()));
-    let _ = std::fs::remove_file(&file);
-    let mut out = vec![("sqlite", format!("sqlite:///{}", file.display()))];
-    for (b, var) in [
-        ("postgres", "ALUDEL_TEST_POSTGRES_URL"),
-        ("mysql", "ALUDEL_TEST_MYSQL_URL"),
-    ] {
-        if let Ok(u) = std::env::var(var) {
-            if !u.is_empty() {
-                out.push((b, u));
-            }
-        }
-    }
-    out.into_iter()
-        .map(|(b, u)| (b, create_engine(&u).unwrap()))
-        .collect()
-}
 
 fn models(with_age: bool) -> MetaData {
     let mut md = MetaData::new();

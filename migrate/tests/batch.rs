@@ -4,12 +4,15 @@
 //! foreign keys both ways (a child with ON DELETE CASCADE included) stay;
 //! a failing change leaves data and schema as they were.
 
-use aludel_core::engine::{create_engine_with, Engine, EngineOptions};
+mod common;
+
+use aludel_core::engine::{Engine, EngineOptions};
 use aludel_core::reflect::reflect_table;
 use aludel_core::schema::FkAction;
 use aludel_core::{text, SqlType, Table};
 use aludel_migrate::{offline_sql, Error, Graph, Migrator, Revision};
-use std::path::{Path, PathBuf};
+use common::dir_with;
+use std::path::Path;
 
 use aludel_mysql as _;
 use aludel_postgres as _;
@@ -268,41 +271,17 @@ table = "bat_tags"
 name = "fk_bat_tags_post"
 "#;
 
-fn dir_with(name: &str, files: &[&str]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("aludel_bat_{}_{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    for (i, f) in files.iter().enumerate() {
-        std::fs::write(dir.join(format!("{i}.toml")), f).unwrap();
-    }
-    dir
-}
-
 /// SQLite (one pooled connection, so that every check runs on the
 /// connection the runner used) and the servers that are configured.
-fn backends(name: &str) -> Vec<(&'static str, Engine)> {
-    let file = std::env::temp_dir().join(format!("aludel_bat_{}_{name}.db", std::process::id()));
-    let _ = std::fs::remove_file(&file);
-    let mut out = vec![("sqlite", format!("sqlite:///{}", file.display()))];
-    for (b, var) in [
-        ("postgres", "ALUDEL_TEST_POSTGRES_URL"),
-        ("mysql", "ALUDEL_TEST_MYSQL_URL"),
-    ] {
-        if let Ok(u) = std::env::var(var) {
-            if !u.is_empty() {
-                out.push((b, u));
-            }
+fn backends(test: &str) -> Vec<(&'static str, Engine)> {
+    common::backends_with(test, |b| {
+        let o = EngineOptions::default();
+        if b == "sqlite" {
+            o.pool_size(1).max_overflow(0)
+        } else {
+            o
         }
-    }
-    out.into_iter()
-        .map(|(b, u)| {
-            let mut o = EngineOptions::default();
-            if b == "sqlite" {
-                o = o.pool_size(1).max_overflow(0);
-            }
-            (b, create_engine_with(&u, o).unwrap())
-        })
-        .collect()
+    })
 }
 
 async fn clean(engine: &Engine) {

@@ -1,10 +1,13 @@
 //! The runner on every backend: upgrade, downgrade and upgrade again; a
 //! revision that fails halfway; two runners at once; offline SQL.
 
-use aludel_core::engine::{create_engine, Engine};
+mod common;
+
+use aludel_core::engine::Engine;
 use aludel_core::text;
 use aludel_migrate::{offline_sql, Error, Graph, Migrator, Revision};
-use std::path::{Path, PathBuf};
+use common::{backends, dir_with};
+use std::path::Path;
 
 use aludel_mysql as _;
 use aludel_postgres as _;
@@ -179,35 +182,6 @@ sql = "INSERT INTO mig_no_such_table VALUES (1)"
 op = "drop_table"
 table = "mig_half"
 "#;
-
-fn dir_with(name: &str, files: &[&str]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("aludel_mig_{}_{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    for (i, f) in files.iter().enumerate() {
-        std::fs::write(dir.join(format!("{i}.toml")), f).unwrap();
-    }
-    dir
-}
-
-fn backends(name: &str) -> Vec<(&'static str, Engine)> {
-    let file = std::env::temp_dir().join(format!("aludel_mig_{}_{name}.db", std::process::id()));
-    let _ = std::fs::remove_file(&file);
-    let mut out = vec![("sqlite", format!("sqlite:///{}", file.display()))];
-    for (b, var) in [
-        ("postgres", "ALUDEL_TEST_POSTGRES_URL"),
-        ("mysql", "ALUDEL_TEST_MYSQL_URL"),
-    ] {
-        if let Ok(u) = std::env::var(var) {
-            if !u.is_empty() {
-                out.push((b, u));
-            }
-        }
-    }
-    out.into_iter()
-        .map(|(b, u)| (b, create_engine(&u).unwrap()))
-        .collect()
-}
 
 async fn clean(engine: &Engine) {
     let mut c = engine.connect().await.unwrap();

@@ -342,7 +342,7 @@ impl Connection {
         }
         let r = self.settle().await;
         if r.is_err() {
-            // Still to be rolled back: the pool does it at the next checkout.
+            // Still to be rolled back: the pool tries again on its return.
             self.pending_rollback = Some(1);
         }
         r
@@ -696,8 +696,7 @@ impl Drop for Transaction<'_> {
 impl Drop for Connection {
     fn drop(&mut self) {
         // A connection returned with a transaction open is rolled back at
-        // once by a task on the current runtime (or, outside one, before
-        // the pool hands it out again).
+        // once (see `PooledConn::release`).
         let dirty = self.needs_rollback();
         self.conn.release(dirty);
     }

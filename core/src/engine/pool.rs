@@ -17,8 +17,6 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 struct Idle {
     conn: Box<dyn DriverConnection>,
     created: Instant,
-    /// Returned with a transaction open: roll back before reuse.
-    dirty: bool,
     /// The engine's schema generation its statement cache matches.
     schema_seen: u64,
 }
@@ -117,10 +115,6 @@ impl Pool {
                 .recycle
                 .is_some_and(|age| idle.created.elapsed() >= age)
             {
-                self.discard(idle.conn);
-                continue;
-            }
-            if idle.dirty && idle.conn.execute_script("ROLLBACK").await.is_err() {
                 self.discard(idle.conn);
                 continue;
             }
@@ -246,8 +240,7 @@ impl PooledConn {
                 };
                 if rolled_back {
                     if let Some(conn) = back.conn.take() {
-                        back.pool
-                            .put_back(conn, back.created, back.schema_seen, false);
+                        back.pool.put_back(conn, back.created, back.schema_seen);
                     }
                 }
                 // Otherwise `back` closes the connection when dropped.
@@ -264,8 +257,7 @@ impl PooledConn {
             }
             return;
         }
-        self.pool
-            .put_back(conn, self.created, self.schema_seen, dirty);
+        self.pool.put_back(conn, self.created, self.schema_seen);
     }
 }
 
@@ -291,13 +283,7 @@ impl Drop for Returning {
 impl Pool {
     /// Keeps `conn` as an idle connection, or closes it when the pool
     /// already holds `pool_size` idle ones.
-    fn put_back(
-        &self,
-        conn: Box<dyn DriverConnection>,
-        created: Instant,
-        schema_seen: u64,
-        dirty: bool,
-    ) {
+    fn put_back(&self, conn: Box<dyn DriverConnection>, created: Instant, schema_seen: u64) {
         let mut idle = self.idle.lock();
         if idle.len() >= self.pool_size {
             drop(idle);
@@ -306,7 +292,6 @@ impl Pool {
             idle.push(Idle {
                 conn,
                 created,
-                dirty,
                 schema_seen,
             });
         }
