@@ -34,23 +34,31 @@
 //!   SQLite runs through the blocking facade; PostgreSQL and MariaDB through
 //!   the async API on a current-thread tokio runtime, the raw driver on the
 //!   same runtime.
+//! - `aludel_prepared`: the same statements built and compiled once, with
+//!   `bindparam` placeholders where the values change (`Prepared::new`, as
+//!   `Engine::prepare` does), and run through the same connection with new
+//!   values every iteration (`prepared.bind(id)`): what the raw drivers'
+//!   statements prepared once correspond to.
 //!
 //! SQLite databases are in memory: one for the raw connection, one for the
 //! engine, both filled with the same rows (as diesel_bench gives each
 //! implementation its own `:memory:` database). PostgreSQL and MariaDB run
 //! when `ALUDEL_BENCH_POSTGRES_URL` / `ALUDEL_BENCH_MYSQL_URL` name a
 //! database (`cargo xtask bench` starts throwaway servers and sets them);
-//! both implementations then use the same tables. `ALUDEL_BENCH_BACKENDS`
+//! every implementation then uses the same tables. `ALUDEL_BENCH_BACKENDS`
 //! (`sqlite,postgres,mysql`) limits the backends run.
 //!
-//! Before each workload is measured, the setup runs both implementations
+//! Before each workload is measured, the setup runs every implementation
 //! once and asserts that they return the same rows, so that nothing measures
 //! an error path.
 //!
 //! Benchmark ids are `<backend>/<workload>/<implementation>`.
 
 use aludel::engine::{get, FromRow, RowAccess};
-use aludel::{insert, select, value, Column, Insert, MetaData, Select, SqlType, Table};
+use aludel::{
+    bindparam, insert, select, value, Bound, Column, Insert, MetaData, Prepared, Select, SqlType,
+    Statement, Table,
+};
 use criterion::{black_box, criterion_main, Criterion};
 use std::time::{Duration, Instant};
 
@@ -236,28 +244,129 @@ trait Backend {
     /// The ids of the users, in order.
     fn user_ids(&mut self) -> Vec<i64>;
 
+    /// The dialect of the backend's engine (what statements are prepared for).
+    fn dialect(&self) -> &'static dyn aludel::Dialect;
+
     fn raw_all_users(&mut self) -> Vec<User>;
-    fn aludel_all_users(&mut self) -> Vec<User>;
+    fn aludel_all_users(&mut self, q: aludel::Statement) -> Vec<User>;
     fn raw_user(&mut self, id: i64) -> User;
-    fn aludel_user(&mut self, id: i64) -> User;
+    fn aludel_user(&mut self, q: aludel::Statement) -> User;
     /// Inserts `INSERT_ROWS` users; returns the rows inserted.
     fn raw_insert(&mut self) -> u64;
-    fn aludel_insert(&mut self) -> u64;
+    fn aludel_insert(&mut self, q: aludel::Statement) -> u64;
     fn raw_users_with_posts(&mut self) -> Vec<(User, Option<Post>)>;
-    fn aludel_users_with_posts(&mut self) -> Vec<UserAndPost>;
+    fn aludel_users_with_posts(&mut self, q: aludel::Statement) -> Vec<UserAndPost>;
+}
+
+/// The workloads' statements prepared once for a backend's dialect
+/// (`Engine::prepare`): the `aludel_prepared` implementation.
+struct PreparedStmts {
+    all_users: Prepared,
+    user_by_id: Prepared,
+    insert_users: Prepared,
+    users_with_posts: Prepared,
+}
+
+impl PreparedStmts {
+    fn new(s: &Schema, dialect: &'static dyn aludel::Dialect) -> PreparedStmts {
+        let (u, p) = (&s.users, &s.posts);
+        let prep = |stmt: Statement| Prepared::new(stmt, dialect).expect("prepare");
+        PreparedStmts {
+            all_users: prep(select(u).into()),
+            user_by_id: prep(
+                select(u)
+                    .where_(u.c("id").expect("users.id").eq(bindparam("id")))
+                    .into(),
+            ),
+            insert_users: prep(
+                insert(u)
+                    .columns(["name", "hair_color"])
+                    .rows((0..INSERT_ROWS).map(|x| {
+                        [
+                            bindparam(format!("name_{x}")),
+                            bindparam(format!("hair_color_{x}")),
+                        ]
+                    }))
+                    .into(),
+            ),
+            users_with_posts: prep(
+                select(u)
+                    .column(p)
+                    .outer_join(
+                        p,
+                        u.c("id")
+                            .expect("users.id")
+                            .eq(p.c("user_id").expect("posts.user_id")),
+                    )
+                    .where_(
+                        u.c("hair_color")
+                            .expect("users.hair_color")
+                            .eq(bindparam("hair_color")),
+                    )
+                    .into(),
+            ),
+        }
+    }
+
+    fn insert_users(&self) -> Bound {
+        let mut b = self.insert_users.bound();
+        for x in 0..INSERT_ROWS {
+            b = b.bind(user_name(x)).bind(HAIR);
+        }
+        b
+    }
+}
+
+/// Which Aludel implementation runs: statements built afresh, or prepared.
+#[derive(Clone, Copy)]
+enum Imp {
+    Built,
+    Prepared,
 }
 
 fn bench_backend(c: &mut Criterion, be: &mut dyn Backend) {
     let name = be.name();
+    let schema = schema();
+    let prepared = PreparedStmts::new(&schema, be.dialect());
+    let all_users = |imp: Imp| -> Statement {
+        match imp {
+            Imp::Built => schema.all_users().into(),
+            Imp::Prepared => (&prepared.all_users).into(),
+        }
+    };
+    let user_by_id = |imp: Imp, id: i64| -> Statement {
+        match imp {
+            Imp::Built => schema.user_by_id(id).into(),
+            Imp::Prepared => prepared.user_by_id.bind(id).into(),
+        }
+    };
+    let insert_users = |imp: Imp| -> Statement {
+        match imp {
+            Imp::Built => schema.insert_users().into(),
+            Imp::Prepared => prepared.insert_users().into(),
+        }
+    };
+    let users_with_posts = |imp: Imp| -> Statement {
+        match imp {
+            Imp::Built => schema.users_with_posts("black").into(),
+            Imp::Prepared => prepared.users_with_posts.bind("black").into(),
+        }
+    };
+    let imps = [("aludel", Imp::Built), ("aludel_prepared", Imp::Prepared)];
 
     for &n in SIZES {
         be.seed(&seed_without_hair(n));
         let raw = be.raw_all_users();
         assert_eq!(raw.len(), n, "{name}: fetch_all_users/{n}");
-        assert_eq!(raw, be.aludel_all_users(), "{name}: fetch_all_users/{n}");
+        for (_, imp) in imps {
+            let q = all_users(imp);
+            assert_eq!(raw, be.aludel_all_users(q), "{name}: fetch_all_users/{n}");
+        }
         let mut g = c.benchmark_group(format!("{name}/fetch_all_users/{n}"));
         g.bench_function("raw", |b| b.iter(|| be.raw_all_users()));
-        g.bench_function("aludel", |b| b.iter(|| be.aludel_all_users()));
+        for (id, imp) in imps {
+            g.bench_function(id, |b| b.iter(|| be.aludel_all_users(all_users(imp))));
+        }
         g.finish();
     }
 
@@ -267,7 +376,10 @@ fn bench_backend(c: &mut Criterion, be: &mut dyn Backend) {
     for &id in [ids[0], ids[PK_TABLE / 2], ids[PK_TABLE - 1]].iter() {
         let raw = be.raw_user(id);
         assert_eq!(raw.id, id, "{name}: fetch_user_by_pk");
-        assert_eq!(raw, be.aludel_user(id), "{name}: fetch_user_by_pk");
+        for (_, imp) in imps {
+            let q = user_by_id(imp, id);
+            assert_eq!(raw, be.aludel_user(q), "{name}: fetch_user_by_pk");
+        }
     }
     let mut g = c.benchmark_group(format!("{name}/fetch_user_by_pk"));
     g.bench_function("raw", |b| {
@@ -277,30 +389,39 @@ fn bench_backend(c: &mut Criterion, be: &mut dyn Backend) {
             be.raw_user(ids[i])
         })
     });
-    g.bench_function("aludel", |b| {
-        let mut i = 0;
-        b.iter(|| {
-            i = (i + 1) % ids.len();
-            be.aludel_user(ids[i])
-        })
-    });
+    for (id, imp) in imps {
+        g.bench_function(id, |b| {
+            let mut i = 0;
+            b.iter(|| {
+                i = (i + 1) % ids.len();
+                be.aludel_user(user_by_id(imp, ids[i]))
+            })
+        });
+    }
     g.finish();
 
     be.seed(&Vec::new());
     assert_eq!(be.raw_insert(), INSERT_ROWS as u64, "{name}: insert");
     let raw = be.raw_all_users();
-    be.seed(&Vec::new());
-    assert_eq!(be.aludel_insert(), INSERT_ROWS as u64, "{name}: insert");
-    let aludel = be.aludel_all_users();
     assert_eq!(raw.len(), INSERT_ROWS, "{name}: insert");
-    assert_eq!(raw, aludel, "{name}: insert");
+    for (_, imp) in imps {
+        be.seed(&Vec::new());
+        let q = insert_users(imp);
+        assert_eq!(be.aludel_insert(q), INSERT_ROWS as u64, "{name}: insert");
+        let aludel = be.aludel_all_users(all_users(Imp::Built));
+        assert_eq!(raw, aludel, "{name}: insert");
+    }
     let mut g = c.benchmark_group(format!("{name}/insert_{INSERT_ROWS}_users"));
     g.bench_function("raw", |b| {
-        b.iter_custom(|iters| timed_inserts(be, iters, true))
+        b.iter_custom(|iters| timed_inserts(be, iters, &mut |be| be.raw_insert()))
     });
-    g.bench_function("aludel", |b| {
-        b.iter_custom(|iters| timed_inserts(be, iters, false))
-    });
+    for (id, imp) in imps {
+        g.bench_function(id, |b| {
+            b.iter_custom(|iters| {
+                timed_inserts(be, iters, &mut |be| be.aludel_insert(insert_users(imp)))
+            })
+        });
+    }
     g.finish();
 
     for &n in SIZES {
@@ -311,15 +432,21 @@ fn bench_backend(c: &mut Criterion, be: &mut dyn Backend) {
             n.div_ceil(2),
             "{name}: users_left_join_posts/{n}"
         );
-        let aludel: Vec<(User, Option<Post>)> = be
-            .aludel_users_with_posts()
-            .into_iter()
-            .map(|UserAndPost(u, p)| (u, p))
-            .collect();
-        assert_eq!(raw, aludel, "{name}: users_left_join_posts/{n}");
+        for (_, imp) in imps {
+            let aludel: Vec<(User, Option<Post>)> = be
+                .aludel_users_with_posts(users_with_posts(imp))
+                .into_iter()
+                .map(|UserAndPost(u, p)| (u, p))
+                .collect();
+            assert_eq!(raw, aludel, "{name}: users_left_join_posts/{n}");
+        }
         let mut g = c.benchmark_group(format!("{name}/users_left_join_posts/{n}"));
         g.bench_function("raw", |b| b.iter(|| be.raw_users_with_posts()));
-        g.bench_function("aludel", |b| b.iter(|| be.aludel_users_with_posts()));
+        for (id, imp) in imps {
+            g.bench_function(id, |b| {
+                b.iter(|| be.aludel_users_with_posts(users_with_posts(imp)))
+            });
+        }
         g.finish();
     }
     be.seed(&Vec::new());
@@ -327,18 +454,18 @@ fn bench_backend(c: &mut Criterion, be: &mut dyn Backend) {
 
 /// Runs `iters` inserts and returns the time they took, emptying the table
 /// (untimed) every `INSERTS_PER_RESET` statements so that it stays small.
-fn timed_inserts(be: &mut dyn Backend, iters: u64, raw: bool) -> Duration {
+fn timed_inserts(
+    be: &mut dyn Backend,
+    iters: u64,
+    insert: &mut dyn FnMut(&mut dyn Backend) -> u64,
+) -> Duration {
     let mut total = Duration::ZERO;
     for i in 0..iters {
         if i % INSERTS_PER_RESET == 0 {
             be.seed(&Vec::new());
         }
         let start = Instant::now();
-        let n = if raw {
-            be.raw_insert()
-        } else {
-            be.aludel_insert()
-        };
+        let n = insert(be);
         total += start.elapsed();
         black_box(n);
     }
@@ -386,6 +513,10 @@ mod sqlite {
     }
 
     impl Backend for Sqlite {
+        fn dialect(&self) -> &'static dyn aludel::Dialect {
+            self._engine.as_async().dialect()
+        }
+
         fn name(&self) -> &'static str {
             "sqlite"
         }
@@ -441,10 +572,8 @@ mod sqlite {
             users
         }
 
-        fn aludel_all_users(&mut self) -> Vec<User> {
-            self.conn
-                .fetch_all(self.schema.all_users())
-                .expect("fetch_all")
+        fn aludel_all_users(&mut self, q: aludel::Statement) -> Vec<User> {
+            self.conn.fetch_all(q).expect("fetch_all")
         }
 
         fn raw_user(&mut self, id: i64) -> User {
@@ -459,10 +588,8 @@ mod sqlite {
             .expect("query_row")
         }
 
-        fn aludel_user(&mut self, id: i64) -> User {
-            self.conn
-                .fetch_one(self.schema.user_by_id(id))
-                .expect("fetch_one")
+        fn aludel_user(&mut self, q: aludel::Statement) -> User {
+            self.conn.fetch_one(q).expect("fetch_one")
         }
 
         fn raw_insert(&mut self) -> u64 {
@@ -477,11 +604,8 @@ mod sqlite {
             st.execute(params.as_slice()).expect("insert") as u64
         }
 
-        fn aludel_insert(&mut self) -> u64 {
-            self.conn
-                .execute(self.schema.insert_users())
-                .expect("insert")
-                .rows_affected()
+        fn aludel_insert(&mut self, q: aludel::Statement) -> u64 {
+            self.conn.execute(q).expect("insert").rows_affected()
         }
 
         fn raw_users_with_posts(&mut self) -> Vec<(User, Option<Post>)> {
@@ -510,10 +634,8 @@ mod sqlite {
             rows
         }
 
-        fn aludel_users_with_posts(&mut self) -> Vec<UserAndPost> {
-            self.conn
-                .fetch_all(self.schema.users_with_posts("black"))
-                .expect("fetch_all")
+        fn aludel_users_with_posts(&mut self, q: aludel::Statement) -> Vec<UserAndPost> {
+            self.conn.fetch_all(q).expect("fetch_all")
         }
     }
 }
@@ -535,7 +657,6 @@ mod postgres {
     }
 
     pub struct Postgres {
-        schema: Schema,
         client: Client,
         prepared: Prepared,
         conn: Option<aludel::Connection>,
@@ -600,7 +721,6 @@ mod postgres {
                 (client, prepared, engine, conn)
             });
             Postgres {
-                schema: schema(),
                 client,
                 prepared,
                 conn: Some(conn),
@@ -619,6 +739,10 @@ mod postgres {
     }
 
     impl Backend for Postgres {
+        fn dialect(&self) -> &'static dyn aludel::Dialect {
+            self.engine.dialect()
+        }
+
         fn name(&self) -> &'static str {
             "postgres"
         }
@@ -667,8 +791,7 @@ mod postgres {
             })
         }
 
-        fn aludel_all_users(&mut self) -> Vec<User> {
-            let q = self.schema.all_users();
+        fn aludel_all_users(&mut self, q: aludel::Statement) -> Vec<User> {
             let conn = self.conn.as_mut().expect("the connection");
             self.rt.block_on(conn.fetch_all(q)).expect("fetch_all")
         }
@@ -681,8 +804,7 @@ mod postgres {
             })
         }
 
-        fn aludel_user(&mut self, id: i64) -> User {
-            let q = self.schema.user_by_id(id);
+        fn aludel_user(&mut self, q: aludel::Statement) -> User {
             let conn = self.conn.as_mut().expect("the connection");
             self.rt.block_on(conn.fetch_one(q)).expect("fetch_one")
         }
@@ -701,8 +823,7 @@ mod postgres {
             })
         }
 
-        fn aludel_insert(&mut self) -> u64 {
-            let stmt = self.schema.insert_users();
+        fn aludel_insert(&mut self, stmt: aludel::Statement) -> u64 {
             let conn = self.conn.as_mut().expect("the connection");
             self.rt
                 .block_on(conn.execute(stmt))
@@ -732,8 +853,7 @@ mod postgres {
             })
         }
 
-        fn aludel_users_with_posts(&mut self) -> Vec<UserAndPost> {
-            let q = self.schema.users_with_posts("black");
+        fn aludel_users_with_posts(&mut self, q: aludel::Statement) -> Vec<UserAndPost> {
             let conn = self.conn.as_mut().expect("the connection");
             self.rt.block_on(conn.fetch_all(q)).expect("fetch_all")
         }
@@ -756,7 +876,6 @@ mod mysql {
     }
 
     pub struct MySql {
-        schema: Schema,
         raw: Option<Conn>,
         prepared: Prepared,
         conn: Option<aludel::Connection>,
@@ -825,7 +944,6 @@ mod mysql {
                 (raw, prepared, engine, conn)
             });
             MySql {
-                schema: schema(),
                 raw: Some(raw),
                 prepared,
                 conn: Some(conn),
@@ -851,6 +969,10 @@ mod mysql {
     }
 
     impl Backend for MySql {
+        fn dialect(&self) -> &'static dyn aludel::Dialect {
+            self.engine.dialect()
+        }
+
         fn name(&self) -> &'static str {
             "mysql"
         }
@@ -890,8 +1012,7 @@ mod mysql {
                 .expect("exec_map")
         }
 
-        fn aludel_all_users(&mut self) -> Vec<User> {
-            let q = self.schema.all_users();
+        fn aludel_all_users(&mut self, q: aludel::Statement) -> Vec<User> {
             let conn = self.conn.as_mut().expect("the connection");
             self.rt.block_on(conn.fetch_all(q)).expect("fetch_all")
         }
@@ -906,8 +1027,7 @@ mod mysql {
             user(row.expect("a user"))
         }
 
-        fn aludel_user(&mut self, id: i64) -> User {
-            let q = self.schema.user_by_id(id);
+        fn aludel_user(&mut self, q: aludel::Statement) -> User {
             let conn = self.conn.as_mut().expect("the connection");
             self.rt.block_on(conn.fetch_one(q)).expect("fetch_one")
         }
@@ -928,8 +1048,7 @@ mod mysql {
             })
         }
 
-        fn aludel_insert(&mut self) -> u64 {
-            let stmt = self.schema.insert_users();
+        fn aludel_insert(&mut self, stmt: aludel::Statement) -> u64 {
             let conn = self.conn.as_mut().expect("the connection");
             self.rt
                 .block_on(conn.execute(stmt))
@@ -973,8 +1092,7 @@ mod mysql {
                 .expect("exec_map")
         }
 
-        fn aludel_users_with_posts(&mut self) -> Vec<UserAndPost> {
-            let q = self.schema.users_with_posts("black");
+        fn aludel_users_with_posts(&mut self, q: aludel::Statement) -> Vec<UserAndPost> {
             let conn = self.conn.as_mut().expect("the connection");
             self.rt.block_on(conn.fetch_all(q)).expect("fetch_all")
         }

@@ -7,7 +7,8 @@
 //!     target/release/examples/engine_profile aludel pk 1000
 //! ```
 //!
-//! Arguments: `raw` or `aludel`; the workload: on SQLite in memory `all1`
+//! Arguments: `raw`, `aludel` or `prepared` (statements built and
+//! compiled once by `Engine::prepare`, run with new values); the workload: on SQLite in memory `all1`
 //! or `all100` (every user of a table of 1 or 100), `pk` (one user by
 //! primary key), `insert` (100 users in one INSERT); or `pg<N>`, every user
 //! of a table of N on the PostgreSQL database `ALUDEL_PROFILE_PG_URL` names
@@ -15,7 +16,7 @@
 //! iterations. Compare the `raw` and `aludel` totals: the raw driver is the
 //! floor.
 
-use aludel::{insert, select, value, Column, MetaData, SqlType, Table};
+use aludel::{bindparam, insert, select, value, Column, MetaData, SqlType, Table};
 use std::hint::black_box;
 
 #[derive(Debug, Clone, PartialEq, aludel::FromRow)]
@@ -56,7 +57,7 @@ fn insert_users_sql(rows: usize) -> String {
 struct Setup {
     raw: rusqlite::Connection,
     conn: aludel::blocking::Connection,
-    _engine: aludel::blocking::Engine,
+    engine: aludel::blocking::Engine,
     users: Table,
 }
 
@@ -90,14 +91,20 @@ fn setup(rows: usize) -> Setup {
     Setup {
         raw,
         conn,
-        _engine: engine,
+        engine,
         users,
     }
 }
 
 #[inline(never)]
-fn measured(s: &mut Setup, aludel: bool, workload: &str, n: usize) {
+fn measured(s: &mut Setup, imp: &str, workload: &str, n: usize) {
     let all_users = "SELECT id, name, hair_color FROM users";
+    let aludel = match imp {
+        "raw" => false,
+        "aludel" => true,
+        "prepared" => return measured_prepared(s, workload, n),
+        _ => panic!("unknown implementation {imp}"),
+    };
     match (aludel, workload) {
         (false, "all1" | "all100") => {
             for _ in 0..n {
@@ -166,6 +173,49 @@ fn measured(s: &mut Setup, aludel: bool, workload: &str, n: usize) {
                     .columns(["name", "hair_color"])
                     .rows((0..100).map(|x| [value(format!("User {x}")), value("hair_color")]));
                 black_box(s.conn.execute(stmt).expect("insert").rows_affected());
+            }
+        }
+        _ => panic!("unknown workload {workload}"),
+    }
+}
+
+/// The `prepared` implementation: statements built and compiled once
+/// (`Engine::prepare`), run with new values.
+#[inline(never)]
+fn measured_prepared(s: &mut Setup, workload: &str, n: usize) {
+    let engine = &s.engine;
+    match workload {
+        "all1" | "all100" => {
+            let all = engine.prepare(select(&s.users)).expect("prepare");
+            for _ in 0..n {
+                let v: Vec<User> = s.conn.fetch_all(&all).expect("fetch");
+                black_box(v);
+            }
+        }
+        "pk" => {
+            let id = s.users.c("id").expect("id");
+            let by_id = engine
+                .prepare(select(&s.users).where_(id.eq(bindparam("id"))))
+                .expect("prepare");
+            for i in 0..n {
+                let u: User = s
+                    .conn
+                    .fetch_one(by_id.bind((i % 100 + 1) as i64))
+                    .expect("fetch");
+                black_box(u);
+            }
+        }
+        "insert" => {
+            let stmt = insert(&s.users).columns(["name", "hair_color"]).rows(
+                (0..100).map(|x| [bindparam(format!("name{x}")), bindparam(format!("hair{x}"))]),
+            );
+            let add = engine.prepare(stmt).expect("prepare");
+            for _ in 0..n {
+                let mut b = add.bound();
+                for x in 0..100 {
+                    b = b.bind(format!("User {x}")).bind("hair_color");
+                }
+                black_box(s.conn.execute(b).expect("insert").rows_affected());
             }
         }
         _ => panic!("unknown workload {workload}"),
@@ -249,7 +299,8 @@ mod pg {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let aludel = args.get(1).map(String::as_str) == Some("aludel");
+    let imp = args.get(1).cloned().unwrap_or_else(|| "aludel".into());
+    let aludel = imp != "raw";
     let workload = args.get(2).cloned().unwrap_or_else(|| "pk".into());
     let n: usize = args.get(3).and_then(|n| n.parse().ok()).unwrap_or(1000);
     if let Some(rows) = workload.strip_prefix("pg") {
@@ -267,6 +318,6 @@ fn main() {
     };
     let mut s = setup(rows);
     // Warm the caches outside the measured function.
-    measured(&mut s, aludel, &workload, 1);
-    measured(&mut s, aludel, &workload, n);
+    measured(&mut s, &imp, &workload, 1);
+    measured(&mut s, &imp, &workload, n);
 }

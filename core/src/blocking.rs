@@ -92,6 +92,12 @@ impl Engine {
         &self.inner
     }
 
+    /// Compiles a statement once, with named parameters bound at each
+    /// execution; see [`engine::Engine::prepare`].
+    pub fn prepare(&self, stmt: impl Into<Statement>) -> Result<crate::Prepared> {
+        self.inner.prepare(stmt)
+    }
+
     /// Checks a connection out of the pool.
     pub fn connect(&self) -> Result<Connection> {
         let inner = drive(&self.rt, self.inner.connect())?;

@@ -62,6 +62,13 @@ pub enum Error {
         /// The parameter's name, without the colon.
         name: String,
     },
+    /// A statement run directly holds a [`bindparam`](crate::bindparam)
+    /// (or a prepared statement was run without a value for one).
+    #[error("bind parameter :{name} has no value (prepare the statement and bind a value to it)")]
+    UnboundParameter {
+        /// The parameter's name, without the colon.
+        name: String,
+    },
     /// Foreign keys between tables form a cycle that no `use_alter` breaks.
     #[error("foreign keys form a cycle between tables {}; mark one foreign key use_alter to break it", tables.join(", "))]
     DependencyCycle {

@@ -349,6 +349,9 @@ pub enum Expr {
     Excluded(Name),
     /// A boolean literal `TRUE` / `FALSE` (rendered `1` / `0` where needed).
     Bool(bool),
+    /// A named parameter whose value is given at each execution of a
+    /// prepared statement ([`bindparam`]).
+    Param(Name),
 }
 
 /// A LIKE comparison.
@@ -397,6 +400,30 @@ impl<T: IntoValue> IntoExpr for T {
 /// A bound value: `value(5)`.
 pub fn value(v: impl IntoValue) -> Expr {
     Expr::Value(Bind(v.into_value()))
+}
+
+/// A named bind parameter, SQLAlchemy's `bindparam("name")`: a placeholder
+/// whose value is supplied each time a prepared statement runs, so that
+/// the statement is built and compiled once.
+///
+/// A statement holding one runs through
+/// [`Engine::prepare`](crate::engine::Engine::prepare), whose
+/// [`Prepared`](crate::Prepared) handle takes the values; executed
+/// directly, it fails with [`Error::UnboundParameter`](crate::Error::UnboundParameter).
+///
+/// ```
+/// use aludel_core::{bindparam, dialect_by_name, select, Column, MetaData, Prepared, SqlType, Table};
+/// # use aludel_sqlite as _;
+/// let mut md = MetaData::new();
+/// let users = md.add(Table::builder("users").column(Column::new("id", SqlType::BigInt).primary_key()))?;
+/// let by_id = select(&users).where_(users.c("id")?.eq(bindparam("id")));
+/// let prepared = Prepared::new(by_id, dialect_by_name("sqlite")?)?;
+/// assert_eq!(prepared.sql(), "SELECT users.id FROM users WHERE users.id = ?");
+/// assert_eq!(prepared.param_names(), ["id"]);
+/// # Ok::<(), aludel_core::Error>(())
+/// ```
+pub fn bindparam(name: impl Into<Name>) -> Expr {
+    Expr::Param(name.into())
 }
 
 /// A column by bare name, unqualified (for CHECK constraints and text-like uses).

@@ -38,6 +38,7 @@ pub mod expr;
 pub mod generic;
 pub mod keywords;
 pub mod name;
+pub mod prepared;
 pub mod reflect;
 pub mod schema;
 pub mod select;
@@ -60,11 +61,12 @@ pub use engine::{
 };
 pub use error::{DatabaseError, DbErrorKind, Error, Result};
 pub use expr::{
-    and, case, case_value, col, exists, func, not, null, or, star, value, Expr, FrameBound,
-    IntoExpr, OrderBy, Window,
+    and, bindparam, case, case_value, col, exists, func, not, null, or, star, value, Expr,
+    FrameBound, IntoExpr, OrderBy, Window,
 };
 pub use generic::GenericDialect;
 pub use name::Name;
+pub use prepared::{Bound, Prepared};
 pub use reflect::{
     create_all_missing, reflect_metadata, reflect_table, table_names, Reflect, ReflectedTable,
 };

@@ -22,6 +22,9 @@ pub enum Statement {
     Text(Box<TextClause>),
     /// Schema definition (CREATE / DROP / ALTER).
     Ddl(Box<Ddl>),
+    /// A prepared statement with values for its parameters
+    /// ([`Prepared::bind`](crate::Prepared::bind)).
+    Bound(Box<crate::prepared::Bound>),
 }
 
 impl From<Query> for Statement {
@@ -70,6 +73,10 @@ impl From<Ddl> for Statement {
 /// renders as the error.
 impl fmt::Display for Statement {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Statement::Bound(b) = self {
+            // Compiled already, for its own dialect.
+            return f.write_str(b.prepared().sql());
+        }
         match crate::compile::compile(self, &crate::generic::GenericDialect) {
             Ok(c) => f.write_str(&c.sql),
             Err(e) => write!(f, "<statement does not compile: {e}>"),

@@ -689,11 +689,13 @@ fn section(t: &Table, notes: &RunNotes) -> String {
     s.push_str("## Engine: Aludel Core against the raw drivers\n\n");
     s.push_str(
         "Written by `cargo xtask bench --write`. Each workload of \
-         `bench/benches/engine.rs` runs on each backend twice in the same criterion run: \
+         `bench/benches/engine.rs` runs on each backend in the same criterion run: \
          `raw`, the driver alone (rusqlite, tokio-postgres, mysql_async with statements \
-         prepared once), and `aludel`, the statement built afresh every iteration with \
-         Aludel's builders, run through an engine connection and decoded with \
-         `#[derive(FromRow)]`. The workloads and their data follow diesel's benchmark suite; \
+         prepared once); `aludel`, the statement built afresh every iteration with \
+         Aludel's builders (and its SQL found in the engine's statement cache), run through \
+         an engine connection and decoded with `#[derive(FromRow)]`; and `aludel_prepared`, \
+         the same statement built and compiled once with `bindparam` placeholders \
+         (`Engine::prepare`) and run with new values each iteration. The workloads and their data follow diesel's benchmark suite; \
          the benchmark's documentation gives the details. Each figure is criterion's median \
          time per iteration (from its `estimates.json`); the ratio is Aludel's median divided \
          by the raw driver's.\n\n",

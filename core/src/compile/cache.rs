@@ -117,6 +117,9 @@ impl StatementCache {
     /// copied (except those it shares with other statements: the bodies of
     /// alias and CTE objects, columns' client-side defaults).
     pub fn compile_owned(&self, mut stmt: Statement) -> Result<Compiled> {
+        if let Statement::Bound(b) = stmt {
+            return b.into_compiled(self.dialect);
+        }
         let Some(hash) = shape_hash(&stmt) else {
             return super::compile(&stmt, self.dialect);
         };

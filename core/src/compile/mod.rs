@@ -40,6 +40,9 @@ pub struct Compiled {
 
 /// Compiles `stmt` for `dialect`.
 pub fn compile(stmt: &Statement, dialect: &dyn Dialect) -> Result<Compiled> {
+    if let Statement::Bound(b) = stmt {
+        return b.to_compiled(dialect);
+    }
     let mut c = Compiler::new(dialect);
     c.statement(stmt)?;
     Ok(c.finish())
@@ -75,6 +78,9 @@ pub struct Compiler<'a> {
     unqualified: bool,
     /// Addresses of the bound values in placeholder order (for the cache).
     record: Option<Vec<*const Value>>,
+    /// When preparing: the placeholders of named parameters (position,
+    /// name); otherwise a named parameter is an error.
+    pub(crate) prepare: Option<Vec<(u32, Name)>>,
     declared: Vec<Cte>,
     pending: Vec<PendingCte>,
     rendering_cte: Option<usize>,
@@ -95,6 +101,7 @@ impl<'a> Compiler<'a> {
             literal_binds: false,
             unqualified: false,
             record: None,
+            prepare: None,
             declared: Vec::new(),
             pending: Vec::new(),
             rendering_cte: None,
@@ -102,7 +109,7 @@ impl<'a> Compiler<'a> {
         }
     }
 
-    fn finish(self) -> Compiled {
+    pub(crate) fn finish(self) -> Compiled {
         Compiled {
             sql: Arc::from(self.sql),
             params: self.params,
@@ -156,6 +163,11 @@ impl<'a> Compiler<'a> {
         if let Some(r) = &mut self.record {
             r.push(v as *const Value);
         }
+        self.push_placeholder();
+        Ok(())
+    }
+
+    fn push_placeholder(&mut self) {
         match self.style {
             ParamStyle::Question => self.sql.push('?'),
             ParamStyle::Dollar => {
@@ -163,6 +175,20 @@ impl<'a> Compiler<'a> {
                 push_u64(&mut self.sql, self.params.len() as u64);
             }
         }
+    }
+
+    /// Appends the placeholder of a named parameter (a prepared
+    /// statement's); outside [`Prepared::new`](crate::Prepared::new) a
+    /// parameter without a value is an error.
+    pub fn push_param(&mut self, name: &Name) -> Result<()> {
+        let Some(slots) = self.prepare.as_mut().filter(|_| !self.literal_binds) else {
+            return Err(Error::UnboundParameter {
+                name: name.to_string(),
+            });
+        };
+        slots.push((self.params.len() as u32, name.clone()));
+        self.params.push(Value::Null);
+        self.push_placeholder();
         Ok(())
     }
 
@@ -230,6 +256,9 @@ impl<'a> Compiler<'a> {
             if let Some(r) = &mut self.record {
                 r.clear();
             }
+            if let Some(p) = &mut self.prepare {
+                p.clear();
+            }
             self.visible.clear();
             self.anon = 0;
             // INSERT ... SELECT puts the WITH clause before its SELECT
@@ -248,6 +277,16 @@ impl<'a> Compiler<'a> {
                 Statement::Delete(d) => self.delete(d)?,
                 Statement::Text(t) => self.text(t)?,
                 Statement::Ddl(d) => self.ddl(d)?,
+                Statement::Bound(b) => {
+                    if self.literal_binds {
+                        return Err(Error::InvalidStatement(
+                            "a prepared statement cannot be rendered with literal values".into(),
+                        ));
+                    }
+                    let c = b.to_compiled(self.d)?;
+                    self.sql.push_str(&c.sql);
+                    self.params = c.params;
+                }
             }
             if self.pending.is_empty() {
                 return Ok(());
@@ -880,6 +919,7 @@ impl<'a> Compiler<'a> {
         match e {
             Expr::Column(c) => self.column(c)?,
             Expr::Value(Bind(v)) => self.push_bind(v)?,
+            Expr::Param(n) => self.push_param(n)?,
             Expr::Null => self.sql.push_str("NULL"),
             Expr::Bool(b) => self.sql.push_str(match (self.caps.bool_literals, b) {
                 (true, true) => "true",
@@ -1208,14 +1248,17 @@ impl<'a> Compiler<'a> {
         for part in &t.parts {
             match part {
                 TextPart::Sql(s) => self.sql.push_str(s),
-                TextPart::Param(name) => {
-                    let v = t.binds.iter().find(|(n, _)| n == name).ok_or_else(|| {
-                        Error::MissingBind {
+                TextPart::Param(name) => match t.binds.iter().find(|(n, _)| n == name) {
+                    Some(v) => self.push_bind(&v.1 .0)?,
+                    None if self.prepare.is_some() && !self.literal_binds => {
+                        self.push_param(name)?
+                    }
+                    None => {
+                        return Err(Error::MissingBind {
                             name: name.to_string(),
-                        }
-                    })?;
-                    self.push_bind(&v.1 .0)?;
-                }
+                        })
+                    }
+                },
             }
         }
         Ok(())

@@ -75,7 +75,7 @@ pub(super) fn shape_hash(stmt: &Statement) -> Option<u64> {
             h.word(5);
             t.hash(&mut h.0);
         }
-        Statement::Ddl(_) => return None,
+        Statement::Ddl(_) | Statement::Bound(_) => return None,
     }
     Some(h.0.finish())
 }
@@ -310,7 +310,7 @@ impl Shape {
             }
             Expr::Subquery(q) | Expr::Exists(q) => self.query(q),
             Expr::Text(t) => t.hash(&mut self.0),
-            Expr::Excluded(n) => self.name(n),
+            Expr::Excluded(n) | Expr::Param(n) => self.name(n),
         }
     }
 }

@@ -70,7 +70,8 @@ pub(crate) fn visit_sources(e: &Expr, f: &mut dyn FnMut(&Source)) {
         | Expr::Exists(_)
         | Expr::Text(_)
         | Expr::Excluded(_)
-        | Expr::Bool(_) => {}
+        | Expr::Bool(_)
+        | Expr::Param(_) => {}
     }
 }
 
@@ -135,6 +136,8 @@ pub(crate) fn for_each_value<'s, F: FnMut(&'s Value)>(stmt: &'s Statement, f: &m
                 table.checks.iter().for_each(|c| w.expr(&c.condition))
             }
         }
+        // Compiled already: never in the cache.
+        Statement::Bound(_) => {}
     }
 }
 
@@ -257,7 +260,7 @@ impl<'s, F: FnMut(&'s Value)> Walker<'_, F> {
             }
             Expr::Subquery(q) | Expr::Exists(q) => self.query(q),
             Expr::Text(t) => t.binds.iter().for_each(|(_, Bind(v))| (self.f)(v)),
-            Expr::Null | Expr::Star(None) | Expr::Excluded(_) | Expr::Bool(_) => {}
+            Expr::Null | Expr::Star(None) | Expr::Excluded(_) | Expr::Bool(_) | Expr::Param(_) => {}
         }
     }
 }
@@ -325,7 +328,9 @@ pub(crate) fn take_values(stmt: &mut Statement, out: &mut Vec<Value>) {
             d.returning.iter_mut().for_each(|e| t.expr(e));
         }
         Statement::Text(x) => x.binds.iter_mut().for_each(|(_, Bind(v))| t.take(v)),
-        Statement::Ddl(_) => for_each_value(stmt, &mut |v| t.out.push(v.clone())),
+        Statement::Ddl(_) | Statement::Bound(_) => {
+            for_each_value(stmt, &mut |v| t.out.push(v.clone()))
+        }
     }
 }
 
@@ -462,7 +467,7 @@ impl Taker<'_> {
             }
             Expr::Subquery(q) | Expr::Exists(q) => self.query(q),
             Expr::Text(t) => t.binds.iter_mut().for_each(|(_, Bind(v))| self.take(v)),
-            Expr::Null | Expr::Star(None) | Expr::Excluded(_) | Expr::Bool(_) => {}
+            Expr::Null | Expr::Star(None) | Expr::Excluded(_) | Expr::Bool(_) | Expr::Param(_) => {}
         }
     }
 }

@@ -249,6 +249,14 @@ impl Engine {
         self.0.cache.compile(stmt)
     }
 
+    /// Compiles a statement once for this engine's dialect, with its
+    /// [`bindparam`](crate::bindparam)s (and a `text()` clause's `:name`s
+    /// without values) as parameters to bind at each execution: see
+    /// [`Prepared`](crate::Prepared).
+    pub fn prepare(&self, stmt: impl Into<Statement>) -> Result<crate::Prepared> {
+        crate::Prepared::new(stmt, self.0.dialect)
+    }
+
     /// Connections currently open (idle plus checked out).
     pub fn open_connections(&self) -> usize {
         self.0.pool.open()
@@ -306,9 +314,10 @@ fn savepoint_name(depth: usize) -> String {
 }
 
 /// Whether a statement produces rows to read.
-fn returns_rows(stmt: &Statement) -> bool {
+pub(crate) fn returns_rows(stmt: &Statement) -> bool {
     match stmt {
         Statement::Query(_) | Statement::Text(_) => true,
+        Statement::Bound(b) => b.returns_rows(),
         Statement::Insert(i) => i.has_returning(),
         Statement::Update(u) => u.has_returning(),
         Statement::Delete(d) => d.has_returning(),

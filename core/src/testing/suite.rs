@@ -140,7 +140,7 @@ macro_rules! __compliance_tests {
 cases! {
     "types": types_round_trip, unicode_text_and_large_binary, arrays_round_trip;
     "ddl": ddl_create_and_drop_all, ddl_foreign_key_cycle, unicode_and_quoted_identifiers, long_identifiers;
-    "dml": insert_select_update_delete, multi_row_insert_and_rowcount, insert_from_select_and_defaults, returning_clauses, upserts;
+    "dml": insert_select_update_delete, multi_row_insert_and_rowcount, insert_from_select_and_defaults, returning_clauses, upserts, prepared_statements;
     "queries": joins, subqueries, ctes, set_operations, window_functions, ordering_and_paging, operators;
     "transactions": transactions, savepoints, isolation_levels;
     "errors": integrity_errors;
@@ -586,6 +586,104 @@ async fn insert_select_update_delete(ctx: &Ctx) -> Result<Outcome> {
             .await?
             .one_or_none()?;
         assert!(none.is_none());
+        Ok(Outcome::Passed)
+    })
+    .await
+}
+
+async fn prepared_statements(ctx: &Ctx) -> Result<Outcome> {
+    use crate::expr::bindparam;
+    let mut md = MetaData::new();
+    let (users, _posts) = blog(&mut md)?;
+    with_tables(ctx, &md, |ctx| async move {
+        let mut c = ctx.conn().await?;
+        // Parameters beside a value of the statement's own (age).
+        let add = ctx.engine.prepare(
+            insert(&users)
+                .value("id", bindparam("id"))
+                .value("name", bindparam("name"))
+                .value("age", 20),
+        )?;
+        assert_eq!(add.param_names(), ["id", "name"]);
+        assert!(!add.returns_rows());
+        for (id, name) in [(1, "Ann"), (2, "Bob"), (3, "Cy")] {
+            let r = c.execute(add.bind(id).bind(name)).await?;
+            assert_eq!(r.rows_affected(), 1);
+        }
+        // By name, in any order.
+        c.execute(add.set("name", "Di").set("id", 4)).await?;
+
+        // Parameters only, in placeholder order: the bound values are the parameters.
+        let by_id = ctx.engine.prepare(
+            select([users.c("name")?, users.c("age")?]).where_(users.c("id")?.eq(bindparam("id"))),
+        )?;
+        assert!(by_id.returns_rows());
+        for (id, name) in [(1, "Ann"), (4, "Di"), (2, "Bob")] {
+            let row: (String, i32) = c.fetch_one(by_id.bind(id)).await?;
+            assert_eq!(row, (name.to_string(), 20));
+        }
+        let none: Option<(String, i32)> = c.fetch_optional(by_id.bind(99)).await?;
+        assert_eq!(none, None);
+
+        // One name in two places takes one value.
+        let either = ctx.engine.prepare(
+            select([users.c("name")?])
+                .where_(crate::or([
+                    users.c("id")?.eq(bindparam("n")),
+                    users.c("age")?.eq(bindparam("n")),
+                ]))
+                .order_by(users.c("id")?),
+        )?;
+        assert_eq!(either.param_names(), ["n"]);
+        let names: Vec<(String,)> = c.fetch_all(either.bind(3)).await?;
+        assert_eq!(names, vec![("Cy".to_string(),)]);
+        assert_eq!(c.fetch_all::<(String,)>(either.bind(20)).await?.len(), 4);
+
+        // A text clause's :name without a value is a parameter too; on
+        // another connection of the same engine.
+        let mut other = ctx.conn().await?;
+        let sql = format!("SELECT name FROM {} WHERE id = :id", users.name);
+        let by_text = ctx.engine.prepare(text(&sql))?;
+        let name: (String,) = other.fetch_one(by_text.bind(2)).await?;
+        assert_eq!(name.0, "Bob");
+
+        // An UPDATE, inside a transaction that rolls back.
+        let older = ctx.engine.prepare(
+            update(&users)
+                .set("age", users.c("age")? + bindparam("years"))
+                .where_(users.c("id")?.eq(bindparam("id"))),
+        )?;
+        {
+            let mut tx = c.begin().await?;
+            let r = tx.execute(older.bind(5).bind(1)).await?;
+            assert_eq!(r.rows_affected(), 1);
+            tx.rollback().await?;
+        }
+        let row: (String, i32) = c.fetch_one(by_id.bind(1)).await?;
+        assert_eq!(row.1, 20);
+
+        // Mistakes are errors that name the parameter, and leave the
+        // connection usable.
+        let e = c
+            .execute(select([users.c("name")?]).where_(users.c("id")?.eq(bindparam("id"))))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&e, Error::UnboundParameter { name } if name == "id"),
+            "{e}"
+        );
+        let e = c.execute(add.bind(5)).await.unwrap_err();
+        assert!(
+            matches!(&e, Error::UnboundParameter { name } if name == "name"),
+            "{e}"
+        );
+        let e = c.execute(add.set("nmae", "x")).await.unwrap_err();
+        assert!(e.to_string().contains(":nmae"), "{e}");
+        assert!(e.to_string().contains(":id, :name"), "{e}");
+        let e = c.execute(by_id.bind(1).bind(2)).await.unwrap_err();
+        assert!(e.to_string().contains("2 values bound"), "{e}");
+        let n: Option<i64> = c.execute(text("SELECT 1")).await?.scalar()?;
+        assert_eq!(n, Some(1));
         Ok(Outcome::Passed)
     })
     .await
