@@ -140,10 +140,21 @@ impl Rows {
         &self.cells
     }
 
-    /// Every expression of every row, in order, taken out (the rows are
-    /// left empty).
+    /// Every expression of every row, in order, taken out (the rows keep
+    /// their count and lengths, for [`Rows::put_cells`]).
     pub(crate) fn take_cells(&mut self) -> Vec<Expr> {
         std::mem::take(&mut self.cells)
+    }
+
+    /// Puts back what [`Rows::take_cells`] took.
+    pub(crate) fn put_cells(&mut self, cells: Vec<Expr>) {
+        self.cells = cells;
+    }
+
+    /// The length of the first row, and every row's length once rows of
+    /// different lengths are mixed (otherwise empty).
+    pub(crate) fn lengths(&self) -> (usize, &[usize]) {
+        (self.width, &self.lengths)
     }
 
     /// Calls `f` with each row, in order.

@@ -25,6 +25,16 @@ impl Name {
         Name(Repr::Static(s))
     }
 
+    /// The text of a name declared in code, which lives as long as the
+    /// program and never changes; `None` for a name made at run time.
+    #[inline]
+    pub(crate) fn static_str(&self) -> Option<&'static str> {
+        match &self.0 {
+            Repr::Static(s) => Some(s),
+            Repr::Shared(_) => None,
+        }
+    }
+
     /// The name as a string slice.
     #[inline]
     pub fn as_str(&self) -> &str {

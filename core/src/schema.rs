@@ -530,7 +530,7 @@ impl Table {
 
     /// The address that identifies the declaration.
     #[inline]
-    fn addr(&self) -> *const TableData {
+    pub(crate) fn addr(&self) -> *const TableData {
         self.data()
     }
 

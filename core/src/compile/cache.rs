@@ -1,7 +1,6 @@
 //! [`StatementCache`]: compiled SQL reused for statements of the same shape.
 
-use super::shape::shape_hash;
-use super::walk::{for_each_value, take_values};
+use super::key::{self, Key};
 use super::{collect_values, Compiled, Compiler};
 use crate::dialect::Dialect;
 use crate::error::Result;
@@ -12,8 +11,13 @@ use rustc_hash::FxHashMap;
 use std::sync::Arc;
 
 struct Entry {
-    /// The statement the SQL was compiled from; compared by shape on lookup,
-    /// so a hash collision can never hand out the wrong SQL.
+    /// The key of the statement the SQL was compiled from.
+    key: Box<[u64]>,
+    /// Whether equal keys alone mean the same shape (see `key.rs`).
+    exact: bool,
+    /// That statement, its values moved out: it keeps the tables the key
+    /// names by address alive (so no other table can take an address), and
+    /// is compared by `==` with a statement of an equal inexact key.
     shape: Statement,
     sql: Arc<str>,
     /// For each placeholder, the index of its value in canonical order;
@@ -31,12 +35,52 @@ struct Entry {
     shared: Box<[(u32, u32)]>,
 }
 
+impl Entry {
+    /// The parameters, in placeholder order, of a statement of this entry's
+    /// shape whose canonical values are `values` (`stmt` is the statement,
+    /// its values moved out); `None` when the entry does not apply to it
+    /// (see `Entry::shared`).
+    fn params(&self, stmt: &Statement, values: &mut Vec<Value>) -> Option<Vec<Value>> {
+        if values.len() != self.values {
+            return None;
+        }
+        let Some(map) = &self.map else {
+            return Some(std::mem::take(values));
+        };
+        if self.moves && self.shared.is_empty() {
+            return Some(
+                map.iter()
+                    .map(|&i| std::mem::replace(&mut values[i as usize], Value::Null))
+                    .collect(),
+            );
+        }
+        if !self.shared.is_empty() {
+            // Values held by alias or CTE objects: separate objects where
+            // the cached statement shared one, and `map` may point at the
+            // wrong one.
+            let mut addrs = Vec::with_capacity(self.values);
+            collect_values(stmt, &mut addrs);
+            let same = |&(i, j): &(u32, u32)| {
+                matches!(
+                    (addrs.get(i as usize), addrs.get(j as usize)),
+                    (Some(a), Some(b)) if std::ptr::eq(*a, *b)
+                )
+            };
+            if !self.shared.iter().all(same) {
+                return None;
+            }
+        }
+        Some(map.iter().map(|&i| values[i as usize].clone()).collect())
+    }
+}
+
 /// A cache of compiled SQL for one dialect, keyed by statement *shape*:
 /// statements that differ only in their bound values share one entry.
 ///
-/// A hit costs a hash of the statement, one shape comparison and a walk
-/// that collects the values; it renders no text. DDL is never cached.
-/// When the cache holds `capacity` shapes it is emptied and starts over.
+/// A hit costs one walk of the statement, which writes its shape as a key
+/// and moves its values out, a hash and a comparison of the key, and
+/// renders no text. DDL is never cached. When the cache holds `capacity`
+/// shapes it is emptied and starts over.
 pub struct StatementCache {
     dialect: &'static dyn Dialect,
     entries: RwLock<Entries>,
@@ -47,6 +91,23 @@ pub struct StatementCache {
 struct Entries {
     by_hash: FxHashMap<u64, Vec<Entry>>,
     count: usize,
+}
+
+impl Entries {
+    fn find(&self, hash: u64, key: &[u64], stmt: &Statement) -> Option<&Entry> {
+        self.by_hash.get(&hash)?.iter().find(|e| {
+            *e.key == *key
+                && if e.exact {
+                    debug_assert!(
+                        same_shape(&e.shape, stmt),
+                        "equal exact keys for statements of different shapes"
+                    );
+                    true
+                } else {
+                    same_shape(&e.shape, stmt)
+                }
+        })
+    }
 }
 
 impl std::fmt::Debug for StatementCache {
@@ -99,95 +160,86 @@ impl StatementCache {
         self.len() == 0
     }
 
-    /// Compiles `stmt`, reusing the SQL of an earlier statement of the same shape.
+    /// Compiles `stmt`, reusing the SQL of an earlier statement of the same
+    /// shape (through a copy of the statement: prefer
+    /// [`StatementCache::compile_owned`] for a statement not needed again).
     pub fn compile(&self, stmt: &Statement) -> Result<Compiled> {
-        let Some(hash) = shape_hash(stmt) else {
-            return super::compile(stmt, self.dialect);
-        };
-        match self.lookup(hash, Given::Borrowed(stmt)) {
-            Some(Hit::Found(compiled)) => Ok(compiled),
-            Some(Hit::Stale) => super::compile(stmt, self.dialect),
-            None => self.compile_and_store(hash, stmt),
+        match stmt {
+            Statement::Ddl(_) | Statement::Bound(_) => super::compile(stmt, self.dialect),
+            _ => self.compile_owned(stmt.clone()),
         }
     }
 
     /// [`StatementCache::compile`] for a statement the caller gives away
-    /// (the engine's, which runs a statement once and drops it): on a hit,
-    /// the statement's values move into the parameters rather than being
-    /// copied (except those it shares with other statements: the bodies of
-    /// alias and CTE objects, columns' client-side defaults).
+    /// (the engine's, which runs a statement once and drops it): its values
+    /// move into the parameters rather than being copied (except those it
+    /// shares with other statements: the bodies of alias and CTE objects,
+    /// columns' client-side defaults).
     pub fn compile_owned(&self, mut stmt: Statement) -> Result<Compiled> {
         if let Statement::Bound(b) = stmt {
             return b.into_compiled(self.dialect);
         }
-        let Some(hash) = shape_hash(&stmt) else {
+        let mut values = Vec::new();
+        let Some(mut key) = key::take(&mut stmt, &mut values) else {
             return super::compile(&stmt, self.dialect);
         };
-        match self.lookup(hash, Given::Owned(&mut stmt)) {
-            Some(Hit::Found(compiled)) => Ok(compiled),
-            Some(Hit::Stale) => super::compile(&stmt, self.dialect),
-            None => self.compile_and_store(hash, &stmt),
+        // `stmt` now holds NULLs where its values were.
+        let hash = key.hash();
+        if !key.exact || cfg!(debug_assertions) {
+            // Compared by `==` with the cached statement (in debug builds,
+            // also where the key is exact: see `Entries::find`).
+            key.restore(&mut stmt);
         }
-    }
-
-    /// The SQL and parameters of `stmt` from the cached entry of its shape, if any.
-    fn lookup(&self, hash: u64, mut stmt: Given<'_>) -> Option<Hit> {
-        let entries = self.entries.read();
-        let e = entries
-            .by_hash
-            .get(&hash)?
-            .iter()
-            .find(|e| same_shape(&e.shape, stmt.get()))?;
-        let sql = e.sql.clone();
-        let Some(map) = &e.map else {
-            let mut params = Vec::with_capacity(e.values);
-            match &mut stmt {
-                Given::Borrowed(s) => for_each_value(s, &mut |v| params.push(v.clone())),
-                Given::Owned(s) => take_values(s, &mut params),
-            }
-            return Some(Hit::Found(Compiled { sql, params }));
-        };
-        let params = match stmt {
-            Given::Owned(s) if e.moves && e.shared.is_empty() => {
-                let mut values = Vec::with_capacity(e.values);
-                take_values(s, &mut values);
-                map.iter()
-                    .map(|&i| std::mem::replace(&mut values[i as usize], Value::Null))
-                    .collect()
-            }
-            s => {
-                // Values held by alias or CTE objects, which are copied
-                // anyway, or placed twice: copied, and checked first.
-                let mut values = Vec::with_capacity(e.values);
-                collect_values(s.get(), &mut values);
-                let same =
-                    |&(i, j): &(u32, u32)| std::ptr::eq(values[i as usize], values[j as usize]);
-                if !e.shared.iter().all(same) {
-                    // Separate objects where the cached statement shared one:
-                    // `map` may point at the wrong one.
-                    return Some(Hit::Stale);
+        let stale = {
+            let entries = self.entries.read();
+            match entries.find(hash, &key.words, &stmt) {
+                Some(e) => {
+                    if !e.shared.is_empty() {
+                        key.restore(&mut stmt);
+                    }
+                    match e.params(&stmt, &mut values) {
+                        Some(params) => {
+                            let sql = e.sql.clone();
+                            drop(entries);
+                            key.recycle();
+                            return Ok(Compiled { sql, params });
+                        }
+                        None => true,
+                    }
                 }
-                map.iter().map(|&i| values[i as usize].clone()).collect()
+                None => false,
             }
         };
-        Some(Hit::Found(Compiled { sql, params }))
+        key.restore(&mut stmt);
+        self.compile_and_store(hash, key, &stmt, values, !stale)
     }
 
-    fn compile_and_store(&self, hash: u64, stmt: &Statement) -> Result<Compiled> {
+    /// Compiles `stmt`, whose canonical values were moved into `values`,
+    /// and keeps the result under `key` if `store`.
+    fn compile_and_store(
+        &self,
+        hash: u64,
+        key: Key,
+        stmt: &Statement,
+        mut values: Vec<Value>,
+        store: bool,
+    ) -> Result<Compiled> {
         let mut c = Compiler::new(self.dialect);
         c.record = Some(Vec::new());
         c.statement(stmt)?;
         let addrs = c.record.take().unwrap_or_default();
         let compiled = c.finish();
 
-        let mut values = Vec::with_capacity(addrs.len());
-        collect_values(stmt, &mut values);
+        // Where each placeholder's value sits in canonical order: the
+        // compiler bound the (NULL) slots the values were moved out of.
+        let mut canon = Vec::with_capacity(values.len());
+        collect_values(stmt, &mut canon);
         // Where each value object first appears in canonical order, and
         // the later positions of objects that appear more than once.
         let mut first: FxHashMap<*const Value, u32> = FxHashMap::default();
-        first.reserve(values.len());
+        first.reserve(canon.len());
         let mut repeats: FxHashMap<u32, Vec<u32>> = FxHashMap::default();
-        for (j, v) in values.iter().enumerate() {
+        for (j, v) in canon.iter().enumerate() {
             let j = j as u32;
             let i = *first.entry(*v as *const Value).or_insert(j);
             if i != j {
@@ -197,31 +249,41 @@ impl StatementCache {
         let mut map = Vec::with_capacity(addrs.len());
         let mut shared = Vec::new();
         let mut noted = FxHashMap::default();
-        let mut cacheable = true;
-        for a in &addrs {
+        let mut cacheable = canon.len() == values.len();
+        let mut params = compiled.params;
+        for (p, a) in addrs.iter().enumerate() {
             match first.get(a) {
-                Some(&i) => {
+                Some(&i) if cacheable => {
                     map.push(i);
+                    if let (Some(slot), Some(v)) = (params.get_mut(p), values.get(i as usize)) {
+                        *slot = v.clone();
+                    }
                     if noted.insert(i, ()).is_none() {
                         if let Some(later) = repeats.get(&i) {
                             shared.extend(later.iter().map(|&j| (i, j)));
                         }
                     }
                 }
-                None => {
-                    cacheable = false;
-                    break;
-                }
+                // A value the canonical walk does not reach was not moved:
+                // the compiler bound it as it is.
+                _ => cacheable = false,
             }
         }
-        if cacheable {
+        let compiled = Compiled {
+            sql: compiled.sql,
+            params,
+        };
+        if cacheable && store {
+            values.clear();
             let identity =
-                map.len() == values.len() && map.iter().enumerate().all(|(i, &m)| i as u32 == m);
-            let mut seen = vec![false; values.len()];
+                map.len() == canon.len() && map.iter().enumerate().all(|(i, &m)| i as u32 == m);
+            let mut seen = vec![false; canon.len()];
             let moves = map
                 .iter()
                 .all(|&i| !std::mem::replace(&mut seen[i as usize], true));
             let entry = Entry {
+                key: key.words.as_slice().into(),
+                exact: key.exact,
                 moves,
                 shape: stmt.clone(),
                 sql: compiled.sql.clone(),
@@ -230,7 +292,7 @@ impl StatementCache {
                 } else {
                     Some(map.into_boxed_slice())
                 },
-                values: values.len(),
+                values: canon.len(),
                 shared: shared.into_boxed_slice(),
             };
             let mut entries = self.entries.write();
@@ -238,37 +300,12 @@ impl StatementCache {
                 entries.by_hash.clear();
                 entries.count = 0;
             }
-            let bucket = entries.by_hash.entry(hash).or_default();
             // Another thread may have compiled the same shape meanwhile.
-            if !bucket.iter().any(|e| same_shape(&e.shape, stmt)) {
-                bucket.push(entry);
+            if entries.find(hash, &entry.key, stmt).is_none() {
+                entries.by_hash.entry(hash).or_default().push(entry);
                 entries.count += 1;
             }
         }
         Ok(compiled)
-    }
-}
-
-/// What a lookup found.
-enum Hit {
-    /// The SQL and its values, in placeholder order.
-    Found(Compiled),
-    /// An entry that does not apply to this statement (see `Entry::shared`).
-    Stale,
-}
-
-/// The statement to look up: borrowed (its values are copied) or given
-/// away (they move).
-enum Given<'s> {
-    Borrowed(&'s Statement),
-    Owned(&'s mut Statement),
-}
-
-impl Given<'_> {
-    fn get(&self) -> &Statement {
-        match self {
-            Given::Borrowed(s) => s,
-            Given::Owned(s) => s,
-        }
     }
 }

@@ -8,7 +8,7 @@
 mod cache;
 mod ddl;
 mod dml;
-mod shape;
+mod key;
 mod walk;
 
 pub use cache::StatementCache;
