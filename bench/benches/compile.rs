@@ -23,7 +23,7 @@ use aludel::{
     compile, excluded, insert, select, Column, Compiled, Cte, Dialect, MetaData, OnConflict,
     SqlType, Statement, StatementCache, Table,
 };
-use criterion::{black_box, criterion_main, Criterion};
+use criterion::{black_box, Criterion};
 use sea_query::{
     Iden, MysqlQueryBuilder, Order, PostgresQueryBuilder, Query, QueryBuilder, SqliteQueryBuilder,
     UnionType,
@@ -481,4 +481,74 @@ mod group {
     #![allow(missing_docs)]
     criterion::criterion_group!(benches, super::bench_compile);
 }
-criterion_main!(group::benches);
+/// Runs one series of one workload `n` times outside criterion, for
+/// counting instructions under callgrind (which, unlike time, does not
+/// depend on what else the machine is doing):
+///
+/// ```text
+/// ALUDEL_COMPILE_PROFILE=select_by_id/sqlite/cached:1200 valgrind --tool=callgrind \
+///     --toggle-collect='compile::profiled' target/release/deps/compile-<hash> --bench
+/// ```
+///
+/// Series: `uncached`, `cached`, `sea_query`, `build_only`. Compare two
+/// counts (say for 1,200 and 200 iterations) to leave the setup out.
+fn profile(spec: &str) {
+    let (what, n) = spec.split_once(':').unwrap_or((spec, "1000"));
+    let n: u64 = n
+        .parse()
+        .expect("ALUDEL_COMPILE_PROFILE: an iteration count after ':'");
+    let mut parts = what.split('/');
+    let (Some(workload), Some(dialect), Some(series)) = (parts.next(), parts.next(), parts.next())
+    else {
+        panic!("ALUDEL_COMPILE_PROFILE: workload/dialect/series:iterations");
+    };
+    let s = schema().expect("the benchmark schema is valid");
+    let w = workloads()
+        .into_iter()
+        .find(|w| w.name == workload)
+        .expect("ALUDEL_COMPILE_PROFILE: a workload");
+    let di = dialects()
+        .iter()
+        .position(|(name, _)| *name == dialect)
+        .expect("ALUDEL_COMPILE_PROFILE: postgres, mysql or sqlite");
+    let d = dialects()[di].1;
+    check(&s, &w, di, d);
+    let cache = StatementCache::new(d);
+    cache
+        .compile(&(w.aludel)(&s, 0).expect("builds"))
+        .expect("compiles");
+    profiled(&s, &w, di, &cache, series, n);
+}
+
+#[inline(never)]
+fn profiled(s: &Schema, w: &Workload, di: usize, cache: &StatementCache, series: &str, n: u64) {
+    let d = cache.dialect();
+    for i in 1..=n {
+        match series {
+            "uncached" => {
+                let stmt = (w.aludel)(s, black_box(i)).expect("builds");
+                black_box(compile(&stmt, d).expect("compiles"));
+            }
+            "cached" => {
+                let stmt = (w.aludel)(s, black_box(i)).expect("builds");
+                black_box(cache.compile_owned(stmt).expect("compiles"));
+            }
+            "build_only" => {
+                black_box((w.aludel)(s, black_box(i)).expect("builds"));
+            }
+            "sea_query" => {
+                black_box((w.sea[di])(black_box(i)));
+            }
+            other => panic!("ALUDEL_COMPILE_PROFILE: unknown series {other}"),
+        }
+    }
+}
+
+fn main() {
+    if let Ok(spec) = std::env::var("ALUDEL_COMPILE_PROFILE") {
+        profile(&spec);
+        return;
+    }
+    group::benches();
+    Criterion::default().configure_from_args().final_summary();
+}
