@@ -2,7 +2,8 @@
 //!
 //! Statements with bound values, and every statement that returns rows, run
 //! through the binary protocol as server-side prepared statements, which
-//! mysql_async keeps in a per-connection cache keyed by SQL text. Statements
+//! the connection keeps by SQL text (up to `statement_cache_size`, least
+//! recently used closed first) and runs as they are. Statements
 //! without values that return no rows (DDL, transaction control) go through
 //! the text protocol, which needs one round trip instead of two.
 
@@ -14,9 +15,9 @@ use aludel_core::{Error, Result, Value, ValueRef};
 use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 use mysql_async::consts::{ColumnFlags, ColumnType};
 use mysql_async::prelude::Queryable;
-use mysql_async::{Column, Conn, OptsBuilder, Params, Row, Value as MyValue};
+use mysql_async::{Column, Conn, OptsBuilder, Params, Row, Statement, Value as MyValue};
 use rust_decimal::Decimal;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -724,36 +725,46 @@ impl RowAccess for MyRow<'_> {
     }
 }
 
-/// The statements mysql_async holds prepared, as far as this connection
-/// has seen (the driver keeps the same least-recently-used set).
-#[derive(Debug, Default)]
-struct StatementTally {
+/// The statements this connection holds prepared on the server, by SQL
+/// text, the least recently used closed first once there are more than
+/// `cap` (none kept when `cap` is 0). mysql_async's own cache is off: given
+/// SQL text it would parse it for named parameters and hash it at every
+/// execution, where a held statement runs as it is.
+#[derive(Default)]
+struct Statements {
     cap: usize,
     tick: u64,
-    used: HashMap<Arc<str>, u64>,
+    by_sql: FxHashMap<Arc<str>, (u64, Statement)>,
 }
 
-impl StatementTally {
-    fn touch(&mut self, sql: &str) {
-        if self.cap == 0 {
-            return;
-        }
+impl Statements {
+    /// The statement prepared for `sql`, marked as just used.
+    #[inline]
+    fn get(&mut self, sql: &str) -> Option<Statement> {
         self.tick += 1;
-        if let Some(t) = self.used.get_mut(sql) {
-            *t = self.tick;
-            return;
+        let tick = self.tick;
+        self.by_sql.get_mut(sql).map(|(t, st)| {
+            *t = tick;
+            st.clone()
+        })
+    }
+
+    /// Keeps `st` for `sql`; gives back the statement to close on the server
+    /// (the least recently used one, or `st` itself when nothing is kept).
+    fn put(&mut self, sql: &str, st: Statement) -> Option<Statement> {
+        if self.cap == 0 {
+            return Some(st);
         }
-        self.used.insert(Arc::from(sql), self.tick);
-        if self.used.len() > self.cap {
-            if let Some(oldest) = self
-                .used
-                .iter()
-                .min_by_key(|(_, t)| **t)
-                .map(|(k, _)| k.clone())
-            {
-                self.used.remove(&oldest);
-            }
+        self.by_sql.insert(Arc::from(sql), (self.tick, st));
+        if self.by_sql.len() <= self.cap {
+            return None;
         }
+        let oldest = self
+            .by_sql
+            .iter()
+            .min_by_key(|(_, (t, _))| *t)
+            .map(|(k, _)| k.clone())?;
+        self.by_sql.remove(&oldest).map(|(_, st)| st)
     }
 }
 
@@ -761,7 +772,7 @@ impl StatementTally {
 pub struct MySqlConnection {
     conn: Conn,
     broken: bool,
-    tally: StatementTally,
+    statements: Statements,
     /// The server's max_allowed_packet, read when a statement first binds
     /// large values.
     max_packet: Option<u64>,
@@ -801,7 +812,8 @@ impl MySqlConnection {
             .pass(url.password())
             .db_name(url.database())
             .prefer_socket(false)
-            .stmt_cache_size(settings.statement_cache_size);
+            // The connection keeps its own statements (see `Statements`).
+            .stmt_cache_size(0);
         builder = match &settings.socket {
             Some(path) => builder.socket(Some(path.as_str())),
             None => builder
@@ -839,9 +851,9 @@ impl MySqlConnection {
         let mut this = MySqlConnection {
             conn,
             broken: false,
-            tally: StatementTally {
+            statements: Statements {
                 cap: settings.statement_cache_size,
-                ..StatementTally::default()
+                ..Statements::default()
             },
             max_packet: None,
         };
@@ -940,6 +952,36 @@ impl MySqlConnection {
         self.note(r)
     }
 
+    /// The statement prepared for `sql` and whether it was prepared just
+    /// now (this connection held none), or `None` when the server cannot
+    /// prepare it (`ER_UNSUPPORTED_PS`, for a statement without
+    /// parameters: it then runs through the text protocol).
+    async fn prepared(&mut self, sql: &str, params: usize) -> Result<Option<(Statement, bool)>> {
+        if let Some(st) = self.statements.get(sql) {
+            return Ok(Some((st, false)));
+        }
+        match self.conn.prep(sql).await {
+            Ok(st) => Ok(Some((st, true))),
+            Err(mysql_async::Error::Server(s)) if s.code == ER_UNSUPPORTED_PS && params == 0 => {
+                Ok(None)
+            }
+            Err(e) => self.note(Err(map_error(e))),
+        }
+    }
+
+    /// Keeps a statement prepared just now, or closes it (or the one it
+    /// displaces) on the server.
+    async fn keep(&mut self, sql: &str, st: Statement, fresh: bool) -> Result<()> {
+        if !fresh {
+            return Ok(());
+        }
+        if let Some(old) = self.statements.put(sql, st) {
+            let r = self.conn.close(old).await.map_err(map_error);
+            self.note(r)?;
+        }
+        Ok(())
+    }
+
     async fn execute_inner(&mut self, sql: &str, params: &[Value]) -> Result<ExecResult> {
         if params.is_empty() {
             let r = async {
@@ -950,16 +992,23 @@ impl MySqlConnection {
             .map_err(map_error);
             self.note(r)?;
         } else {
-            let params = to_params(params)?;
-            self.check_size(&params).await?;
+            let bound = to_params(params)?;
+            self.check_size(&bound).await?;
+            let Some((st, fresh)) = self.prepared(sql, params.len()).await? else {
+                return Err(data_error(format!(
+                    "the server cannot prepare this statement: {sql}"
+                )));
+            };
             let r = async {
-                let result = self.conn.exec_iter(sql, params).await?;
+                let result = self.conn.exec_iter(&st, bound).await?;
                 result.drop_result().await
             }
             .await
             .map_err(map_error);
-            self.note(r)?;
-            self.tally.touch(sql);
+            let r = self.note(r);
+            let kept = self.keep(sql, st, fresh).await;
+            r?;
+            kept?;
         }
         Ok(self.outcome(sql))
     }
@@ -972,10 +1021,12 @@ impl MySqlConnection {
     ) -> Result<ExecResult> {
         let bound = to_params(params)?;
         self.check_size(&bound).await?;
+        let st = self.prepared(sql, params.len()).await?;
         let mut failure: Option<Error> = None;
         let r = async {
-            let unpreparable = match self.conn.exec_iter(sql, bound).await {
-                Ok(mut result) => {
+            match &st {
+                Some((st, _)) => {
+                    let mut result = self.conn.exec_iter(st, bound).await?;
                     result
                         .for_each(|row| {
                             if failure.is_none() {
@@ -990,40 +1041,36 @@ impl MySqlConnection {
                         })
                         .await?;
                     result.drop_result().await?;
-                    false
                 }
-                Err(mysql_async::Error::Server(s))
-                    if s.code == ER_UNSUPPORTED_PS && params.is_empty() =>
-                {
-                    true
-                }
-                Err(e) => return Err(e),
-            };
-            if unpreparable {
-                let mut result = self.conn.query_iter(sql).await?;
-                result
-                    .for_each(|row| {
-                        if failure.is_none() {
-                            let row = MyRow {
-                                row: &row,
-                                text_protocol: true,
-                            };
-                            if let Err(e) = sink.row(&row) {
-                                failure = Some(e);
+                None => {
+                    let mut result = self.conn.query_iter(sql).await?;
+                    result
+                        .for_each(|row| {
+                            if failure.is_none() {
+                                let row = MyRow {
+                                    row: &row,
+                                    text_protocol: true,
+                                };
+                                if let Err(e) = sink.row(&row) {
+                                    failure = Some(e);
+                                }
                             }
-                        }
-                    })
-                    .await?;
-                result.drop_result().await?;
+                        })
+                        .await?;
+                    result.drop_result().await?;
+                }
             }
-            Ok(unpreparable)
+            Ok(())
         }
         .await
         .map_err(map_error);
-        let unpreparable = self.note(r)?;
-        if !unpreparable {
-            self.tally.touch(sql);
-        }
+        let r = self.note(r);
+        let kept = match st {
+            Some((st, fresh)) => self.keep(sql, st, fresh).await,
+            None => Ok(()),
+        };
+        r?;
+        kept?;
         match failure {
             Some(e) => Err(e),
             None => Ok(self.outcome(sql)),
@@ -1032,23 +1079,45 @@ impl MySqlConnection {
 
     async fn execute_many_inner(&mut self, sql: &str, sets: &[Vec<Value>]) -> Result<ExecResult> {
         let mut total = ExecResult::default();
+        if sets.is_empty() {
+            return Ok(total);
+        }
+        let params = sets.first().map_or(0, Vec::len);
+        let Some((st, fresh)) = self.prepared(sql, params).await? else {
+            return Err(data_error(format!(
+                "the server cannot prepare this statement: {sql}"
+            )));
+        };
+        let mut outcome = Ok(());
         for params in sets {
-            let bound = to_params(params)?;
-            self.check_size(&bound).await?;
+            let bound = match to_params(params) {
+                Ok(b) => b,
+                Err(e) => {
+                    outcome = Err(e);
+                    break;
+                }
+            };
+            if let Err(e) = self.check_size(&bound).await {
+                outcome = Err(e);
+                break;
+            }
             let r = async {
-                let result = self.conn.exec_iter(sql, bound).await?;
+                let result = self.conn.exec_iter(&st, bound).await?;
                 result.drop_result().await
             }
             .await
             .map_err(map_error);
-            self.note(r)?;
+            if let Err(e) = self.note(r) {
+                outcome = Err(e);
+                break;
+            }
             let one = self.outcome(sql);
             total.rows_affected += one.rows_affected;
             total.last_insert_id = one.last_insert_id.or(total.last_insert_id);
         }
-        if !sets.is_empty() {
-            self.tally.touch(sql);
-        }
+        let kept = self.keep(sql, st, fresh).await;
+        outcome?;
+        kept?;
         Ok(total)
     }
 }
@@ -1103,7 +1172,7 @@ impl DriverConnection for MySqlConnection {
     }
 
     fn cached_statements(&self) -> usize {
-        self.tally.used.len()
+        self.statements.by_sql.len()
     }
 }
 

@@ -258,6 +258,83 @@ async fn statements_are_prepared_once_per_connection() {
     drop_tables(&mut conn, &md).await;
 }
 
+async fn session_status(conn: &mut Connection, name: &str) -> i64 {
+    let (_, n): (String, String) = conn
+        .fetch_one(text(&format!("SHOW SESSION STATUS LIKE '{name}'")))
+        .await
+        .unwrap();
+    n.parse().unwrap()
+}
+
+#[tokio::test]
+async fn a_connection_keeps_at_most_statement_cache_size_statements() {
+    let Some(url) = common::url() else { return };
+    let url = common::with_option(&url, "statement_cache_size=3");
+    let engine =
+        create_engine_with(&url, EngineOptions::default().pool_size(1).max_overflow(0)).unwrap();
+    let mut md = MetaData::new();
+    let t = users(&mut md);
+    let mut conn = engine.connect().await.unwrap();
+    create_tables(&mut conn, &md).await;
+    conn.execute(insert(&t).value("name", "a")).await.unwrap();
+    // Six shapes of SELECT, each with a bound value: six prepared statements.
+    let shapes = |k: usize| {
+        let cols: Vec<_> = (0..=k).map(|_| t.c("name").unwrap()).collect();
+        select(cols).where_(t.c("name").unwrap().eq("a"))
+    };
+    let closes = session_status(&mut conn, "Com_stmt_close").await;
+    for round in 0..2 {
+        for k in 0..6 {
+            let rows = conn.execute(shapes(k)).await.unwrap().all();
+            assert_eq!(rows.len(), 1, "round {round}, shape {k}");
+            assert_eq!(rows[0].values().len(), k + 1);
+            assert!(
+                conn.cached_statements() <= 3,
+                "{}",
+                conn.cached_statements()
+            );
+        }
+    }
+    // The SHOW statements count too (no values: the text protocol, not kept).
+    let closed = session_status(&mut conn, "Com_stmt_close").await - closes;
+    assert!(
+        closed >= 9,
+        "least recently used statements are closed: {closed}"
+    );
+    assert_eq!(conn.cached_statements(), 3);
+    // An evicted statement is prepared again and runs.
+    let before = prepares(&mut conn).await;
+    assert_eq!(conn.execute(shapes(0)).await.unwrap().all().len(), 1);
+    assert_eq!(prepares(&mut conn).await - before, 1);
+    drop_tables(&mut conn, &md).await;
+}
+
+#[tokio::test]
+async fn statement_cache_size_zero_closes_every_statement_after_it_runs() {
+    let Some(url) = common::url() else { return };
+    let url = common::with_option(&url, "statement_cache_size=0");
+    let engine =
+        create_engine_with(&url, EngineOptions::default().pool_size(1).max_overflow(1)).unwrap();
+    let mut md = MetaData::new();
+    let t = users(&mut md);
+    let mut conn = engine.connect().await.unwrap();
+    create_tables(&mut conn, &md).await;
+    let closes = session_status(&mut conn, "Com_stmt_close").await;
+    for i in 0..4 {
+        conn.execute(insert(&t).value("name", format!("n{i}")))
+            .await
+            .unwrap();
+    }
+    assert_eq!(conn.cached_statements(), 0);
+    // The four INSERTs, and the SHOW that read the first count.
+    assert_eq!(
+        session_status(&mut conn, "Com_stmt_close").await - closes,
+        5
+    );
+    assert_eq!(count(&engine, &t).await, 4);
+    drop_tables(&mut conn, &md).await;
+}
+
 #[tokio::test]
 async fn commit_rollback_and_dropped_transactions() {
     let Some(url) = common::url() else { return };
