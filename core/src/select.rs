@@ -158,6 +158,11 @@ impl fmt::Debug for Alias {
 }
 
 impl Alias {
+    /// The address that identifies this alias object (its clones share it).
+    pub(crate) fn addr(&self) -> usize {
+        Arc::as_ptr(&self.0) as usize
+    }
+
     pub(crate) fn of_table(table: Table, name: Name) -> Alias {
         Alias(Arc::new(AliasData {
             name,
@@ -271,6 +276,11 @@ impl CteRef {
 }
 
 impl Cte {
+    /// The address that identifies this CTE object (its clones share it).
+    pub(crate) fn addr(&self) -> usize {
+        Arc::as_ptr(&self.0) as usize
+    }
+
     /// `WITH name AS (query)`; its columns are the query's output names.
     pub fn new(name: impl Into<Name>, query: impl Into<Query>) -> Cte {
         let query = query.into();

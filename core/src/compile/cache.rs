@@ -37,10 +37,9 @@ struct Entry {
 
 impl Entry {
     /// The parameters, in placeholder order, of a statement of this entry's
-    /// shape whose canonical values are `values` (`stmt` is the statement,
-    /// its values moved out); `None` when the entry does not apply to it
-    /// (see `Entry::shared`).
-    fn params(&self, stmt: &Statement, values: &mut Vec<Value>) -> Option<Vec<Value>> {
+    /// shape whose canonical values are `values` (taken with `key`); `None`
+    /// when the entry does not apply to it (see `Entry::shared`).
+    fn params(&self, key: &Key, values: &mut Vec<Value>) -> Option<Vec<Value>> {
         if values.len() != self.values {
             return None;
         }
@@ -54,21 +53,15 @@ impl Entry {
                     .collect(),
             );
         }
-        if !self.shared.is_empty() {
-            // Values held by alias or CTE objects: separate objects where
-            // the cached statement shared one, and `map` may point at the
-            // wrong one.
-            let mut addrs = Vec::with_capacity(self.values);
-            collect_values(stmt, &mut addrs);
-            let same = |&(i, j): &(u32, u32)| {
-                matches!(
-                    (addrs.get(i as usize), addrs.get(j as usize)),
-                    (Some(a), Some(b)) if std::ptr::eq(*a, *b)
-                )
-            };
-            if !self.shared.iter().all(same) {
-                return None;
-            }
+        // Values held by alias or CTE objects (or a column's default): a
+        // statement may hold separate objects where the cached one shared
+        // one, and then `map` may point at the wrong one.
+        let same = |&(i, j): &(u32, u32)| match (key.copied_at(i), key.copied_at(j)) {
+            (Some(a), Some(b)) => a == b,
+            _ => false,
+        };
+        if !self.shared.iter().all(same) {
+            return None;
         }
         Some(map.iter().map(|&i| values[i as usize].clone()).collect())
     }
@@ -193,20 +186,15 @@ impl StatementCache {
         let stale = {
             let entries = self.entries.read();
             match entries.find(hash, &key.words, &stmt) {
-                Some(e) => {
-                    if !e.shared.is_empty() {
-                        key.restore(&mut stmt);
+                Some(e) => match e.params(&key, &mut values) {
+                    Some(params) => {
+                        let sql = e.sql.clone();
+                        drop(entries);
+                        key.recycle();
+                        return Ok(Compiled { sql, params });
                     }
-                    match e.params(&stmt, &mut values) {
-                        Some(params) => {
-                            let sql = e.sql.clone();
-                            drop(entries);
-                            key.recycle();
-                            return Ok(Compiled { sql, params });
-                        }
-                        None => true,
-                    }
-                }
+                    None => true,
+                },
                 None => false,
             }
         };

@@ -10,18 +10,19 @@
 //! tables by address (the cached entry keeps its statement, so the
 //! addresses it names stay taken by the same tables), names declared in
 //! code by address and length (static text never changes or moves), and
-//! names made at run time by their bytes. A few rare parts are not written
-//! in full (a CAST's type, text clauses, the bodies of aliased subqueries
-//! and CTEs, which are shared objects whose values are copied rather than
-//! moved): they make the key inexact, and a key-equal entry is then also
+//! names made at run time by their bytes. The bodies of aliased subqueries
+//! and CTEs (shared objects: their values are copied, not moved) are
+//! written where a statement first names the object, and a reference back
+//! to that where it names it again, so equal keys also share objects
+//! alike. Two rare parts are written as a hash only (a CAST's type, text
+//! clauses): they make the key inexact, and a key-equal entry is then also
 //! compared by `==`, as every entry was before keys were exact.
 
-use super::walk::for_each_query_value;
 use crate::dml::{ConflictAction, InsertData, InsertSource};
 use crate::expr::{Bind, Expr, FrameBound, FrameUnits, OrderBy, Source};
 use crate::name::Name;
 use crate::schema::Table;
-use crate::select::{AliasTarget, Distinct, FromItem, Query, Select};
+use crate::select::{AliasTarget, Distinct, FromItem, Query};
 use crate::statement::Statement;
 use crate::value::Value;
 use rustc_hash::FxHasher;
@@ -37,6 +38,20 @@ pub(super) struct Key {
     /// position. [`Key::restore`] puts them back where the statement is
     /// needed again; a hit that needs it not saves dropping every cell.
     detached: Option<Detached>,
+    /// The canonical position and address of every value copied rather
+    /// than moved (held by an alias or CTE object, or a column's default),
+    /// in order of position: where one object's value appears twice.
+    pub(super) copied: Vec<(u32, usize)>,
+}
+
+impl Key {
+    /// The address of the value copied to canonical position `i`.
+    pub(super) fn copied_at(&self, i: u32) -> Option<usize> {
+        self.copied
+            .binary_search_by_key(&i, |&(j, _)| j)
+            .ok()
+            .map(|k| self.copied[k].1)
+    }
 }
 
 struct Detached {
@@ -92,39 +107,42 @@ impl Key {
 pub(super) fn take(stmt: &mut Statement, values: &mut Vec<Value>) -> Option<Key> {
     let mut words = SPARE.try_with(|s| s.take()).unwrap_or_default();
     words.reserve(64);
-    let mut k = Walk {
+    let mut st = State {
         words,
         exact: true,
         values,
         detached: None,
+        copied: Vec::new(),
+        seen: SmallVec::new(),
     };
+    let mut k = Walk(&mut st);
     match stmt {
         Statement::Query(q) => {
-            k.w(1);
+            k.0.w(1);
             k.query(q);
         }
         Statement::Insert(i) => {
-            k.w(2);
+            k.0.w(2);
             k.insert(i);
         }
         Statement::Update(u) => {
-            k.w(3);
-            k.table(&u.table);
+            k.0.w(3);
+            k.0.table(&u.table);
             k.assignments(&mut u.set);
             k.froms(&mut u.from);
-            k.opt_expr(u.where_.as_mut());
+            k.opt_expr(&mut u.where_);
             k.exprs(&mut u.returning);
         }
         Statement::Delete(d) => {
-            k.w(4);
-            k.table(&d.table);
+            k.0.w(4);
+            k.0.table(&d.table);
             k.froms(&mut d.using);
-            k.opt_expr(d.where_.as_mut());
+            k.opt_expr(&mut d.where_);
             k.exprs(&mut d.returning);
         }
         Statement::Text(t) => {
-            k.w(5);
-            k.opaque(&**t);
+            k.0.w(5);
+            k.0.opaque(&**t);
             for (_, Bind(v)) in &mut t.binds {
                 k.value(v);
             }
@@ -132,18 +150,38 @@ pub(super) fn take(stmt: &mut Statement, values: &mut Vec<Value>) -> Option<Key>
         Statement::Ddl(_) | Statement::Bound(_) => return None,
     }
     Some(Key {
-        words: k.words,
-        exact: k.exact,
-        detached: k.detached,
+        words: st.words,
+        exact: st.exact,
+        detached: st.detached,
+        copied: st.copied,
     })
 }
 
-struct Walk<'v> {
+/// What a key's walk writes and collects.
+struct State<'v> {
     words: Vec<u64>,
     exact: bool,
     values: &'v mut Vec<Value>,
     detached: Option<Detached>,
+    copied: Vec<(u32, usize)>,
+    /// The alias and CTE objects written so far: their address, and where
+    /// their values sit in `copied` (all of a shared object's values are
+    /// copied, so these are also consecutive values).
+    seen: SmallVec<[Seen; 4]>,
 }
+
+#[derive(Clone, Copy)]
+struct Seen {
+    addr: usize,
+    copied: (u32, u32),
+}
+
+/// The walk of a statement given to the cache: values move out.
+struct Walk<'s, 'v>(&'s mut State<'v>);
+
+/// The walk of a shared object's body (an aliased subquery, a CTE):
+/// values are copied, their addresses noted.
+struct WalkRef<'s, 'v>(&'s mut State<'v>);
 
 // Expression tags (all non-zero: an absent optional expression writes 0).
 const E_VALUE: u64 = 1;
@@ -175,7 +213,7 @@ const E_PARAM: u64 = 26;
 /// A run of bound values in VALUES rows, its length in the higher bits.
 const E_VALUE_RUN: u64 = 27;
 
-impl Walk<'_> {
+impl State<'_> {
     #[inline(always)]
     fn w(&mut self, word: u64) {
         self.words.push(word);
@@ -186,12 +224,6 @@ impl Walk<'_> {
         self.words.extend_from_slice(&[a, b]);
     }
 
-    #[inline]
-    fn value(&mut self, v: &mut Value) {
-        self.w(E_VALUE);
-        self.values.push(std::mem::replace(v, Value::Null));
-    }
-
     /// Something written as a hash only: the key is no longer exact.
     fn opaque<T: Hash + ?Sized>(&mut self, x: &T) {
         self.exact = false;
@@ -200,12 +232,11 @@ impl Walk<'_> {
         self.w(h.finish());
     }
 
-    /// A query held by a shared object (an alias or a CTE): its values are
-    /// copied, and its body is left to `==` (the key is not exact).
-    fn shared_query(&mut self, q: &Query) {
-        self.exact = false;
-        let values = &mut *self.values;
-        for_each_query_value(q, &mut |v: &Value| values.push(v.clone()));
+    /// A value copied from a shared object (or a column's default).
+    fn copy(&mut self, v: &Value) {
+        self.copied
+            .push((self.values.len() as u32, v as *const Value as usize));
+        self.values.push(v.clone());
     }
 
     /// A name: declared in code (static text), by address and length; made
@@ -247,176 +278,42 @@ impl Walk<'_> {
         }
     }
 
-    fn insert(&mut self, i: &mut InsertData) {
-        let InsertData {
-            table,
-            columns,
-            source,
-            on_conflict,
-            returning,
-        } = i;
-        self.table(table);
-        self.names(columns);
-        match source {
-            InsertSource::Values(rows) => {
-                self.w(1);
-                self.w(rows.len() as u64);
-                let (width, lengths) = rows.lengths();
-                self.w(width as u64);
-                self.w(lengths.len() as u64);
-                for &n in lengths {
-                    self.w(n as u64);
-                }
-                // The values of each row, then the client-side defaults the
-                // compiler adds to it (copied: the table holds them).
-                let defaults: SmallVec<[&Value; 2]> = crate::dml::client_defaults(table, columns)
-                    .into_iter()
-                    .filter_map(|c| c.default.as_ref())
-                    .collect();
-                if rows.is_empty() && columns.is_empty() {
-                    self.values.extend(defaults.iter().map(|v| (*v).clone()));
-                } else if defaults.is_empty() {
-                    self.detach_cells(rows.take_cells());
-                } else {
-                    rows.for_each_row_mut(|row| {
-                        self.cells(row);
-                        self.values.extend(defaults.iter().map(|v| (*v).clone()));
-                    });
-                }
-            }
-            InsertSource::Query(q) => {
-                self.w(2);
-                self.query(q);
-            }
-            InsertSource::DefaultValues => self.w(3),
+    fn frame_bound(&mut self, b: FrameBound) {
+        match b {
+            FrameBound::UnboundedPreceding => self.w(1),
+            FrameBound::Preceding(n) => self.w2(2, n),
+            FrameBound::CurrentRow => self.w(3),
+            FrameBound::Following(n) => self.w2(4, n),
+            FrameBound::UnboundedFollowing => self.w(5),
         }
-        match on_conflict {
-            None => self.w(0),
-            Some(oc) => {
-                self.w(1);
-                self.names(&oc.target);
-                match &mut oc.action {
-                    ConflictAction::Nothing => self.w(1),
-                    ConflictAction::Update { set, where_ } => {
-                        self.w(2);
-                        self.assignments(set);
-                        self.opt_expr(where_.as_mut());
-                    }
-                }
-            }
-        }
-        self.exprs(returning);
     }
 
-    /// Cells of VALUES rows, mostly bound values: a run of values is one
-    /// word (its length, tagged), anything else an expression.
-    fn cells(&mut self, cells: &mut [Expr]) {
-        self.values.reserve(cells.len());
-        let mut run = 0u64;
-        for e in cells {
-            match e {
-                Expr::Value(Bind(v)) => {
-                    self.values.push(std::mem::replace(v, Value::Null));
-                    run += 1;
-                }
-                other => {
-                    if run > 0 {
-                        self.w(run << 8 | E_VALUE_RUN);
-                        run = 0;
-                    }
-                    self.expr(other);
-                }
+    /// A shared object's body: written in full where the statement first
+    /// names the object, as a reference back where it names it again (its
+    /// values copied again, as the canonical order repeats them).
+    fn shared(&mut self, addr: usize, q: &Query) {
+        if let Some(k) = self.seen.iter().position(|s| s.addr == addr) {
+            let seen = self.seen[k];
+            self.w2(1, k as u64);
+            for c in seen.copied.0..seen.copied.1 {
+                let (_, at) = self.copied[c as usize];
+                let v = self.values[self.copied[c as usize].0 as usize].clone();
+                self.copied.push((self.values.len() as u32, at));
+                self.values.push(v);
             }
+            return;
         }
-        if run > 0 {
-            self.w(run << 8 | E_VALUE_RUN);
-        }
-        self.w(0);
-    }
-
-    /// [`Walk::cells`] for cells taken out of their rows: consumed, with
-    /// what is not a value kept aside.
-    fn detach_cells(&mut self, cells: Vec<Expr>) {
-        let total = cells.len();
-        self.values.reserve(total);
-        let mut others = Vec::new();
-        let mut run = 0u64;
-        for (at, e) in cells.into_iter().enumerate() {
-            match e {
-                Expr::Value(Bind(v)) => {
-                    self.values.push(v);
-                    run += 1;
-                }
-                mut other => {
-                    if run > 0 {
-                        self.w(run << 8 | E_VALUE_RUN);
-                        run = 0;
-                    }
-                    self.expr(&mut other);
-                    others.push((at, other));
-                }
-            }
-        }
-        if run > 0 {
-            self.w(run << 8 | E_VALUE_RUN);
-        }
-        self.w(0);
-        self.detached = Some(Detached {
-            cells: total,
-            others,
+        self.w(2);
+        let c0 = self.copied.len() as u32;
+        WalkRef(self).query(q);
+        self.seen.push(Seen {
+            addr,
+            copied: (c0, self.copied.len() as u32),
         });
     }
 
-    fn query(&mut self, q: &mut Query) {
-        match q {
-            Query::Select(s) => {
-                self.w(1);
-                self.select(s);
-            }
-            Query::Compound(c) => {
-                self.w(2);
-                self.query(&mut c.first);
-                self.w(c.rest.len() as u64);
-                for (op, q) in &mut c.rest {
-                    self.w(*op as u64);
-                    self.query(q);
-                }
-                self.order_by(&mut c.order_by);
-                self.opt_u64(c.limit);
-                self.opt_u64(c.offset);
-            }
-        }
-    }
-
-    fn select(&mut self, s: &mut Select) {
-        self.w(s.ctes.len() as u64);
-        for c in &s.ctes {
-            self.name(c.name());
-            self.names(c.declared_columns());
-            self.w(c.is_recursive() as u64);
-            self.shared_query(c.query());
-        }
-        match &mut s.distinct {
-            Distinct::None => self.w(0),
-            Distinct::All => self.w(1),
-            Distinct::On(v) => {
-                self.w(2);
-                self.exprs(v);
-            }
-        }
-        self.exprs(&mut s.columns);
-        self.froms(&mut s.from);
-        self.opt_expr(s.where_.as_mut());
-        self.exprs(&mut s.group_by);
-        self.opt_expr(s.having.as_mut());
-        self.order_by(&mut s.order_by);
-        self.opt_u64(s.limit);
-        self.opt_u64(s.offset);
-        self.w(s.lock.map_or(0, |l| 1 + l.share as u64 + 2 * l.wait as u64));
-    }
-
-    /// A source (tables and names are written; aliases of subqueries and
-    /// CTEs are shared objects, see [`Walk::shared_query`]).
+    /// A source: tables and names as they are, aliases and CTEs with their
+    /// bodies (see [`State::shared`]).
     fn source(&mut self, s: &Source) {
         match s {
             Source::Table(t) => self.w2(1, t.addr() as usize as u64),
@@ -431,16 +328,13 @@ impl Walk<'_> {
                     }
                     AliasTarget::Query(q) => {
                         self.w(2);
-                        self.shared_query(q);
+                        self.shared(a.addr(), q);
                     }
                 }
             }
             Source::Cte(c) => {
                 self.w(3);
-                self.name(c.name());
-                self.names(c.declared_columns());
-                self.w(c.is_recursive() as u64);
-                self.shared_query(c.query());
+                self.cte(c);
             }
             Source::Named(n) => {
                 self.w(4);
@@ -449,229 +343,397 @@ impl Walk<'_> {
         }
     }
 
-    fn froms(&mut self, items: &mut [FromItem]) {
-        self.w(items.len() as u64);
-        for f in items {
-            self.from(f);
-        }
+    fn cte(&mut self, c: &crate::select::Cte) {
+        self.name(c.name());
+        self.names(c.declared_columns());
+        self.w(c.is_recursive() as u64);
+        self.shared(c.addr(), c.query());
+    }
+}
+
+impl Walk<'_, '_> {
+    #[inline]
+    fn value(&mut self, v: &mut Value) {
+        self.0.w(E_VALUE);
+        self.0.values.push(std::mem::replace(v, Value::Null));
     }
 
-    fn from(&mut self, f: &mut FromItem) {
-        match f {
-            FromItem::Source(s) => {
-                self.w(1);
-                self.source(s);
-            }
-            FromItem::Join(j) => {
-                self.w(2);
-                self.w(j.kind as u64);
-                self.from(&mut j.left);
-                self.from(&mut j.right);
-                self.opt_expr(j.on.as_mut());
-            }
-        }
-    }
-
-    fn order_by(&mut self, terms: &mut [OrderBy]) {
-        self.w(terms.len() as u64);
-        for t in terms {
-            self.w(t.desc as u64 | t.nulls.map_or(0, |x| 1 + x as u64) << 1);
-            self.expr(&mut t.expr);
-        }
-    }
-
-    fn assignments(&mut self, set: &mut [(Name, Expr)]) {
-        self.w(set.len() as u64);
-        for (n, e) in set {
-            self.name(n);
-            self.expr(e);
-        }
-    }
-
-    fn exprs(&mut self, v: &mut [Expr]) {
-        self.w(v.len() as u64);
-        for e in v {
-            self.expr(e);
-        }
-    }
-
-    fn opt_expr(&mut self, e: Option<&mut Expr>) {
-        match e {
-            None => self.w(0),
-            Some(e) => self.expr(e),
-        }
-    }
-
-    fn frame_bound(&mut self, b: FrameBound) {
-        match b {
-            FrameBound::UnboundedPreceding => self.w(1),
-            FrameBound::Preceding(n) => {
-                self.w(2);
-                self.w(n);
-            }
-            FrameBound::CurrentRow => self.w(3),
-            FrameBound::Following(n) => {
-                self.w(4);
-                self.w(n);
-            }
-            FrameBound::UnboundedFollowing => self.w(5),
-        }
-    }
-
-    fn expr(&mut self, e: &mut Expr) {
-        match e {
-            Expr::Value(Bind(v)) => self.value(v),
-            Expr::Column(c) => {
-                self.w(E_COLUMN);
-                match &c.source {
-                    None => self.w(0),
-                    Some(s) => self.source(s),
+    fn insert(&mut self, i: &mut InsertData) {
+        let InsertData {
+            table,
+            columns,
+            source,
+            on_conflict,
+            returning,
+        } = i;
+        self.0.table(table);
+        self.0.names(columns);
+        match source {
+            InsertSource::Values(rows) => {
+                self.0.w(1);
+                self.0.w(rows.len() as u64);
+                let (width, lengths) = rows.lengths();
+                self.0.w(width as u64);
+                self.0.w(lengths.len() as u64);
+                for &n in lengths {
+                    self.0.w(n as u64);
                 }
-                self.name(&c.name);
-            }
-            Expr::Null => self.w(E_NULL),
-            Expr::Star(s) => {
-                self.w(E_STAR);
-                match s {
-                    None => self.w(0),
-                    Some(s) => self.source(s),
+                // The values of each row, then the client-side defaults the
+                // compiler adds to it (copied: the table holds them).
+                let defaults: SmallVec<[&Value; 2]> = crate::dml::client_defaults(table, columns)
+                    .into_iter()
+                    .filter_map(|c| c.default.as_ref())
+                    .collect();
+                if rows.is_empty() && columns.is_empty() {
+                    defaults.iter().for_each(|v| self.0.copy(v));
+                } else if defaults.is_empty() {
+                    self.detach_cells(rows.take_cells());
+                } else {
+                    rows.for_each_row_mut(|row| {
+                        self.cells(row);
+                        defaults.iter().for_each(|v| self.0.copy(v));
+                    });
                 }
             }
-            Expr::Binary(b) => {
-                self.w(E_BINARY);
-                self.w(b.1 as u64);
-                self.expr(&mut b.0);
-                self.expr(&mut b.2);
-            }
-            Expr::And(v) => {
-                self.w(E_AND);
-                self.exprs(v);
-            }
-            Expr::Or(v) => {
-                self.w(E_OR);
-                self.exprs(v);
-            }
-            Expr::Tuple(v) => {
-                self.w(E_TUPLE);
-                self.exprs(v);
-            }
-            Expr::Not(x) => {
-                self.w(E_NOT);
-                self.expr(x);
-            }
-            Expr::Neg(x) => {
-                self.w(E_NEG);
-                self.expr(x);
-            }
-            Expr::IsNull(x, not) => {
-                self.w(E_IS_NULL);
-                self.w(*not as u64);
-                self.expr(x);
-            }
-            Expr::IsDistinctFrom(b, not) => {
-                self.w(E_DISTINCT_FROM);
-                self.w(*not as u64);
-                self.expr(&mut b.0);
-                self.expr(&mut b.1);
-            }
-            Expr::InList(x, list, not) => {
-                self.w(E_IN_LIST);
-                self.w(*not as u64);
-                self.expr(x);
-                self.exprs(list);
-            }
-            Expr::InQuery(x, q, not) => {
-                self.w(E_IN_QUERY);
-                self.w(*not as u64);
-                self.expr(x);
+            InsertSource::Query(q) => {
+                self.0.w(2);
                 self.query(q);
             }
-            Expr::Between(b, not) => {
-                self.w(E_BETWEEN);
-                self.w(*not as u64);
-                self.expr(&mut b.0);
-                self.expr(&mut b.1);
-                self.expr(&mut b.2);
-            }
-            Expr::Like(l) => {
-                self.w(E_LIKE);
-                self.w(l.negated as u64 | (l.case_insensitive as u64) << 1);
-                self.w(l.escape.map_or(u64::MAX, u64::from));
-                self.expr(&mut l.expr);
-                self.expr(&mut l.pattern);
-            }
-            Expr::Case(c) => {
-                self.w(E_CASE);
-                self.opt_expr(c.operand.as_mut());
-                self.w(c.whens.len() as u64);
-                for (w, t) in &mut c.whens {
-                    self.expr(w);
-                    self.expr(t);
-                }
-                self.opt_expr(c.else_.as_mut());
-            }
-            Expr::Cast(x, ty) => {
-                self.w(E_CAST);
-                self.opaque(ty);
-                self.expr(x);
-            }
-            Expr::Func(f) => {
-                self.w(E_FUNC);
-                self.name(&f.name);
-                self.w(f.distinct as u64 | (f.star as u64) << 1 | (f.bare as u64) << 2);
-                self.exprs(&mut f.args);
-                match &mut f.over {
-                    None => self.w(0),
-                    Some(w) => {
-                        self.w(1);
-                        self.exprs(&mut w.partition_by);
-                        self.order_by(&mut w.order_by);
-                        match w.frame {
-                            None => self.w(0),
-                            Some(fr) => {
-                                self.w(match fr.units {
-                                    FrameUnits::Rows => 1,
-                                    FrameUnits::Range => 2,
-                                });
-                                self.frame_bound(fr.start);
-                                self.frame_bound(fr.end);
-                            }
-                        }
+            InsertSource::DefaultValues => self.0.w(3),
+        }
+        match on_conflict {
+            None => self.0.w(0),
+            Some(oc) => {
+                self.0.w(1);
+                self.0.names(&oc.target);
+                match &mut oc.action {
+                    ConflictAction::Nothing => self.0.w(1),
+                    ConflictAction::Update { set, where_ } => {
+                        self.0.w(2);
+                        self.assignments(set);
+                        self.opt_expr(where_);
                     }
                 }
             }
-            Expr::Label(x, n) => {
-                self.w(E_LABEL);
-                self.name(n);
-                self.expr(x);
-            }
-            Expr::Subquery(q) => {
-                self.w(E_SUBQUERY);
-                self.query(q);
-            }
-            Expr::Exists(q) => {
-                self.w(E_EXISTS);
-                self.query(q);
-            }
-            Expr::Text(t) => {
-                self.w(E_TEXT);
-                self.opaque(&**t);
-                for (_, Bind(v)) in &mut t.binds {
-                    self.value(v);
+        }
+        self.exprs(returning);
+    }
+
+    /// Cells of VALUES rows, mostly bound values: a run of values is one
+    /// word (its length, tagged), anything else an expression.
+    fn cells(&mut self, cells: &mut [Expr]) {
+        self.0.values.reserve(cells.len());
+        let mut run = 0u64;
+        for e in cells {
+            match e {
+                Expr::Value(Bind(v)) => {
+                    self.0.values.push(std::mem::replace(v, Value::Null));
+                    run += 1;
+                }
+                other => {
+                    if run > 0 {
+                        self.0.w(run << 8 | E_VALUE_RUN);
+                        run = 0;
+                    }
+                    self.expr(other);
                 }
             }
-            Expr::Excluded(n) => {
-                self.w(E_EXCLUDED);
-                self.name(n);
+        }
+        if run > 0 {
+            self.0.w(run << 8 | E_VALUE_RUN);
+        }
+        self.0.w(0);
+    }
+
+    /// [`Walk::cells`] for cells taken out of their rows: consumed, with
+    /// what is not a value kept aside.
+    fn detach_cells(&mut self, cells: Vec<Expr>) {
+        let total = cells.len();
+        self.0.values.reserve(total);
+        let mut others = Vec::new();
+        let mut run = 0u64;
+        for (at, e) in cells.into_iter().enumerate() {
+            match e {
+                Expr::Value(Bind(v)) => {
+                    self.0.values.push(v);
+                    run += 1;
+                }
+                mut other => {
+                    if run > 0 {
+                        self.0.w(run << 8 | E_VALUE_RUN);
+                        run = 0;
+                    }
+                    self.expr(&mut other);
+                    others.push((at, other));
+                }
             }
-            Expr::Bool(b) => {
-                self.w(E_BOOL);
-                self.w(*b as u64);
-            }
-            Expr::Param(n) => {
-                self.w(E_PARAM);
-                self.name(n);
-            }
+        }
+        if run > 0 {
+            self.0.w(run << 8 | E_VALUE_RUN);
+        }
+        self.0.w(0);
+        self.0.detached = Some(Detached {
+            cells: total,
+            others,
+        });
+    }
+
+    fn assignments(&mut self, set: &mut [(Name, Expr)]) {
+        self.0.w(set.len() as u64);
+        for (n, e) in set {
+            self.0.name(n);
+            self.expr(e);
         }
     }
 }
+
+impl WalkRef<'_, '_> {
+    #[inline]
+    fn value(&mut self, v: &Value) {
+        self.0.w(E_VALUE);
+        self.0.copy(v);
+    }
+}
+
+/// The walk of queries and expressions, written once for both walks: `mut`
+/// for [`Walk`] (statement parts it owns), nothing for [`WalkRef`].
+macro_rules! walk_queries {
+    ($walk:ident $(, $m:tt)?) => {
+        impl $walk<'_, '_> {
+            fn query(&mut self, q: & $($m)? Query) {
+                match q {
+                    Query::Select(s) => {
+                        self.0.w(1);
+                        self.0.w(s.ctes.len() as u64);
+                        for c in &s.ctes {
+                            self.0.cte(c);
+                        }
+                        match & $($m)? s.distinct {
+                            Distinct::None => self.0.w(0),
+                            Distinct::All => self.0.w(1),
+                            Distinct::On(v) => {
+                                self.0.w(2);
+                                self.exprs(v);
+                            }
+                        }
+                        self.exprs(& $($m)? s.columns);
+                        self.froms(& $($m)? s.from);
+                        self.opt_expr(& $($m)? s.where_);
+                        self.exprs(& $($m)? s.group_by);
+                        self.opt_expr(& $($m)? s.having);
+                        self.order_by(& $($m)? s.order_by);
+                        self.0.opt_u64(s.limit);
+                        self.0.opt_u64(s.offset);
+                        self.0.w(s.lock.map_or(0, |l| 1 + l.share as u64 + 2 * l.wait as u64));
+                    }
+                    Query::Compound(c) => {
+                        self.0.w(2);
+                        self.query(& $($m)? c.first);
+                        self.0.w(c.rest.len() as u64);
+                        for (op, q) in & $($m)? c.rest {
+                            self.0.w(*op as u64);
+                            self.query(q);
+                        }
+                        self.order_by(& $($m)? c.order_by);
+                        self.0.opt_u64(c.limit);
+                        self.0.opt_u64(c.offset);
+                    }
+                }
+            }
+
+            fn froms(&mut self, items: & $($m)? [FromItem]) {
+                self.0.w(items.len() as u64);
+                for f in items {
+                    self.from(f);
+                }
+            }
+
+            fn from(&mut self, f: & $($m)? FromItem) {
+                match f {
+                    FromItem::Source(s) => {
+                        self.0.w(1);
+                        self.0.source(s);
+                    }
+                    FromItem::Join(j) => {
+                        self.0.w2(2, j.kind as u64);
+                        self.from(& $($m)? j.left);
+                        self.from(& $($m)? j.right);
+                        self.opt_expr(& $($m)? j.on);
+                    }
+                }
+            }
+
+            fn order_by(&mut self, terms: & $($m)? [OrderBy]) {
+                self.0.w(terms.len() as u64);
+                for t in terms {
+                    self.0.w(t.desc as u64 | t.nulls.map_or(0, |x| 1 + x as u64) << 1);
+                    self.expr(& $($m)? t.expr);
+                }
+            }
+
+            fn exprs(&mut self, v: & $($m)? [Expr]) {
+                self.0.w(v.len() as u64);
+                for e in v {
+                    self.expr(e);
+                }
+            }
+
+            fn opt_expr(&mut self, e: & $($m)? Option<Expr>) {
+                match e {
+                    None => self.0.w(0),
+                    Some(e) => self.expr(e),
+                }
+            }
+
+            fn expr(&mut self, e: & $($m)? Expr) {
+                match e {
+                    Expr::Value(Bind(v)) => self.value(v),
+                    Expr::Column(c) => {
+                        self.0.w(E_COLUMN);
+                        match &c.source {
+                            None => self.0.w(0),
+                            Some(s) => self.0.source(s),
+                        }
+                        self.0.name(&c.name);
+                    }
+                    Expr::Null => self.0.w(E_NULL),
+                    Expr::Star(s) => {
+                        self.0.w(E_STAR);
+                        match s {
+                            None => self.0.w(0),
+                            Some(s) => self.0.source(s),
+                        }
+                    }
+                    Expr::Binary(b) => {
+                        self.0.w2(E_BINARY, b.1 as u64);
+                        self.expr(& $($m)? b.0);
+                        self.expr(& $($m)? b.2);
+                    }
+                    Expr::And(v) => {
+                        self.0.w(E_AND);
+                        self.exprs(v);
+                    }
+                    Expr::Or(v) => {
+                        self.0.w(E_OR);
+                        self.exprs(v);
+                    }
+                    Expr::Tuple(v) => {
+                        self.0.w(E_TUPLE);
+                        self.exprs(v);
+                    }
+                    Expr::Not(x) => {
+                        self.0.w(E_NOT);
+                        self.expr(x);
+                    }
+                    Expr::Neg(x) => {
+                        self.0.w(E_NEG);
+                        self.expr(x);
+                    }
+                    Expr::IsNull(x, not) => {
+                        self.0.w2(E_IS_NULL, *not as u64);
+                        self.expr(x);
+                    }
+                    Expr::IsDistinctFrom(b, not) => {
+                        self.0.w2(E_DISTINCT_FROM, *not as u64);
+                        self.expr(& $($m)? b.0);
+                        self.expr(& $($m)? b.1);
+                    }
+                    Expr::InList(x, list, not) => {
+                        self.0.w2(E_IN_LIST, *not as u64);
+                        self.expr(x);
+                        self.exprs(list);
+                    }
+                    Expr::InQuery(x, q, not) => {
+                        self.0.w2(E_IN_QUERY, *not as u64);
+                        self.expr(x);
+                        self.query(q);
+                    }
+                    Expr::Between(b, not) => {
+                        self.0.w2(E_BETWEEN, *not as u64);
+                        self.expr(& $($m)? b.0);
+                        self.expr(& $($m)? b.1);
+                        self.expr(& $($m)? b.2);
+                    }
+                    Expr::Like(l) => {
+                        self.0.w2(E_LIKE, l.negated as u64 | (l.case_insensitive as u64) << 1);
+                        self.0.w(l.escape.map_or(u64::MAX, u64::from));
+                        self.expr(& $($m)? l.expr);
+                        self.expr(& $($m)? l.pattern);
+                    }
+                    Expr::Case(c) => {
+                        self.0.w(E_CASE);
+                        self.opt_expr(& $($m)? c.operand);
+                        self.0.w(c.whens.len() as u64);
+                        for (w, t) in & $($m)? c.whens {
+                            self.expr(w);
+                            self.expr(t);
+                        }
+                        self.opt_expr(& $($m)? c.else_);
+                    }
+                    Expr::Cast(x, ty) => {
+                        self.0.w(E_CAST);
+                        self.0.opaque(&*ty);
+                        self.expr(x);
+                    }
+                    Expr::Func(f) => {
+                        self.0.w(E_FUNC);
+                        self.0.name(&f.name);
+                        self.0.w(f.distinct as u64 | (f.star as u64) << 1 | (f.bare as u64) << 2);
+                        self.exprs(& $($m)? f.args);
+                        match & $($m)? f.over {
+                            None => self.0.w(0),
+                            Some(w) => {
+                                self.0.w(1);
+                                self.exprs(& $($m)? w.partition_by);
+                                self.order_by(& $($m)? w.order_by);
+                                match w.frame {
+                                    None => self.0.w(0),
+                                    Some(fr) => {
+                                        self.0.w(match fr.units {
+                                            FrameUnits::Rows => 1,
+                                            FrameUnits::Range => 2,
+                                        });
+                                        self.0.frame_bound(fr.start);
+                                        self.0.frame_bound(fr.end);
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    Expr::Label(x, n) => {
+                        self.0.w(E_LABEL);
+                        self.0.name(n);
+                        self.expr(x);
+                    }
+                    Expr::Subquery(q) => {
+                        self.0.w(E_SUBQUERY);
+                        self.query(q);
+                    }
+                    Expr::Exists(q) => {
+                        self.0.w(E_EXISTS);
+                        self.query(q);
+                    }
+                    Expr::Text(t) => {
+                        self.0.w(E_TEXT);
+                        self.0.opaque(&**t);
+                        for (_, Bind(v)) in & $($m)? t.binds {
+                            self.value(v);
+                        }
+                    }
+                    Expr::Excluded(n) => {
+                        self.0.w(E_EXCLUDED);
+                        self.0.name(n);
+                    }
+                    Expr::Bool(b) => self.0.w2(E_BOOL, *b as u64),
+                    Expr::Param(n) => {
+                        self.0.w(E_PARAM);
+                        self.0.name(n);
+                    }
+                }
+            }
+        }
+    };
+}
+
+walk_queries!(Walk, mut);
+walk_queries!(WalkRef);

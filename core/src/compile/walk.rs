@@ -141,11 +141,6 @@ pub(crate) fn for_each_value<'s, F: FnMut(&'s Value)>(stmt: &'s Statement, f: &m
     }
 }
 
-/// Calls `f` with every bound value of `q`, in canonical order.
-pub(crate) fn for_each_query_value<'s, F: FnMut(&'s Value)>(q: &'s Query, f: &mut F) {
-    Walker { f }.query(q)
-}
-
 struct Walker<'f, F> {
     f: &'f mut F,
 }
