@@ -828,8 +828,8 @@ impl<T: Model> RelField for Many<T> {
 }
 
 /// A loader option: which relationship to load eagerly, how, and what to
-/// load beneath it. Build with [`selectin`], [`joined`], [`raiseload`] or
-/// [`lazyload`], nest with the methods of the same names.
+/// load beneath it. Build with [`selectin`] or [`joined`], nest with the
+/// methods of the same names.
 #[derive(Debug, Clone)]
 pub struct Load {
     pub(crate) rel: &'static RelInfo,
