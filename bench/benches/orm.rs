@@ -46,7 +46,10 @@
 //!   joined option beneath a joined one runs as a query of its own over
 //!   the posts' keys, like selectin), each in a new session closed at
 //!   the end, returning the users whose `posts` (and the posts' `comments`)
-//!   are loaded; `diesel` is `belonging_to` + `grouped_by` at both levels
+//!   are loaded; `aludel_selectin_plain` and `aludel_joined_plain` are the
+//!   same queries untracked (`.plain()` after the options: plain `User`
+//!   values whose collections hold untracked objects, in no identity map,
+//!   as the raw code, diesel and sea-orm build plain structs); `diesel` is `belonging_to` + `grouped_by` at both levels
 //!   (its `Vec<(User, Vec<(Post, Vec<Comment>)>)>`); `sea_orm` is its loader,
 //!   `LoaderTrait::load_many` for the posts of the users and then for the
 //!   comments of all posts, regrouped per user.
@@ -187,56 +190,66 @@ mod assoc {
     pub fn options(imp: super::Imp) -> aludel::orm::Load {
         use aludel::orm::{joined, selectin};
         match imp {
-            super::Imp::AludelJoined => joined(User::posts).joined(Post::comments),
+            super::Imp::AludelJoined | super::Imp::AludelJoinedPlain => {
+                joined(User::posts).joined(Post::comments)
+            }
             _ => selectin(User::posts).selectin(Post::comments),
         }
     }
 
     /// The loaded objects as a tree (for the checks, not measured).
     pub fn tree(users: &[aludel::orm::Obj<User>]) -> super::Tree {
-        let read = "a readable object";
         users
             .iter()
-            .map(|u| {
-                let u = u.read().expect(read);
-                let posts = u
-                    .posts
+            .map(|u| branch(&u.read().expect("a readable object")))
+            .collect()
+    }
+
+    /// The untracked users (`plain()`) as a tree (for the checks, not
+    /// measured).
+    pub fn plain_tree(users: &[User]) -> super::Tree {
+        users.iter().map(branch).collect()
+    }
+
+    /// One user with its posts and their comments.
+    fn branch(u: &User) -> (super::User, Vec<(super::PostRow, Vec<super::CommentRow>)>) {
+        let read = "a readable object";
+        let posts = u
+            .posts
+            .loaded()
+            .expect("the posts are loaded")
+            .iter()
+            .map(|p| {
+                let p = p.read().expect(read);
+                let comments = p
+                    .comments
                     .loaded()
-                    .expect("the posts are loaded")
+                    .expect("the comments are loaded")
                     .iter()
-                    .map(|p| {
-                        let p = p.read().expect(read);
-                        let comments = p
-                            .comments
-                            .loaded()
-                            .expect("the comments are loaded")
-                            .iter()
-                            .map(|c| {
-                                let c = c.read().expect(read);
-                                super::CommentRow {
-                                    id: c.id,
-                                    post_id: c.post_id,
-                                    text: c.text.clone(),
-                                }
-                            })
-                            .collect();
-                        let post = super::PostRow {
-                            id: p.id,
-                            user_id: p.user_id,
-                            title: p.title.clone(),
-                            body: p.body.clone(),
-                        };
-                        (post, comments)
+                    .map(|c| {
+                        let c = c.read().expect(read);
+                        super::CommentRow {
+                            id: c.id,
+                            post_id: c.post_id,
+                            text: c.text.clone(),
+                        }
                     })
                     .collect();
-                let user = super::User {
-                    id: u.id,
-                    name: u.name.clone(),
-                    hair_color: u.hair_color.clone(),
+                let post = super::PostRow {
+                    id: p.id,
+                    user_id: p.user_id,
+                    title: p.title.clone(),
+                    body: p.body.clone(),
                 };
-                (user, posts)
+                (post, comments)
             })
-            .collect()
+            .collect();
+        let user = super::User {
+            id: u.id,
+            name: u.name.clone(),
+            hair_color: u.hair_color.clone(),
+        };
+        (user, posts)
     }
 }
 
@@ -322,13 +335,21 @@ enum Imp {
     AludelPlain,
     AludelSelectin,
     AludelJoined,
+    AludelSelectinPlain,
+    AludelJoinedPlain,
     Diesel,
     SeaOrm,
 }
 
 /// The implementations of `loading_associations` among a backend's.
 fn assoc_implementations(imps: &[Imp]) -> Vec<Imp> {
-    let mut out = vec![Imp::Raw, Imp::AludelSelectin, Imp::AludelJoined];
+    let mut out = vec![
+        Imp::Raw,
+        Imp::AludelSelectin,
+        Imp::AludelJoined,
+        Imp::AludelSelectinPlain,
+        Imp::AludelJoinedPlain,
+    ];
     out.extend(
         imps.iter()
             .copied()
@@ -345,6 +366,8 @@ impl Imp {
             Imp::AludelPlain => "aludel_plain",
             Imp::AludelSelectin => "aludel_selectin",
             Imp::AludelJoined => "aludel_joined",
+            Imp::AludelSelectinPlain => "aludel_selectin_plain",
+            Imp::AludelJoinedPlain => "aludel_joined_plain",
             Imp::Diesel => "diesel",
             Imp::SeaOrm => "sea_orm",
         }
@@ -1165,7 +1188,10 @@ mod sqlite {
                     db.close().expect("close");
                     check.then_some(v)
                 }
-                Imp::AludelSelectin | Imp::AludelJoined => {
+                Imp::AludelSelectin
+                | Imp::AludelJoined
+                | Imp::AludelSelectinPlain
+                | Imp::AludelJoinedPlain => {
                     unreachable!("loading_associations only")
                 }
                 Imp::Diesel => {
@@ -1212,7 +1238,10 @@ mod sqlite {
                     db.close().expect("close");
                     check.then(|| values(&out))
                 }
-                Imp::AludelSelectin | Imp::AludelJoined => {
+                Imp::AludelSelectin
+                | Imp::AludelJoined
+                | Imp::AludelSelectinPlain
+                | Imp::AludelJoinedPlain => {
                     unreachable!("loading_associations only")
                 }
                 Imp::Diesel => {
@@ -1267,7 +1296,10 @@ mod sqlite {
                     db.commit().expect("commit");
                     objs.iter().map(key_id).collect()
                 }
-                Imp::AludelSelectin | Imp::AludelJoined => {
+                Imp::AludelSelectin
+                | Imp::AludelJoined
+                | Imp::AludelSelectinPlain
+                | Imp::AludelJoinedPlain => {
                     unreachable!("loading_associations only")
                 }
                 Imp::Diesel => {
@@ -1317,7 +1349,10 @@ mod sqlite {
                     db.commit().expect("commit");
                     objs.len()
                 }
-                Imp::AludelSelectin | Imp::AludelJoined => {
+                Imp::AludelSelectin
+                | Imp::AludelJoined
+                | Imp::AludelSelectinPlain
+                | Imp::AludelJoinedPlain => {
                     unreachable!("loading_associations only")
                 }
                 Imp::Diesel => {
@@ -1389,6 +1424,17 @@ mod sqlite {
                         .expect("load");
                     db.close().expect("close");
                     check.then(|| assoc::tree(&v))
+                }
+                Imp::AludelSelectinPlain | Imp::AludelJoinedPlain => {
+                    let mut db = Session::new(&self.engine);
+                    let v = db
+                        .query::<assoc::User>()
+                        .options(assoc::options(imp))
+                        .plain()
+                        .all()
+                        .expect("load");
+                    db.close().expect("close");
+                    check.then(|| assoc::plain_tree(&v))
                 }
                 Imp::Diesel => {
                     let t = diesel_model::associations(&mut self.diesel);
@@ -1633,7 +1679,10 @@ mod postgres {
                     db.close().await.expect("close");
                     check.then_some(v)
                 }),
-                Imp::AludelSelectin | Imp::AludelJoined => {
+                Imp::AludelSelectin
+                | Imp::AludelJoined
+                | Imp::AludelSelectinPlain
+                | Imp::AludelJoinedPlain => {
                     unreachable!("loading_associations only")
                 }
                 Imp::Diesel => unreachable!("diesel runs on SQLite only"),
@@ -1668,7 +1717,10 @@ mod postgres {
                     db.close().await.expect("close");
                     check.then(|| values(&out))
                 }),
-                Imp::AludelSelectin | Imp::AludelJoined => {
+                Imp::AludelSelectin
+                | Imp::AludelJoined
+                | Imp::AludelSelectinPlain
+                | Imp::AludelJoinedPlain => {
                     unreachable!("loading_associations only")
                 }
                 Imp::Diesel => unreachable!("diesel runs on SQLite only"),
@@ -1715,7 +1767,10 @@ mod postgres {
                     db.commit().await.expect("commit");
                     objs.iter().map(key_id).collect()
                 }),
-                Imp::AludelSelectin | Imp::AludelJoined => {
+                Imp::AludelSelectin
+                | Imp::AludelJoined
+                | Imp::AludelSelectinPlain
+                | Imp::AludelJoinedPlain => {
                     unreachable!("loading_associations only")
                 }
                 Imp::Diesel => unreachable!("diesel runs on SQLite only"),
@@ -1749,7 +1804,10 @@ mod postgres {
                     db.commit().await.expect("commit");
                     objs.len()
                 }),
-                Imp::AludelSelectin | Imp::AludelJoined => {
+                Imp::AludelSelectin
+                | Imp::AludelJoined
+                | Imp::AludelSelectinPlain
+                | Imp::AludelJoinedPlain => {
                     unreachable!("loading_associations only")
                 }
                 Imp::Diesel => unreachable!("diesel runs on SQLite only"),
@@ -1797,6 +1855,18 @@ mod postgres {
                         .expect("load");
                     db.close().await.expect("close");
                     check.then(|| assoc::tree(&v))
+                }),
+                Imp::AludelSelectinPlain | Imp::AludelJoinedPlain => self.rt.block_on(async {
+                    let mut db = Session::new(engine.clone());
+                    let v = db
+                        .query::<assoc::User>()
+                        .options(assoc::options(imp))
+                        .plain()
+                        .all()
+                        .await
+                        .expect("load");
+                    db.close().await.expect("close");
+                    check.then(|| assoc::plain_tree(&v))
                 }),
                 Imp::SeaOrm => {
                     let t = self.rt.block_on(sea::associations(self.sea()));

@@ -7,12 +7,13 @@
 //!     target/release/examples/assoc_profile selectin 9 200
 //! ```
 //!
-//! Arguments: the strategy (`selectin` or `joined`, or `raw` for the raw
-//! driver's side, the floor), the number of users (each with 10 posts,
-//! each post with 10 comments), the number of iterations. Each iteration
-//! opens a session, loads the users with their posts and the posts'
-//! comments, and closes the session, as the benchmark does; `raw` runs the
-//! benchmark's three rusqlite queries and groups the rows.
+//! Arguments: the strategy (`selectin` or `joined`; `selectin_plain` or
+//! `joined_plain` for the same untracked, through `plain()`; or `raw` for
+//! the raw driver's side, the floor), the number of users (each with 10
+//! posts, each post with 10 comments), the number of iterations. Each
+//! iteration opens a session, loads the users with their posts and the
+//! posts' comments, and closes the session, as the benchmark does; `raw`
+//! runs the benchmark's three rusqlite queries and groups the rows.
 
 use aludel::orm::blocking::Session;
 use aludel::orm::{joined, selectin, Load, Many};
@@ -169,15 +170,31 @@ fn measured(engine: &aludel::blocking::Engine, options: &Load) -> usize {
     users.len()
 }
 
+#[inline(never)]
+fn measured_plain(engine: &aludel::blocking::Engine, options: &Load) -> usize {
+    let mut db = Session::new(engine);
+    let users = db
+        .query::<User>()
+        .options(options.clone())
+        .plain()
+        .all()
+        .expect("load");
+    db.close().expect("close");
+    users.len()
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let usage = "usage: assoc_profile selectin|joined USERS ITERATIONS";
+    let usage =
+        "usage: assoc_profile selectin|joined|selectin_plain|joined_plain|raw USERS ITERATIONS";
     let users: usize = args.get(2).and_then(|a| a.parse().ok()).expect(usage);
     let iterations: usize = args.get(3).and_then(|a| a.parse().ok()).expect(usage);
-    let options = match args.get(1).map(String::as_str) {
-        Some("selectin") => selectin(User::posts).selectin(Post::comments),
-        Some("joined") => joined(User::posts).joined(Post::comments),
-        Some("raw") => {
+    let strategy = args.get(1).map(String::as_str).unwrap_or("");
+    let plain = strategy.ends_with("_plain");
+    let options = match strategy.trim_end_matches("_plain") {
+        "selectin" => selectin(User::posts).selectin(Post::comments),
+        "joined" => joined(User::posts).joined(Post::comments),
+        "raw" if !plain => {
             let conn = rusqlite::Connection::open_in_memory().expect("a database");
             for s in seed_sql(users) {
                 conn.execute_batch(&s).expect("seeding");
@@ -199,7 +216,11 @@ fn main() {
     db.commit().expect("commit");
     let mut total = 0;
     for _ in 0..iterations {
-        total += black_box(measured(&engine, &options));
+        total += black_box(if plain {
+            measured_plain(&engine, &options)
+        } else {
+            measured(&engine, &options)
+        });
     }
     assert_eq!(total, users * iterations);
 }

@@ -32,7 +32,7 @@ use crate::error::Result;
 use crate::key::IntoKey;
 use crate::model::Model;
 use crate::object::Obj;
-use crate::query::{Entity, Plain, Query};
+use crate::query::{Entity, Plain, PlainEntity, Query};
 use crate::session::{self, SessionOptions};
 use aludel_core::blocking::Engine;
 use aludel_core::engine::{FromRow, QueryResult};
@@ -279,9 +279,13 @@ impl<'s, T: Model> Query<'s, Session, Entity<T>> {
         )
     }
 
-    /// See [`Query::plain`](crate::Query).
-    pub fn plain(self) -> Query<'s, Session, Plain<T>> {
-        Query::new(self.session, self.select).with_error(self.error)
+    /// See [`Query::plain`](crate::Query::plain): untracked values, with
+    /// the relationships the loader options name filled with untracked
+    /// objects.
+    pub fn plain(self) -> Query<'s, Session, PlainEntity<T>> {
+        Query::new(self.session, self.select)
+            .with_loads(self.loads)
+            .with_error(self.error)
     }
 
     /// Every object the query finds.
@@ -304,6 +308,48 @@ impl<'s, T: Model> Query<'s, Session, Entity<T>> {
 
     /// The only object or `None`; an error for several.
     pub fn one_or_none(self) -> Result<Option<Obj<T>>> {
+        let (e, q) = self.into_async();
+        e.block_on(q.one_or_none())
+    }
+
+    /// The number of rows the query finds.
+    pub fn count(self) -> Result<i64> {
+        let (e, q) = self.into_async();
+        e.block_on(q.count())
+    }
+}
+
+impl<'s, T: Model> Query<'s, Session, PlainEntity<T>> {
+    fn into_async(self) -> (Engine, Query<'s, session::Session, PlainEntity<T>>) {
+        let s = self.session;
+        (
+            s.engine.clone(),
+            Query::new(&mut s.inner, self.select)
+                .with_loads(self.loads)
+                .with_error(self.error),
+        )
+    }
+
+    /// Every row, as untracked values with their relationships loaded.
+    pub fn all(self) -> Result<Vec<T>> {
+        let (e, q) = self.into_async();
+        e.block_on(q.all())
+    }
+
+    /// The first value, if any.
+    pub fn first(self) -> Result<Option<T>> {
+        let (e, q) = self.into_async();
+        e.block_on(q.first())
+    }
+
+    /// The only value; an error for none or several.
+    pub fn one(self) -> Result<T> {
+        let (e, q) = self.into_async();
+        e.block_on(q.one())
+    }
+
+    /// The only value or `None`; an error for several.
+    pub fn one_or_none(self) -> Result<Option<T>> {
         let (e, q) = self.into_async();
         e.block_on(q.one_or_none())
     }

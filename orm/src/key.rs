@@ -58,6 +58,55 @@ impl Key {
     }
 }
 
+/// An object's identity key as its bookkeeping stores it: a key of one
+/// integer (nearly every key) inline in 16 bytes, any other boxed.
+#[derive(Clone, Default)]
+pub(crate) enum StoredKey {
+    /// No key (an object without a row yet).
+    #[default]
+    None,
+    I16(i16),
+    I32(i32),
+    I64(i64),
+    Other(Box<Key>),
+}
+
+impl StoredKey {
+    /// Stores `key`.
+    pub(crate) fn new(key: Option<Key>) -> StoredKey {
+        let Some(key) = key else {
+            return StoredKey::None;
+        };
+        match &key.0 {
+            Repr::One(Value::I16(i)) => StoredKey::I16(*i),
+            Repr::One(Value::I32(i)) => StoredKey::I32(*i),
+            Repr::One(Value::I64(i)) => StoredKey::I64(*i),
+            _ => StoredKey::Other(Box::new(key)),
+        }
+    }
+
+    /// The key.
+    pub(crate) fn get(&self) -> Option<Key> {
+        Some(match self {
+            StoredKey::None => return None,
+            StoredKey::I16(i) => Key::one(Value::I16(*i)),
+            StoredKey::I32(i) => Key::one(Value::I32(*i)),
+            StoredKey::I64(i) => Key::one(Value::I64(*i)),
+            StoredKey::Other(k) => (**k).clone(),
+        })
+    }
+
+    /// Takes the key, leaving none.
+    pub(crate) fn take(&mut self) -> Option<Key> {
+        std::mem::take(self).get()
+    }
+
+    /// Stores `key`, replacing the one stored.
+    pub(crate) fn set(&mut self, key: Option<Key>) {
+        *self = StoredKey::new(key);
+    }
+}
+
 /// An integer value of any width, widened.
 #[inline]
 pub(crate) fn int_of(v: &Value) -> Option<i64> {
@@ -257,6 +306,22 @@ mod tests {
         assert!(set.contains(&Key::one(Value::I16(1))));
         assert!(!set.contains(&2i64.into_key()));
         assert!(!set.contains(&"1".into_key()));
+    }
+
+    #[test]
+    fn stored_keys_give_back_the_same_key() {
+        for k in [
+            Key::one(Value::I16(3)),
+            Key::one(Value::I32(-4)),
+            7i64.into_key(),
+            "x".into_key(),
+            (1, "en").into_key(),
+        ] {
+            let back = StoredKey::new(Some(k.clone())).get().expect("a key");
+            assert_eq!(back.values(), k.values());
+        }
+        assert!(StoredKey::new(None).get().is_none());
+        assert_eq!(std::mem::size_of::<StoredKey>(), 16);
     }
 
     #[test]

@@ -55,7 +55,7 @@ pub use error::{Error, Result};
 pub use key::{IntoKey, Key};
 pub use model::{models_metadata, registered_models, Model, ModelEntry, MODELS};
 pub use object::{Obj, ObjMut, ObjRef, ObjectInfo, ObjectState};
-pub use query::{select_model, Entity, EntityWith, Plain, Query};
+pub use query::{select_model, Entity, EntityWith, Plain, PlainEntity, Query};
 pub use relationship::{
     joined, selectin, Cascade, Direction, ErasedRel, Lazy, Load, Many, One, Rel, RelChanges,
     RelField, RelInfo,

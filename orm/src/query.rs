@@ -26,8 +26,14 @@ pub struct EntityWith<T, R>(PhantomData<fn() -> (T, R)>);
 /// The loader of a query that returns untracked rows decoded into `R`.
 pub struct Plain<R>(PhantomData<fn() -> R>);
 
+/// The loader of a query that returns untracked values of model `T`
+/// ([`Query::plain`]), their relationships filled by the query's loader
+/// options with untracked objects.
+pub struct PlainEntity<T>(PhantomData<fn() -> T>);
+
 /// A query bound to a session `S` (the async [`Session`] or the blocking
-/// one), loading with `L` ([`Entity`] or [`Plain`]). The builder methods
+/// one), loading with `L` ([`Entity`], [`EntityWith`], [`PlainEntity`] or
+/// [`Plain`]). The builder methods
 /// refine the SELECT; the terminal methods run it, after an autoflush.
 pub struct Query<'s, S, L> {
     pub(crate) session: &'s mut S,
@@ -262,10 +268,65 @@ fn one_or_none_of<T>(mut v: Vec<T>) -> Result<Option<T>> {
 }
 
 impl<'s, T: Model> Query<'s, Session, Entity<T>> {
-    /// The same query, loading untracked plain structs instead of tracked
-    /// objects: the fast path for large reads.
-    pub fn plain(self) -> Query<'s, Session, Plain<T>> {
-        Query::new(self.session, self.select).with_error(self.error)
+    /// The same query, loading untracked plain values of `T` instead of
+    /// tracked objects: the fast path for reads, and the like of what
+    /// diesel or sea-orm return.
+    ///
+    /// The values are in no identity map and the session never flushes
+    /// them. Loader options (given before or after `plain()`) and the
+    /// model's eager defaults still load relationships, with the same
+    /// queries as for tracked objects, and fill them with untracked
+    /// objects: handles read as usual ([`Obj::read`]), in state
+    /// [`Detached`](crate::ObjectState::Detached), that no identity map
+    /// holds and no flush writes. Without an identity map, a row is one
+    /// object only within one relationship's load: a post's owner that is
+    /// also loaded as a parent is a second, separate value.
+    ///
+    /// ```
+    /// # use aludel_sqlite as _;
+    /// use aludel_orm::{selectin, Many, Model, Session};
+    ///
+    /// #[derive(Model, Debug, Default)]
+    /// #[aludel(table = "doc_users")]
+    /// pub struct User {
+    ///     #[aludel(primary_key)]
+    ///     pub id: i64,
+    ///     pub name: String,
+    ///     pub posts: Many<Post>,
+    /// }
+    ///
+    /// #[derive(Model, Debug, Default)]
+    /// #[aludel(table = "doc_posts")]
+    /// pub struct Post {
+    ///     #[aludel(primary_key)]
+    ///     pub id: i64,
+    ///     #[aludel(foreign_key = "doc_users.id")]
+    ///     pub user_id: i64,
+    ///     pub title: String,
+    /// }
+    ///
+    /// # async fn f() -> Result<(), aludel_orm::Error> {
+    /// let engine = aludel_core::create_engine("sqlite://")?;
+    /// let mut db = Session::new(engine);
+    /// # db.create_all(&aludel_orm::models_metadata()?).await?;
+    /// let users: Vec<User> = db
+    ///     .query::<User>()
+    ///     .options(selectin(User::posts))
+    ///     .plain()
+    ///     .all()
+    ///     .await?;
+    /// for user in &users {
+    ///     for post in user.posts.loaded()? {
+    ///         println!("{}: {}", user.name, post.read()?.title);
+    ///     }
+    /// }
+    /// assert_eq!(db.len(), 0); // nothing in the identity map
+    /// # Ok(()) }
+    /// ```
+    pub fn plain(self) -> Query<'s, Session, PlainEntity<T>> {
+        Query::new(self.session, self.select)
+            .with_loads(self.loads)
+            .with_error(self.error)
     }
 
     /// The query's loader options.
@@ -305,6 +366,51 @@ impl<'s, T: Model> Query<'s, Session, Entity<T>> {
     }
 
     /// The number of rows the query finds (`SELECT count(*) FROM (query)`).
+    pub async fn count(self) -> Result<i64> {
+        self.check()?;
+        let q = Self::counting(self.select);
+        Ok(self.session.scalar::<i64>(q).await?.unwrap_or(0))
+    }
+}
+
+impl<T: Model> Query<'_, Session, PlainEntity<T>> {
+    /// The query's loader options.
+    pub fn load_options(&self) -> &[Load] {
+        &self.loads
+    }
+
+    /// Every row the query finds, as untracked values, with the
+    /// relationships its options (and the model's eager defaults) name
+    /// loaded with untracked objects.
+    pub async fn all(self) -> Result<Vec<T>> {
+        self.check()?;
+        self.session
+            .query_plain_with_loads::<T>(self.select, &self.loads)
+            .await
+    }
+
+    /// The first value (the query with LIMIT 1), if any.
+    pub async fn first(self) -> Result<Option<T>> {
+        self.check()?;
+        Ok(self
+            .session
+            .query_plain_with_loads::<T>(self.select.limit(1), &self.loads)
+            .await?
+            .into_iter()
+            .next())
+    }
+
+    /// The only value; an error for none or several.
+    pub async fn one(self) -> Result<T> {
+        one_of(self.all().await?)
+    }
+
+    /// The only value or `None`; an error for several.
+    pub async fn one_or_none(self) -> Result<Option<T>> {
+        one_or_none_of(self.all().await?)
+    }
+
+    /// The number of rows the query finds.
     pub async fn count(self) -> Result<i64> {
         self.check()?;
         let q = Self::counting(self.select);

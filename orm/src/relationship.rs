@@ -127,9 +127,13 @@ pub struct RelInfo {
     pub passive_deletes: bool,
     /// The foreign-key column to use when several could join the tables.
     pub foreign_key: Option<&'static str>,
-    /// Decodes a target row into the session (the target model's loader).
+    /// Decodes a target row into the session, or untracked (the target
+    /// model's loader).
     #[doc(hidden)]
     pub absorb: crate::session::AbsorbFn,
+    /// The target model's relationships.
+    #[doc(hidden)]
+    pub target_relationships: fn() -> &'static [RelInfo],
     #[doc(hidden)]
     pub resolved: OnceLock<std::result::Result<Resolved, String>>,
     /// Related rows per key at the last eager load (0: none yet), to size
@@ -392,8 +396,24 @@ pub struct One<T: Model> {
 /// (`user.posts`) or many-to-many. Unloaded until the session loads it.
 pub struct Many<T: Model> {
     slot: Slot<Vec<Obj<T>>>,
-    pub(crate) added: Vec<Obj<T>>,
-    pub(crate) removed: Vec<Obj<T>>,
+    /// Appends and removals not flushed yet; boxed, since most
+    /// collections (all loaded ones) have none.
+    changes: Option<Box<ManyChanges<T>>>,
+}
+
+/// What was appended to and removed from a collection since the last flush.
+struct ManyChanges<T: Model> {
+    added: Vec<Obj<T>>,
+    removed: Vec<Obj<T>>,
+}
+
+impl<T: Model> Clone for ManyChanges<T> {
+    fn clone(&self) -> Self {
+        ManyChanges {
+            added: self.added.clone(),
+            removed: self.removed.clone(),
+        }
+    }
 }
 
 impl<T: Model> Default for One<T> {
@@ -409,8 +429,7 @@ impl<T: Model> Default for Many<T> {
     fn default() -> Self {
         Many {
             slot: Slot::NotLoaded,
-            added: Vec::new(),
-            removed: Vec::new(),
+            changes: None,
         }
     }
 }
@@ -428,8 +447,7 @@ impl<T: Model> Clone for Many<T> {
     fn clone(&self) -> Self {
         Many {
             slot: self.slot.clone(),
-            added: self.added.clone(),
-            removed: self.removed.clone(),
+            changes: self.changes.clone(),
         }
     }
 }
@@ -531,6 +549,15 @@ impl<T: Model> Many<T> {
         }
     }
 
+    fn changes_mut(&mut self) -> &mut ManyChanges<T> {
+        self.changes.get_or_insert_with(|| {
+            Box::new(ManyChanges {
+                added: Vec::new(),
+                removed: Vec::new(),
+            })
+        })
+    }
+
     pub(crate) fn remove_value(&mut self, v: &Obj<T>) {
         if let Slot::Loaded(list) = &mut self.slot {
             list.retain(|o| o != v);
@@ -555,6 +582,11 @@ pub trait ErasedRel: Send + Sync {
     /// The loaded objects (`None`: not loaded).
     #[doc(hidden)]
     fn loaded_erased(&self) -> Option<Vec<ErasedObj>>;
+    /// Whether the relationship is loaded.
+    #[doc(hidden)]
+    fn is_loaded_erased(&self) -> bool {
+        self.loaded_erased().is_some()
+    }
     /// Stores loaded objects (each of the target model).
     #[doc(hidden)]
     fn set_loaded_erased(&mut self, objs: Vec<ErasedObj>);
@@ -579,6 +611,10 @@ impl<T: Model> ErasedRel for One<T> {
             Slot::Loaded(v) => Some(v.iter().map(erase).collect()),
             Slot::NotLoaded => None,
         }
+    }
+
+    fn is_loaded_erased(&self) -> bool {
+        self.is_loaded()
     }
 
     fn set_loaded_erased(&mut self, objs: Vec<ErasedObj>) {
@@ -611,28 +647,37 @@ impl<T: Model> ErasedRel for Many<T> {
         }
     }
 
+    fn is_loaded_erased(&self) -> bool {
+        self.is_loaded()
+    }
+
     fn set_loaded_erased(&mut self, objs: Vec<ErasedObj>) {
         let mut v: Vec<Obj<T>> = objs.into_iter().filter_map(downcast::<T>).collect();
-        // Objects appended but not flushed stay in the collection.
-        for a in &self.added {
-            if !v.contains(a) {
-                v.push(a.clone());
+        if let Some(c) = &self.changes {
+            // Objects appended but not flushed stay in the collection.
+            for a in &c.added {
+                if !v.contains(a) {
+                    v.push(a.clone());
+                }
             }
+            v.retain(|o| !c.removed.contains(o));
         }
-        v.retain(|o| !self.removed.contains(o));
         self.slot = Slot::Loaded(v);
     }
 
     fn take_changes(&mut self) -> RelChanges {
-        RelChanges {
-            set: None,
-            added: self.added.drain(..).map(|o| erase(&o)).collect(),
-            removed: self.removed.drain(..).map(|o| erase(&o)).collect(),
+        match self.changes.take() {
+            Some(c) => RelChanges {
+                set: None,
+                added: c.added.iter().map(erase).collect(),
+                removed: c.removed.iter().map(erase).collect(),
+            },
+            None => RelChanges::default(),
         }
     }
 
     fn unload(&mut self) {
-        if self.added.is_empty() && self.removed.is_empty() {
+        if self.changes.is_none() {
             self.slot = Slot::NotLoaded;
         }
     }
@@ -680,9 +725,10 @@ impl<T: Model> Obj<T> {
         {
             let mut me = self.write()?;
             let field = rel.of_mut(&mut me);
-            field.removed.retain(|o| o != child);
-            if !field.added.contains(child) {
-                field.added.push(child.clone());
+            let changes = field.changes_mut();
+            changes.removed.retain(|o| o != child);
+            if !changes.added.contains(child) {
+                changes.added.push(child.clone());
             }
             field.push_value(child.clone());
         }
@@ -704,9 +750,10 @@ impl<T: Model> Obj<T> {
         {
             let mut me = self.write()?;
             let field = rel.of_mut(&mut me);
-            field.added.retain(|o| o != child);
-            if !field.removed.contains(child) {
-                field.removed.push(child.clone());
+            let changes = field.changes_mut();
+            changes.added.retain(|o| o != child);
+            if !changes.removed.contains(child) {
+                changes.removed.push(child.clone());
             }
             field.remove_value(child);
         }
@@ -781,8 +828,8 @@ impl<T: Model> RelField for Many<T> {
 }
 
 /// A loader option: which relationship to load eagerly, how, and what to
-/// load beneath it. Build with [`selectin`], [`joined`], [`raiseload`] or
-/// [`lazyload`], nest with the methods of the same names.
+/// load beneath it. Build with [`selectin`] or [`joined`], nest with the
+/// methods of the same names.
 #[derive(Debug, Clone)]
 pub struct Load {
     pub(crate) rel: &'static RelInfo,

@@ -97,6 +97,29 @@ pub struct PostTag {
     pub tag_id: i64,
 }
 
+/// A shelf whose books load with it by default (`lazy = "selectin"`).
+#[derive(Model, Debug, Default)]
+#[aludel(table = "rel_shelves")]
+pub struct Shelf {
+    #[aludel(primary_key)]
+    pub id: i64,
+    #[aludel(length = 30)]
+    pub label: String,
+    #[aludel(lazy = "selectin", order_by = "id")]
+    pub books: Many<Book>,
+}
+
+#[derive(Model, Debug, Default)]
+#[aludel(table = "rel_books")]
+pub struct Book {
+    #[aludel(primary_key)]
+    pub id: i64,
+    #[aludel(length = 30)]
+    pub title: String,
+    #[aludel(foreign_key = "rel_shelves.id")]
+    pub shelf_id: Option<i64>,
+}
+
 /// An adjacency list: a category tree.
 #[derive(Model, Debug, Default)]
 #[aludel(table = "rel_nodes")]
@@ -128,12 +151,16 @@ on_every_backend!(
     nested_options_mix_strategies,
     raise_and_detached_objects_are_clear_errors,
     joins_along_relationships_and_entities_with_columns,
+    plain_queries_load_relationships_untracked,
+    plain_joined_loads_deduplicate_and_respect_limit,
+    plain_loads_nest_strategies_and_share_rows_within_a_load,
+    plain_loads_apply_eager_defaults_and_report_mistakes,
 );
 
 mod cases {
     use super::common::Backend;
     use super::*;
-    use aludel_orm::{joined, selectin, Error, Obj, ObjectState, Session};
+    use aludel_orm::{joined, selectin, Error, IntoKey, Obj, ObjectState, Session};
 
     type R = Result<(), Error>;
 
@@ -705,6 +732,275 @@ mod cases {
         assert!(e.to_string().contains("detached"), "{e}");
         let e = db.load(&a, Author::posts).await.unwrap_err();
         assert!(matches!(e, Error::InvalidState { .. }), "{e}");
+        Ok(())
+    }
+    /// Counts of the UPDATE, INSERT and DELETE statements sent.
+    fn writes(b: &Backend) -> usize {
+        b.recorder
+            .queries()
+            .iter()
+            .filter(|s| {
+                let u = s.to_ascii_uppercase();
+                u.starts_with("UPDATE") || u.starts_with("INSERT") || u.starts_with("DELETE")
+            })
+            .count()
+    }
+
+    pub async fn plain_queries_load_relationships_untracked(b: &Backend) -> R {
+        seed(b).await?;
+        let mut db = Session::new(b.engine.clone());
+        let users: Vec<Author> = db
+            .query::<Author>()
+            .order_by(Author::id.asc())
+            .options(selectin(Author::posts).selectin(Article::comments))
+            .plain()
+            .all()
+            .await?;
+        // The same statements as the tracked query: users, posts, comments.
+        let queries = b.recorder.queries();
+        let n = queries.iter().filter(|s| s.starts_with("SELECT")).count();
+        assert_eq!(n, 3, "users, posts, comments: {queries:?}");
+        let names: Vec<&str> = users.iter().map(|u| u.name.as_str()).collect();
+        assert_eq!(names, ["Alice", "Bob", "Carol"]);
+        let counts: Vec<usize> = users
+            .iter()
+            .map(|u| Ok(u.posts.loaded()?.len()))
+            .collect::<Result<_, Error>>()?;
+        assert_eq!(counts, [2, 1, 0]);
+        assert_eq!(titles(users[0].posts.loaded()?)?, ["A1", "A2"]);
+        let a1 = users[0].posts.loaded()?[0].clone();
+        let bodies: Vec<String> = a1
+            .read()?
+            .comments
+            .loaded()?
+            .iter()
+            .map(|c| Ok(c.read()?.body.clone()))
+            .collect::<Result<_, Error>>()?;
+        assert_eq!(bodies, ["A1-c0", "A1-c1"]);
+        // Untracked: detached from the start, in no identity map, with the
+        // key of their row; a relationship no option named is unloaded.
+        assert_eq!(db.len(), 0, "nothing entered the identity map");
+        assert_eq!(a1.state(), ObjectState::Detached);
+        assert!(!db.contains(&a1));
+        let a1_id = a1.read()?.id;
+        assert_eq!(a1.key(), Some(a1_id.into_key()));
+        assert!(a1.read()?.owner.get().is_err(), "owner was not loaded");
+        let e = db.load(&a1, Article::owner).await.unwrap_err();
+        assert!(matches!(e, Error::InvalidState { .. }), "{e}");
+        // The session never flushes them: a change stays in memory.
+        a1.write()?.title = "changed".into();
+        assert!(!db.has_changes());
+        db.commit().await?;
+        assert_eq!(writes(b), 0);
+        let mut check = Session::new(b.engine.clone());
+        let stored = check.get::<Article>(a1_id).await?.expect("a1");
+        assert_eq!(stored.read()?.title, "A1");
+        // The same objects, tracked, come from a tracked query.
+        let tracked = check
+            .query::<Author>()
+            .order_by(Author::id.asc())
+            .options(selectin(Author::posts))
+            .all()
+            .await?;
+        assert_eq!(titles(tracked[0].read()?.posts.loaded()?)?, ["A1", "A2"]);
+        assert!(tracked[0].read()?.posts.loaded()?[0] == stored);
+        Ok(())
+    }
+
+    pub async fn plain_joined_loads_deduplicate_and_respect_limit(b: &Backend) -> R {
+        seed(b).await?;
+        let mut db = Session::new(b.engine.clone());
+        let users = db
+            .query::<Author>()
+            .order_by(Author::id.asc())
+            .options(joined(Author::posts))
+            .plain()
+            .all()
+            .await?;
+        assert_eq!(selects(b), 1);
+        assert_eq!(users.len(), 3, "parents de-duplicated");
+        assert_eq!(titles(users[0].posts.loaded()?)?, ["A1", "A2"]);
+        assert_eq!(titles(users[1].posts.loaded()?)?, ["B1"]);
+        assert!(users[2].posts.loaded()?.is_empty());
+        // LIMIT counts users, not joined rows.
+        let two = db
+            .query::<Author>()
+            .order_by(Author::id.asc())
+            .limit(2)
+            .options(joined(Author::posts))
+            .plain()
+            .all()
+            .await?;
+        assert_eq!(selects(b), 1);
+        assert_eq!(two.len(), 2);
+        assert_eq!(two[0].posts.loaded()?.len(), 2);
+        assert_eq!(two[1].posts.loaded()?.len(), 1);
+        // first() is the query with LIMIT 1, joined rows and all.
+        let first = db
+            .query::<Author>()
+            .order_by(Author::id.asc())
+            .options(joined(Author::posts))
+            .plain()
+            .first()
+            .await?
+            .expect("alice");
+        assert_eq!(first.posts.loaded()?.len(), 2);
+        // Many-to-one, joined: the posts of one owner share one object.
+        b.recorder.take();
+        let posts = db
+            .query::<Article>()
+            .order_by(Article::id.asc())
+            .options(joined(Article::owner))
+            .plain()
+            .all()
+            .await?;
+        assert_eq!(selects(b), 1);
+        assert_eq!(posts.len(), 3);
+        let owner = |i: usize| posts[i].owner.get().map(|o| o.cloned());
+        let (a, a2, bob) = (
+            owner(0)?.expect("A1's"),
+            owner(1)?.expect("A2's"),
+            owner(2)?,
+        );
+        assert!(a == a2, "one row, one object within the load");
+        assert_eq!(a.read()?.name, "Alice");
+        assert_eq!(bob.expect("B1's").read()?.name, "Bob");
+        assert_eq!(db.len(), 0);
+        Ok(())
+    }
+
+    pub async fn plain_loads_nest_strategies_and_share_rows_within_a_load(b: &Backend) -> R {
+        seed(b).await?;
+        let mut db = Session::new(b.engine.clone());
+        // selectin, then joined beneath it: the comments join the posts'
+        // query, and each post is one object however many comments it has.
+        let users = db
+            .query::<Author>()
+            .order_by(Author::id.asc())
+            .options(selectin(Author::posts).joined(Article::comments))
+            .plain()
+            .all()
+            .await?;
+        assert_eq!(selects(b), 2);
+        assert_eq!(titles(users[0].posts.loaded()?)?, ["A1", "A2"]);
+        for (u, want) in users.iter().zip([[2, 2].as_slice(), &[2], &[]]) {
+            let got: Vec<usize> = u
+                .posts
+                .loaded()?
+                .iter()
+                .map(|p| Ok(p.read()?.comments.loaded()?.len()))
+                .collect::<Result<_, Error>>()?;
+            assert_eq!(got, want);
+        }
+        // joined, then selectin beneath it.
+        let users = db
+            .query::<Author>()
+            .order_by(Author::id.asc())
+            .options(joined(Author::posts).selectin(Article::comments))
+            .plain()
+            .all()
+            .await?;
+        assert_eq!(selects(b), 2);
+        let b1 = users[1].posts.loaded()?[0].clone();
+        assert_eq!(b1.read()?.comments.loaded()?.len(), 2);
+        // Many-to-many: a tag on two posts is one object in that load.
+        db.close().await?;
+        let mut tags = Session::new(b.engine.clone());
+        let rust = tags.add(Tag {
+            name: "rust".into(),
+            ..Default::default()
+        });
+        let sql = tags.add(Tag {
+            name: "sql".into(),
+            ..Default::default()
+        });
+        let posts = tags
+            .query::<Article>()
+            .order_by(Article::id.asc())
+            .all()
+            .await?;
+        posts[0].append(Article::tags, &rust)?;
+        posts[0].append(Article::tags, &sql)?;
+        posts[1].append(Article::tags, &rust)?;
+        tags.commit().await?;
+        b.recorder.take();
+        let posts = db
+            .query::<Article>()
+            .order_by(Article::id.asc())
+            .options(selectin(Article::tags))
+            .plain()
+            .all()
+            .await?;
+        assert_eq!(selects(b), 2);
+        let names = |i: usize| -> Result<Vec<String>, Error> {
+            posts[i]
+                .tags
+                .loaded()?
+                .iter()
+                .map(|t| Ok(t.read()?.name.clone()))
+                .collect()
+        };
+        assert_eq!(names(0)?, ["rust", "sql"]);
+        assert_eq!(names(1)?, ["rust"]);
+        assert!(names(2)?.is_empty());
+        assert!(posts[0].tags.loaded()?[0] == posts[1].tags.loaded()?[0]);
+        assert_eq!(db.len(), 0);
+        Ok(())
+    }
+
+    pub async fn plain_loads_apply_eager_defaults_and_report_mistakes(b: &Backend) -> R {
+        seed(b).await?;
+        let mut db = Session::new(b.engine.clone());
+        for (label, books) in [("fiction", &["Dune", "Emma"][..]), ("empty", &[])] {
+            let shelf = db.add(Shelf {
+                label: label.into(),
+                ..Default::default()
+            });
+            for t in books {
+                let book = db.add(Book {
+                    title: t.to_string(),
+                    ..Default::default()
+                });
+                shelf.append(Shelf::books, &book)?;
+            }
+        }
+        db.commit().await?;
+        b.recorder.take();
+        // lazy = "selectin" on Shelf::books: loaded without an option,
+        // tracked or not.
+        let mut db = Session::new(b.engine.clone());
+        let shelves = db
+            .query::<Shelf>()
+            .order_by(Shelf::id.asc())
+            .plain()
+            .all()
+            .await?;
+        assert_eq!(selects(b), 2);
+        let count = |s: &Shelf| s.books.loaded().map(<[_]>::len);
+        assert_eq!(count(&shelves[0])?, 2);
+        assert_eq!(count(&shelves[1])?, 0);
+        let tracked = db.query::<Shelf>().order_by(Shelf::id.asc()).all().await?;
+        assert_eq!(selects(b), 2);
+        assert_eq!(count(&*tracked[0].read()?)?, 2);
+        // Without relationships, plain() is one SELECT, as before.
+        let books = db.query::<Book>().plain().all().await?;
+        assert_eq!((books.len(), selects(b)), (2, 1));
+        // An option for another model's relationship is an error.
+        let e = db
+            .query::<Shelf>()
+            .options(selectin(Article::comments))
+            .plain()
+            .all()
+            .await
+            .unwrap_err();
+        assert!(matches!(e, Error::Relationship { .. }), "{e}");
+        assert!(e.to_string().contains("Article.comments"), "{e}");
+        // A plain value's relationship that nothing loaded is an error,
+        // never an empty list.
+        let authors = db.query::<Author>().plain().all().await?;
+        assert_eq!(authors.len(), 3);
+        let e = authors[0].posts.loaded().map(<[_]>::len).unwrap_err();
+        assert!(matches!(e, Error::NotLoaded { .. }), "{e}");
         Ok(())
     }
 }

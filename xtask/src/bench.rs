@@ -43,8 +43,14 @@ const ASSOC_WORKLOAD: &str = "loading_associations";
 /// Issue #6's target: Aludel's association loading at most 1.3x the raw
 /// driver's code, and faster than diesel and sea-orm.
 const ASSOC_RATIO: f64 = 1.3;
-/// The Aludel strategies of that workload, each judged.
-const ASSOC_STRATEGIES: &[&str] = &["aludel_selectin", "aludel_joined"];
+/// The Aludel strategies of that workload, each judged: tracked, then
+/// untracked (`plain()`).
+const ASSOC_STRATEGIES: &[&str] = &[
+    "aludel_selectin",
+    "aludel_joined",
+    "aludel_selectin_plain",
+    "aludel_joined_plain",
+];
 
 const ORM_START_MARKER: &str = "<!-- bench:orm:start -->";
 const ORM_END_MARKER: &str = "<!-- bench:orm:end -->";
@@ -1057,6 +1063,8 @@ fn split_orm(t: &Table) -> (Table, Table) {
         "raw",
         "aludel_selectin",
         "aludel_joined",
+        "aludel_selectin_plain",
+        "aludel_joined_plain",
         "diesel",
         "sea_orm",
     ];
@@ -1174,7 +1182,10 @@ fn assoc_section(t: &Table) -> String {
          once) and groups the rows in Rust; `aludel_selectin` is \
          `query::<User>().options(selectin(User::posts).selectin(Post::comments))` and \
          `aludel_joined` the same with `joined`, each in a new session closed at the end, \
-         returning the tracked users with their collections loaded; `diesel` is \
+         returning the tracked users with their collections loaded; `aludel_selectin_plain` \
+         and `aludel_joined_plain` are the same queries untracked (`.plain()`: plain `User` \
+         values whose collections hold untracked objects, in no identity map, as the raw \
+         code, diesel and sea-orm build plain structs); `diesel` is \
          `belonging_to` + `grouped_by` at both levels (SQLite only); `sea_orm` its loader \
          (`LoaderTrait::load_many`, once per level). Same medians and runs as the table above.\n\n",
     );
@@ -1499,6 +1510,14 @@ mod tests {
             ("sqlite/loading_associations/raw".into(), 100.0),
             ("sqlite/loading_associations/aludel_selectin".into(), 120.0),
             ("sqlite/loading_associations/aludel_joined".into(), 140.0),
+            (
+                "sqlite/loading_associations/aludel_selectin_plain".into(),
+                105.0,
+            ),
+            (
+                "sqlite/loading_associations/aludel_joined_plain".into(),
+                110.0,
+            ),
             ("sqlite/loading_associations/diesel".into(), 130.0),
             ("sqlite/loading_associations/sea_orm".into(), 500.0),
             ("postgres/loading_associations/raw".into(), 1000.0),
@@ -1519,35 +1538,49 @@ mod tests {
                 "raw",
                 "aludel_selectin",
                 "aludel_joined",
+                "aludel_selectin_plain",
+                "aludel_joined_plain",
                 "diesel",
                 "sea_orm"
             ]
         );
         let (header, body) = assoc_cells(&assoc);
         assert_eq!(
-            header[7..],
+            header[9..],
             [
                 "aludel_selectin / raw",
                 "aludel_joined / raw",
+                "aludel_selectin_plain / raw",
+                "aludel_joined_plain / raw",
                 "diesel / aludel_selectin",
                 "sea_orm / aludel_selectin",
                 "diesel / aludel_joined",
                 "sea_orm / aludel_joined",
+                "diesel / aludel_selectin_plain",
+                "sea_orm / aludel_selectin_plain",
+                "diesel / aludel_joined_plain",
+                "sea_orm / aludel_joined_plain",
                 "targets"
             ]
         );
         let sqlite = &body[0];
         assert_eq!(sqlite[1], "sqlite");
-        assert_eq!(sqlite[7], "1.20x");
-        assert_eq!(sqlite[8], "1.40x");
+        assert_eq!(sqlite[9], "1.20x");
+        assert_eq!(sqlite[10], "1.40x");
+        assert_eq!(sqlite[11], "1.05x");
+        assert_eq!(sqlite[12], "1.10x");
+        assert_eq!(sqlite[17], "1.24x");
         assert_eq!(
-            sqlite[13],
+            sqlite[21],
             "missed: joined 1.40x raw (≤ 1.3x); joined not faster than diesel (1.08x its time)"
         );
+        // PostgreSQL ran no untracked series: those cells are empty and
+        // not judged.
         let pg = &body[1];
         assert_eq!(pg[5], "-");
-        assert_eq!(pg[9], "-");
-        assert_eq!(pg[13], "met");
+        assert_eq!(pg[7], "-");
+        assert_eq!(pg[11], "-");
+        assert_eq!(pg[21], "met");
         let lines = assoc_target_lines(&assoc);
         assert!(lines.contains("All met on 1 of 2 backends"), "{lines}");
         assert!(

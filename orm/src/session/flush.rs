@@ -377,12 +377,12 @@ impl Session {
         }
         match state {
             ObjectState::Transient => {
-                self.seq += 1;
+                let seq = self.next_seq();
                 {
                     let mut m = o.meta();
                     m.state = ObjectState::Pending;
                     m.session = self.id;
-                    m.seq = self.seq;
+                    m.seq = seq;
                     m.dirty = Some(self.identity.dirty.clone());
                 }
                 self.new.push(o.clone());
@@ -443,8 +443,8 @@ impl Session {
                 } => {
                     let moved = {
                         let mut m = obj.meta();
-                        let moved = m.key.as_ref().filter(|k| **k != old_key).cloned();
-                        m.key = Some(old_key.clone());
+                        let moved = m.key.get().filter(|k| *k != old_key);
+                        m.key.set(Some(old_key.clone()));
                         m.modified = true;
                         if let Some(vi) = obj.version_column() {
                             let name = obj.table().columns[vi].name.as_str();
@@ -452,7 +452,7 @@ impl Session {
                             let _ = obj.set_columns(&[(name, committed[vi].clone())]);
                             m = obj.meta();
                         }
-                        m.committed = Some(committed);
+                        m.committed = Some(Box::new(committed));
                         moved
                     };
                     if let Some(k) = moved {
@@ -466,7 +466,7 @@ impl Session {
                         let mut m = obj.meta();
                         m.state = ObjectState::Persistent;
                         m.marked_for_deletion = true;
-                        m.key = Some(key.clone());
+                        m.key.set(Some(key.clone()));
                     }
                     self.identity
                         .map()
@@ -541,7 +541,7 @@ impl Run<'_> {
                 let mut m = child.meta();
                 if m.state == ObjectState::Persistent {
                     if m.committed.is_none() {
-                        m.committed = Some(current.clone());
+                        m.committed = Some(Box::new(current.clone()));
                     }
                     m.modified = true;
                 }
@@ -744,7 +744,7 @@ impl Run<'_> {
             let mut m = obj.meta();
             m.state = ObjectState::Persistent;
             m.session = self.session;
-            m.key = Some(key.clone());
+            m.key.set(Some(key.clone()));
             m.modified = false;
             m.committed = None;
         }
@@ -975,7 +975,7 @@ impl Run<'_> {
             let current = obj.values()?;
             let (committed, old_key) = {
                 let m = obj.meta();
-                (m.committed.clone(), m.key.clone())
+                (m.committed.as_deref().cloned(), m.key.get())
             };
             let committed = committed.unwrap_or_else(|| vec![Value::Null; cols.len()]);
             let old_key = match old_key {
@@ -1063,7 +1063,7 @@ impl Run<'_> {
                     m.modified = false;
                     m.committed = None;
                     if let Some(k) = &new_key {
-                        m.key = Some(k.clone());
+                        m.key.set(Some(k.clone()));
                     }
                 }
                 if let Some(k) = new_key {
@@ -1086,14 +1086,14 @@ impl Run<'_> {
         let version = objs[0].version_column();
         let mut items: Vec<(Arc<dyn AnyObj>, Key, Vec<Value>)> = Vec::with_capacity(objs.len());
         for obj in objs {
-            let key = obj.meta().key.clone();
+            let key = obj.meta().key.get();
             let key = match key {
                 Some(k) => k,
                 None => obj.current_key()?,
             };
             // The version the database holds: the snapshot if the object
             // was changed since, else its current value.
-            let committed = obj.meta().committed.clone();
+            let committed = obj.meta().committed.as_deref().cloned();
             let values = match committed {
                 Some(c) => c,
                 None => obj.values()?,

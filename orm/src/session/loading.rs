@@ -1,7 +1,7 @@
 //! Relationship loading: explicit lazy loads, selectin and joined eager
 //! loads, and the options tree that nests them.
 
-use super::{ensure_conn, table_id, Session};
+use super::{ensure_conn, row_key, table_id, AbsorbFn, Absorbed, Loaded, Session};
 use crate::error::{Error, Result};
 use crate::key::Key;
 use crate::model::Model;
@@ -79,6 +79,14 @@ struct Slots {
 }
 
 impl Slots {
+    /// Room for `n` keys of one integer.
+    fn with_capacity(n: usize) -> Slots {
+        Slots {
+            ints: FxHashMap::with_capacity_and_hasher(n, Default::default()),
+            others: FxHashMap::default(),
+        }
+    }
+
     fn get(&self, k: &Key) -> Option<usize> {
         match k.as_int() {
             Some(i) => self.ints.get(&i).copied(),
@@ -94,20 +102,198 @@ impl Slots {
     }
 }
 
-fn rel_index(parent: &ErasedObj, info: &'static RelInfo) -> Result<usize> {
-    parent
-        .0
-        .relationships()
-        .iter()
+fn rel_index(
+    rels: &'static [RelInfo],
+    table: &'static Table,
+    info: &'static RelInfo,
+) -> Result<usize> {
+    rels.iter()
         .position(|r| std::ptr::eq(r, info))
         .ok_or_else(|| Error::Relationship {
             path: info.path(),
             message: format!(
                 "the option does not apply to {} objects",
-                parent.0.table().qualified_name()
+                table.qualified_name()
             ),
         })
 }
+
+/// Whether a load puts the objects it makes into the session's identity
+/// map.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Tracking {
+    /// Through the identity map: persistent objects of the session.
+    Tracked,
+    /// Untracked objects: detached from the start, in no identity map,
+    /// never flushed (`query::<T>().plain()` with loader options).
+    Untracked,
+}
+
+/// The objects whose relationship a load fills, all of one model: handles
+/// (tracked or not), or the plain values of an untracked query.
+pub(crate) trait Parents: Send {
+    /// How many there are.
+    fn len(&self) -> usize;
+    /// Their model's relationships and table (there is at least one parent).
+    fn model(&self) -> (&'static [RelInfo], &'static Table);
+    /// Parent `i`'s key at columns `cols` if its relationship `idx` is not
+    /// loaded; `None` if it is, with its objects appended to `loaded` when
+    /// asked.
+    fn pending_key(
+        &self,
+        i: usize,
+        idx: usize,
+        cols: &[usize],
+        loaded: Option<&mut Vec<ErasedObj>>,
+    ) -> Result<Option<Key>>;
+    /// Stores the loaded objects of parent `i`'s relationship `idx`.
+    fn set_loaded(&mut self, i: usize, idx: usize, objs: Vec<ErasedObj>) -> Result<()>;
+}
+
+/// Parents that are object handles.
+pub(crate) struct Handles<'a>(pub(crate) &'a [ErasedObj]);
+
+impl Parents for Handles<'_> {
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn model(&self) -> (&'static [RelInfo], &'static Table) {
+        let first = &self.0[0].0;
+        (first.relationships(), first.table())
+    }
+
+    fn pending_key(
+        &self,
+        i: usize,
+        idx: usize,
+        cols: &[usize],
+        loaded: Option<&mut Vec<ErasedObj>>,
+    ) -> Result<Option<Key>> {
+        self.0[i].0.rel_pending_key(idx, cols, loaded)
+    }
+
+    fn set_loaded(&mut self, i: usize, idx: usize, objs: Vec<ErasedObj>) -> Result<()> {
+        self.0[i].0.rel_set_loaded(idx, objs)
+    }
+}
+
+/// Parents that are the plain values of an untracked query.
+pub(crate) struct Values<'a, T>(pub(crate) &'a mut [T]);
+
+impl<T: Model> Parents for Values<'_, T> {
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn model(&self) -> (&'static [RelInfo], &'static Table) {
+        (T::relationships(), T::table())
+    }
+
+    fn pending_key(
+        &self,
+        i: usize,
+        idx: usize,
+        cols: &[usize],
+        loaded: Option<&mut Vec<ErasedObj>>,
+    ) -> Result<Option<Key>> {
+        let v = &self.0[i];
+        if let Some(r) = v.relationship(idx) {
+            if r.as_erased().is_loaded_erased() {
+                if let Some(out) = loaded {
+                    out.extend(r.as_erased().loaded_erased().unwrap_or_default());
+                }
+                return Ok(None);
+            }
+        }
+        Ok(Some(crate::model::key_at(v, cols)))
+    }
+
+    fn set_loaded(&mut self, i: usize, idx: usize, objs: Vec<ErasedObj>) -> Result<()> {
+        if let Some(r) = self.0[i].relationship_mut(idx) {
+            r.as_erased_mut().set_loaded_erased(objs);
+        }
+        Ok(())
+    }
+}
+
+/// The untracked objects of one table that one load made, by primary key:
+/// a row met again (repeated by a join, or shared by several parents)
+/// gives the object made from its first appearance.
+struct Seen {
+    /// Where the primary key is among the table's columns.
+    pk: Vec<usize>,
+    objs: FxHashMap<Key, ErasedObj>,
+}
+
+impl Seen {
+    /// `None` for a table whose primary key is not among its columns.
+    fn new(table: &Table) -> Option<Seen> {
+        let pk = pk_positions(table)?;
+        Some(Seen {
+            pk,
+            objs: FxHashMap::default(),
+        })
+    }
+
+    /// The object of a row holding the table's columns in its order, and
+    /// the row's values at columns `group` (none asked: no key).
+    fn absorb(
+        &mut self,
+        absorb: AbsorbFn,
+        row: &dyn RowAccess,
+        group: &[usize],
+    ) -> aludel_core::Result<Absorbed> {
+        let k = row_key(row, &self.pk)?;
+        if let Some(o) = self.objs.get(&k) {
+            let key = if group.is_empty() {
+                None
+            } else {
+                Some(row_key(row, group)?)
+            };
+            return Ok(Absorbed {
+                obj: o.clone(),
+                fresh: false,
+                key,
+            });
+        }
+        let a = absorb(None, 0, row, group)?;
+        self.objs.insert(k, a.obj.clone());
+        Ok(a)
+    }
+}
+
+/// Where a table's primary-key columns are among its columns.
+fn pk_positions(table: &Table) -> Option<Vec<usize>> {
+    let pk: Vec<usize> = table
+        .primary_key
+        .columns
+        .iter()
+        .filter_map(|n| table.columns.iter().position(|c| c.name == *n))
+        .collect();
+    (!pk.is_empty() && pk.len() == table.primary_key.columns.len()).then_some(pk)
+}
+
+/// Decodes a related row: into the identity map, or untracked (through
+/// `seen` when the load may meet the row again).
+fn absorb_row(
+    absorb: AbsorbFn,
+    identity: Option<&mut super::Identity>,
+    session: u64,
+    seen: Option<&mut Seen>,
+    row: &dyn RowAccess,
+    group: &[usize],
+) -> aludel_core::Result<Absorbed> {
+    match (identity, seen) {
+        (Some(identity), _) => absorb(Some(identity), session, row, group),
+        (None, Some(seen)) => seen.absorb(absorb, row, group),
+        (None, None) => absorb(None, 0, row, group),
+    }
+}
+
+/// A folded join's table, where its columns start in the row, and their
+/// names.
+type JoinLayout = Vec<(&'static Table, usize, Vec<Name>)>;
 
 /// `cols IN (keys)`, for one column or several. With `arrays` (a dialect
 /// that binds arrays, such as PostgreSQL), one column is matched as
@@ -206,6 +392,74 @@ fn is_pk(table: &Table, cols: &[usize]) -> bool {
             .all(|(n, &i)| table.columns[i].name == *n)
 }
 
+/// Folds LEFT OUTER JOINs for the relationships `joined` into `stmt`, a
+/// query of `parent` (or of a subquery wrapping it, whose columns
+/// `parent_col` names), after its `first` columns: the statement and where
+/// each joined table's columns are in its rows.
+fn fold_joins(
+    mut stmt: Select,
+    parent_col: &dyn Fn(&str) -> aludel_core::Result<Expr>,
+    first: usize,
+    joined: &[&'static RelInfo],
+    alias_name: impl Fn(&Table, usize) -> String,
+) -> Result<(Select, JoinLayout)> {
+    let mut layout: JoinLayout = Vec::new();
+    let mut offset = first;
+    for (k, j) in joined.iter().enumerate() {
+        let jr = j.resolved()?;
+        let jt = (j.target)();
+        let (joined_stmt, alias) = join_target(stmt, parent_col, j, jr, alias_name(jt, k + 1))?;
+        stmt = joined_stmt;
+        if let Some(mut o) = order_term(jt, j.order_by)? {
+            if let Expr::Column(c) = &o.expr {
+                o.expr = alias.c(c.name.as_str())?;
+            }
+            stmt = stmt.order_by(o);
+        }
+        layout.push((
+            jt,
+            offset,
+            jt.columns.iter().map(|c| c.name.clone()).collect(),
+        ));
+        offset += jt.columns.len();
+    }
+    Ok((stmt, layout))
+}
+
+/// An entity query with its joined options folded in: the parent query
+/// wrapped in a subquery when it has LIMIT or OFFSET (so that they count
+/// parents, not joined rows), then a LEFT OUTER JOIN per option.
+fn joined_entity_query(
+    parent_table: &'static Table,
+    base: Select,
+    joined: &[&Load],
+) -> Result<(Select, JoinLayout)> {
+    let (stmt, parent_col): (Select, ColumnOf) = if base.is_limited() {
+        let order: Vec<OrderBy> = base.order_terms().to_vec();
+        let sub = base.subquery("anon_1");
+        let mut outer = select(&sub);
+        for o in order {
+            if let Expr::Column(c) = &o.expr {
+                let mut t = o.clone();
+                t.expr = sub.c(c.name.as_str())?;
+                outer = outer.order_by(t);
+            }
+        }
+        let sub2 = sub.clone();
+        (outer, Box::new(move |n: &str| sub2.c(n)))
+    } else {
+        (base, Box::new(move |n: &str| parent_table.c(n)))
+    };
+    let rels: Vec<&'static RelInfo> = joined.iter().map(|l| l.rel).collect();
+    fold_joins(
+        stmt,
+        &*parent_col,
+        parent_table.columns.len(),
+        &rels,
+        |t, k| format!("{}_{k}", t.name.as_str()),
+    )
+}
+
 impl Session {
     /// Loads relationship `rel` of `obj` (SQLAlchemy's lazy load, made
     /// explicit): one query the first time, none once it is loaded, and
@@ -228,13 +482,15 @@ impl Session {
                 });
             }
         }
-        if rel.of(&*obj.read()?).as_erased().loaded_erased().is_some() {
+        if rel.of(&*obj.read()?).as_erased().is_loaded_erased() {
             return Ok(());
         }
         if info.lazy == Lazy::Raise {
             return Err(Error::RaiseLoad { path: info.path() });
         }
-        self.load_rel(info, &[ErasedObj(obj.erased())]).await?;
+        let parent = [ErasedObj(obj.erased())];
+        self.load_rel_with(info, &mut Handles(&parent), &[], Tracking::Tracked, false)
+            .await?;
         Ok(())
     }
 
@@ -260,10 +516,11 @@ impl Session {
     /// Applies loader options to objects already loaded.
     pub(crate) async fn apply_loads(
         &mut self,
-        parents: &[ErasedObj],
+        parents: &mut (dyn Parents + Send),
         loads: &[Load],
+        tracking: Tracking,
     ) -> Result<()> {
-        if parents.is_empty() {
+        if parents.len() == 0 {
             return Ok(());
         }
         for l in loads {
@@ -271,22 +528,24 @@ impl Session {
                 continue;
             }
             // Joined options beneath this one fold into its query.
-            let target_rels = (l.rel.target)();
+            let target_table = (l.rel.target)();
             let folded: Vec<&'static RelInfo> = l
                 .nested
                 .iter()
                 .filter(|n| {
-                    n.strategy == Lazy::Joined && std::ptr::eq((n.rel.owner)(), target_rels)
+                    n.strategy == Lazy::Joined && std::ptr::eq((n.rel.owner)(), target_table)
                 })
                 .map(|n| n.rel)
                 .collect();
-            let children = self.load_rel_with(l.rel, parents, &folded).await?;
-            let child_rels = children.first().map(|c| c.0.relationships());
-            if let Some(rels) = child_rels {
-                let nested = Self::effective_loads(rels, &l.nested);
-                if !nested.is_empty() {
-                    Box::pin(self.apply_loads(&children, &nested)).await?;
-                }
+            // What to load beneath: the option's own, then the related
+            // model's eager defaults. Without any, the related objects
+            // need not be gathered.
+            let nested = Self::effective_loads((l.rel.target_relationships)(), &l.nested);
+            let children = self
+                .load_rel_with(l.rel, parents, &folded, tracking, !nested.is_empty())
+                .await?;
+            if !nested.is_empty() && !children.is_empty() {
+                Box::pin(self.apply_loads(&mut Handles(&children), &nested, tracking)).await?;
             }
         }
         Ok(())
@@ -300,35 +559,50 @@ impl Session {
         info: &'static RelInfo,
         parents: &[ErasedObj],
     ) -> Result<Vec<ErasedObj>> {
-        self.load_rel_with(info, parents, &[]).await
+        self.load_rel_with(info, &mut Handles(parents), &[], Tracking::Tracked, true)
+            .await
     }
 
     /// [`Session::load_rel`], with the relationships `joined` of the
-    /// related objects loaded in the same query by LEFT OUTER JOIN.
+    /// related objects loaded in the same query by LEFT OUTER JOIN, and
+    /// the related objects tracked or not. Without `collect`, the related
+    /// objects are not returned.
     pub(crate) async fn load_rel_with(
         &mut self,
         info: &'static RelInfo,
-        parents: &[ErasedObj],
+        parents: &mut (dyn Parents + Send),
         joined: &[&'static RelInfo],
+        tracking: Tracking,
+        collect: bool,
     ) -> Result<Vec<ErasedObj>> {
+        if parents.len() == 0 {
+            return Ok(Vec::new());
+        }
+        let tracked = tracking == Tracking::Tracked;
         let res: Resolved = info.resolved()?.clone();
         let target: &'static Table = (info.target)();
-        // Per parent to load: the parent, its relationship's index, and
-        // the slot of its key.
-        let mut todo: Vec<(ErasedObj, usize, usize)> = Vec::new();
+        let (rels, owner_table) = parents.model();
+        let idx = rel_index(rels, owner_table, info)?;
+        let n = parents.len();
+        // Per parent to load: the parent's position and the slot of its key.
+        let mut todo: Vec<(usize, usize)> = Vec::with_capacity(n);
         let mut all_children: Vec<ErasedObj> = Vec::new();
+        // Whether some parents had the relationship loaded already.
+        let mut some_loaded = false;
         // The distinct keys to look up; each distinct parent key's slot,
         // and how many parents have it.
-        let mut keys: Vec<Key> = Vec::new();
-        let mut slots = Slots::default();
-        let mut uses: Vec<usize> = Vec::new();
-        for p in parents {
-            let idx = rel_index(p, info)?;
-            if let Some(loaded) = p.0.rel_loaded(idx)? {
-                all_children.extend(loaded);
+        let mut keys: Vec<Key> = Vec::with_capacity(n);
+        let mut slots = Slots::with_capacity(n);
+        let mut uses: Vec<usize> = Vec::with_capacity(n);
+        // The related objects are gathered for the caller, or to hand them
+        // what a folded join found.
+        let gather = collect || !joined.is_empty();
+        for i in 0..n {
+            let loaded = gather.then_some(&mut all_children);
+            let Some(k) = parents.pending_key(i, idx, &res.owner_cols, loaded)? else {
+                some_loaded = true;
                 continue;
-            }
-            let k = p.0.key_at(&res.owner_cols)?;
+            };
             let slot = match slots.get(&k) {
                 Some(s) => s,
                 None => {
@@ -341,29 +615,30 @@ impl Session {
                 }
             };
             uses[slot] += 1;
-            todo.push((p.clone(), idx, slot));
+            todo.push((i, slot));
         }
         if todo.is_empty() {
             return Ok(dedupe(all_children));
         }
         // One-to-many from parents with distinct keys, none loaded before:
         // each child is under one key, so the lists hold it once between them.
-        let distinct = res.direction == Direction::OneToMany
-            && all_children.is_empty()
-            && keys.len() == todo.len();
+        let distinct =
+            res.direction == Direction::OneToMany && !some_loaded && keys.len() == todo.len();
         // Room in the identity map for as many objects per key as the last
         // load of this relationship found (at first one per key: a lower
         // bound for a one-to-many, an upper one for a many-to-one), within
         // reason: each growth of the map hashes every key it holds again.
         let per_key = info.rows_per_key.load(Ordering::Relaxed).max(1);
         let expected = keys.len().saturating_mul(per_key);
-        self.identity
-            .map()
-            .reserve(expected.min(MAX_RESERVE).max(keys.len()));
+        if tracked {
+            self.identity
+                .map()
+                .reserve(expected.min(MAX_RESERVE).max(keys.len()));
+        }
         // The related objects found for each slot.
         let mut found: Vec<Vec<ErasedObj>> = vec![Vec::new(); uses.len()];
         // A many-to-one target already in the identity map needs no query.
-        if res.direction == Direction::ManyToOne && is_pk(target, &res.target_cols) {
+        if tracked && res.direction == Direction::ManyToOne && is_pk(target, &res.target_cols) {
             keys.retain(|k| {
                 let hit = self
                     .identity
@@ -393,6 +668,17 @@ impl Session {
         // Per related object and folded relationship: what the join found.
         let mut grand: FxHashMap<(usize, usize), Vec<ErasedObj>> = FxHashMap::default();
         let order = order_term(target, info.order_by)?;
+        // Untracked, a related row met again within this load gives the
+        // same object: the target's rows repeat under a folded join, and a
+        // many-to-many target is met once per owner. So do a folded join's.
+        let mut seen_target = (!tracked
+            && (!joined.is_empty() || res.direction == Direction::ManyToMany))
+            .then(|| Seen::new(target))
+            .flatten();
+        let mut seen_joined: Vec<Option<Seen>> = joined
+            .iter()
+            .map(|j| (!tracked).then(|| Seen::new((j.target)())).flatten())
+            .collect();
         for chunk in keys.chunks(per_query) {
             let (stmt, extra) = match &res.secondary {
                 None => {
@@ -434,41 +720,24 @@ impl Session {
                     )
                 }
             };
-            let mut stmt = match &order {
+            let stmt = match &order {
                 Some(o) => stmt.order_by(o.clone()),
                 None => stmt,
             };
             // Each folded relationship: its table under an alias, joined.
-            let mut layout: Vec<(&'static Table, usize, Vec<Name>)> = Vec::new();
-            let mut offset = target.columns.len() + extra;
-            for (k, j) in joined.iter().enumerate() {
-                let jr = j.resolved()?;
-                let jt = (j.target)();
-                let (joined_stmt, alias) = join_target(
-                    stmt,
-                    &|n: &str| target.c(n),
-                    j,
-                    jr,
-                    format!("{}_j{}", jt.name.as_str(), k + 1),
-                )?;
-                stmt = joined_stmt;
-                if let Some(mut o) = order_term(jt, j.order_by)? {
-                    if let Expr::Column(c) = &o.expr {
-                        o.expr = alias.c(c.name.as_str())?;
-                    }
-                    stmt = stmt.order_by(o);
-                }
-                layout.push((
-                    jt,
-                    offset,
-                    jt.columns.iter().map(|c| c.name.clone()).collect(),
-                ));
-                offset += jt.columns.len();
-            }
+            let (stmt, layout) = fold_joins(
+                stmt,
+                &|n: &str| target.c(n),
+                target.columns.len() + extra,
+                joined,
+                |t, k| format!("{}_j{k}", t.name.as_str()),
+            )?;
             let n_target = target.columns.len();
             let target_names: Vec<Name> = target.columns.iter().map(|c| c.name.clone()).collect();
-            let (identity, session) = (&mut self.identity, self.id);
+            let session = self.id;
+            let mut identity = tracked.then_some(&mut self.identity);
             let (rows, grand, slots) = (&mut rows, &mut grand, &slots);
+            let (seen_target, seen_joined) = (&mut seen_target, &mut seen_joined);
             let target_cols = &res.target_cols;
             // The join columns of a related row, as its model decodes them
             // (none for an association table's rows).
@@ -485,7 +754,14 @@ impl Session {
                         offset: 0,
                         names: &target_names,
                     };
-                    let absorbed = (info.absorb)(identity, session, &head, group)?;
+                    let absorbed = absorb_row(
+                        info.absorb,
+                        identity.as_deref_mut(),
+                        session,
+                        seen_target.as_mut(),
+                        &head,
+                        group,
+                    )?;
                     let child = absorbed.obj;
                     for (k, (jt, off, names)) in layout.iter().enumerate() {
                         let slice = Slice {
@@ -497,7 +773,14 @@ impl Session {
                         if slice.is_missing(jt) {
                             continue;
                         }
-                        let g = (joined[k].absorb)(identity, session, &slice, &[])?;
+                        let g = absorb_row(
+                            joined[k].absorb,
+                            identity.as_deref_mut(),
+                            session,
+                            seen_joined[k].as_mut(),
+                            &slice,
+                            &[],
+                        )?;
                         // An object new to the session is in no list yet.
                         if g.fresh || !entry.iter().any(|x| Arc::ptr_eq(&x.0, &g.obj.0)) {
                             entry.push(g.obj);
@@ -509,7 +792,7 @@ impl Session {
                                 .map(|i| row.value(n_target + i))
                                 .collect::<aludel_core::Result<_>>()?,
                         )
-                    } else if !absorbed.fresh && child.0.meta().modified {
+                    } else if tracked && !absorbed.fresh && child.0.meta().modified {
                         // An object the session already held, changed and not
                         // flushed: it belongs where its current values say.
                         match child.0.key_at(target_cols) {
@@ -548,7 +831,9 @@ impl Session {
         for (list, n) in found.iter_mut().zip(sizes) {
             list.reserve_exact(n);
         }
-        all_children.reserve(rows.len());
+        if gather {
+            all_children.reserve(rows.len());
+        }
         for (s, fresh, child) in rows {
             let list = &mut found[s];
             // An object new to the session is in no list yet.
@@ -556,7 +841,7 @@ impl Session {
                 list.push(child);
             }
         }
-        for (p, idx, slot) in todo {
+        for (i, slot) in todo {
             // The last parent with a key takes its list; the others copy it.
             uses[slot] -= 1;
             let children = if uses[slot] == 0 {
@@ -564,8 +849,10 @@ impl Session {
             } else {
                 found[slot].clone()
             };
-            all_children.extend(children.iter().cloned());
-            p.0.rel_set_loaded(idx, children)?;
+            if gather {
+                all_children.extend(children.iter().cloned());
+            }
+            parents.set_loaded(i, idx, children)?;
         }
         let all_children = if distinct {
             all_children
@@ -576,15 +863,15 @@ impl Session {
             for c in &all_children {
                 for (k, j) in joined.iter().enumerate() {
                     if let Some(list) = grand.remove(&(ptr(c), k)) {
-                        let idx = rel_index(c, j)?;
-                        if c.0.rel_loaded(idx)?.is_none() {
+                        let idx = rel_index(c.0.relationships(), c.0.table(), j)?;
+                        if !c.0.rel_is_loaded(idx)? {
                             c.0.rel_set_loaded(idx, list)?;
                         }
                     }
                 }
             }
         }
-        Ok(all_children)
+        Ok(if collect { all_children } else { Vec::new() })
     }
 
     /// Runs a query of `T` with joined loads folded in: one statement with
@@ -598,45 +885,7 @@ impl Session {
         joined: &[&Load],
     ) -> Result<(Vec<Obj<T>>, Vec<Vec<ErasedObj>>)> {
         let parent_table = T::table();
-        let (mut stmt, parent_col): (Select, ColumnOf) = if base.is_limited() {
-            let order: Vec<OrderBy> = base.order_terms().to_vec();
-            let sub = base.subquery("anon_1");
-            let mut outer = select(&sub);
-            for o in order {
-                if let Expr::Column(c) = &o.expr {
-                    let mut t = o.clone();
-                    t.expr = sub.c(c.name.as_str())?;
-                    outer = outer.order_by(t);
-                }
-            }
-            let sub2 = sub.clone();
-            (outer, Box::new(move |n: &str| sub2.c(n)))
-        } else {
-            (base, Box::new(move |n: &str| parent_table.c(n)))
-        };
-        let mut layout: Vec<(&'static Table, usize)> = Vec::new();
-        let mut offset = parent_table.columns.len();
-        for (k, l) in joined.iter().enumerate() {
-            let res = l.rel.resolved()?;
-            let target = (l.rel.target)();
-            let (joined_stmt, alias) = join_target(
-                stmt,
-                &*parent_col,
-                l.rel,
-                res,
-                format!("{}_{}", target.name.as_str(), k + 1),
-            )?;
-            stmt = joined_stmt;
-            if let Some(o) = order_term(target, l.rel.order_by)? {
-                let mut t = o;
-                if let Expr::Column(c) = &t.expr {
-                    t.expr = alias.c(c.name.as_str())?;
-                }
-                stmt = stmt.order_by(t);
-            }
-            layout.push((target, offset));
-            offset += target.columns.len();
-        }
+        let (stmt, layout) = joined_entity_query(parent_table, base, joined)?;
         let mut parents: Vec<Obj<T>> = Vec::new();
         let mut index: FxHashMap<usize, usize> = FxHashMap::default();
         let mut per: Vec<Vec<Vec<ErasedObj>>> = Vec::new();
@@ -646,18 +895,8 @@ impl Session {
             .iter()
             .map(|c| c.name.clone())
             .collect();
-        let names: Vec<Vec<Name>> = layout
-            .iter()
-            .map(|(t, _)| t.columns.iter().map(|c| c.name.clone()).collect())
-            .collect();
         // Where the parent's primary key is in each row.
-        let pk: Vec<usize> = parent_table
-            .primary_key
-            .columns
-            .iter()
-            .filter_map(|n| parent_table.columns.iter().position(|c| c.name == *n))
-            .collect();
-        let pk_known = !pk.is_empty() && pk.len() == parent_table.primary_key.columns.len();
+        let pk = pk_positions(parent_table);
         let (identity, session) = (&mut self.identity, self.id);
         let conn = ensure_conn(&self.engine, &mut self.conn).await?;
         conn.for_each(stmt, |row| {
@@ -668,10 +907,9 @@ impl Session {
             };
             // A parent repeated by the join is the object already held:
             // no need to decode it again.
-            let held = if pk_known {
-                super::held::<T>(identity, &pk, &head)?
-            } else {
-                None
+            let held = match &pk {
+                Some(pk) => super::held::<T>(identity, pk, &head)?,
+                None => None,
             };
             let p = match held {
                 Some(p) => p,
@@ -682,8 +920,7 @@ impl Session {
                 per.push(vec![Vec::new(); joined.len()]);
                 parents.len() - 1
             });
-            for (k, (target, off)) in layout.iter().enumerate() {
-                let names = &names[k];
+            for (k, (target, off, names)) in layout.iter().enumerate() {
                 let slice = Slice {
                     row,
                     offset: *off,
@@ -692,7 +929,7 @@ impl Session {
                 if slice.is_missing(target) {
                     continue;
                 }
-                let absorbed = (joined[k].rel.absorb)(identity, session, &slice, &[])?;
+                let absorbed = (joined[k].rel.absorb)(Some(identity), session, &slice, &[])?;
                 let child = absorbed.obj;
                 // An object new to the session is in no list yet.
                 if absorbed.fresh || !per[pi][k].iter().any(|c| Arc::ptr_eq(&c.0, &child.0)) {
@@ -706,13 +943,87 @@ impl Session {
         for (p, lists) in parents.iter().zip(per) {
             let erased = ErasedObj(p.erased());
             for (k, list) in lists.into_iter().enumerate() {
-                let idx = rel_index(&erased, joined[k].rel)?;
-                if erased.0.rel_loaded(idx)?.is_none() {
+                let idx = rel_index(T::relationships(), parent_table, joined[k].rel)?;
+                if !erased.0.rel_is_loaded(idx)? {
                     erased.0.rel_set_loaded(idx, list)?;
                 }
             }
         }
         Ok((parents, all.into_iter().map(dedupe).collect()))
+    }
+
+    /// [`Session::run_joined`] untracked: the parents as plain values,
+    /// one per primary key in the order they first appear, and the related
+    /// objects untracked (a related row met again, for the same parent or
+    /// another one, gives the same object).
+    async fn run_joined_plain<T: Model>(
+        &mut self,
+        base: Select,
+        joined: &[&Load],
+    ) -> Result<(Vec<T>, Vec<Vec<ErasedObj>>)> {
+        let parent_table = T::table();
+        let (stmt, layout) = joined_entity_query(parent_table, base, joined)?;
+        let mut parents: Vec<T> = Vec::new();
+        let mut index: FxHashMap<Key, usize> = FxHashMap::default();
+        let mut per: Vec<Vec<Vec<ErasedObj>>> = Vec::new();
+        let mut all: Vec<Vec<ErasedObj>> = vec![Vec::new(); joined.len()];
+        let mut seen: Vec<Option<Seen>> = layout.iter().map(|(t, _, _)| Seen::new(t)).collect();
+        let head_names: Vec<Name> = parent_table
+            .columns
+            .iter()
+            .map(|c| c.name.clone())
+            .collect();
+        let pk = pk_positions(parent_table);
+        let conn = ensure_conn(&self.engine, &mut self.conn).await?;
+        conn.for_each(stmt, |row| {
+            let head = Slice {
+                row,
+                offset: 0,
+                names: &head_names,
+            };
+            // A parent repeated by the join is decoded once.
+            let key = pk.as_ref().map(|pk| row_key(&head, pk)).transpose()?;
+            let pi = match key.as_ref().and_then(|k| index.get(k)) {
+                Some(&i) => i,
+                None => {
+                    parents.push(T::from_row(&head)?);
+                    per.push(vec![Vec::new(); joined.len()]);
+                    if let Some(k) = key {
+                        index.insert(k, parents.len() - 1);
+                    }
+                    parents.len() - 1
+                }
+            };
+            for (k, (target, off, names)) in layout.iter().enumerate() {
+                let slice = Slice {
+                    row,
+                    offset: *off,
+                    names,
+                };
+                if slice.is_missing(target) {
+                    continue;
+                }
+                let absorbed =
+                    absorb_row(joined[k].rel.absorb, None, 0, seen[k].as_mut(), &slice, &[])?;
+                let child = absorbed.obj;
+                if absorbed.fresh || !per[pi][k].iter().any(|c| Arc::ptr_eq(&c.0, &child.0)) {
+                    per[pi][k].push(child.clone());
+                    if absorbed.fresh {
+                        all[k].push(child);
+                    }
+                }
+            }
+            Ok(())
+        })
+        .await?;
+        let mut values = Values(&mut parents);
+        for (i, lists) in per.into_iter().enumerate() {
+            for (k, list) in lists.into_iter().enumerate() {
+                let idx = rel_index(T::relationships(), parent_table, joined[k].rel)?;
+                values.set_loaded(i, idx, list)?;
+            }
+        }
+        Ok((parents, all))
     }
 
     /// Runs an entity query with its loader options.
@@ -734,18 +1045,63 @@ impl Session {
             self.scalars::<T>(select).await?
         } else {
             let (parents, children) = self.run_joined::<T>(select, &joined).await?;
-            for (l, kids) in joined.iter().zip(children) {
-                if let Some(first) = kids.first() {
-                    let nested = Self::effective_loads(first.0.relationships(), &l.nested);
-                    self.apply_loads(&kids, &nested).await?;
-                }
-            }
+            self.load_beneath_joined(&joined, &children, Tracking::Tracked)
+                .await?;
             parents
         };
         let erased: Vec<ErasedObj> = parents.iter().map(|p| ErasedObj(p.erased())).collect();
         let rest: Vec<Load> = rest.into_iter().cloned().collect();
-        self.apply_loads(&erased, &rest).await?;
+        self.apply_loads(&mut Handles(&erased), &rest, Tracking::Tracked)
+            .await?;
         Ok(parents)
+    }
+
+    /// Runs an entity query untracked, with its loader options: plain
+    /// values of `T` whose relationships hold untracked objects.
+    pub(crate) async fn query_plain_with_loads<T: Model>(
+        &mut self,
+        select: Select,
+        explicit: &[Load],
+    ) -> Result<Vec<T>> {
+        let loads = Self::effective_loads(T::relationships(), explicit);
+        let fetch = |v: Vec<Loaded<T>>| v.into_iter().map(|l| l.0).collect::<Vec<T>>();
+        if loads.is_empty() {
+            return Ok(fetch(self.fetch_all::<Loaded<T>>(select).await?));
+        }
+        self.autoflush().await?;
+        let (joined, rest): (Vec<&Load>, Vec<&Load>) =
+            loads.iter().partition(|l| l.strategy == Lazy::Joined);
+        let mut parents = if joined.is_empty() {
+            let conn = ensure_conn(&self.engine, &mut self.conn).await?;
+            fetch(conn.fetch_all::<Loaded<T>>(select).await?)
+        } else {
+            let (parents, children) = self.run_joined_plain::<T>(select, &joined).await?;
+            self.load_beneath_joined(&joined, &children, Tracking::Untracked)
+                .await?;
+            parents
+        };
+        let rest: Vec<Load> = rest.into_iter().cloned().collect();
+        self.apply_loads(&mut Values(&mut parents), &rest, Tracking::Untracked)
+            .await?;
+        Ok(parents)
+    }
+
+    /// The options beneath joined ones, applied to what each joined
+    /// option loaded.
+    async fn load_beneath_joined(
+        &mut self,
+        joined: &[&Load],
+        children: &[Vec<ErasedObj>],
+        tracking: Tracking,
+    ) -> Result<()> {
+        for (l, kids) in joined.iter().zip(children) {
+            let nested = Self::effective_loads((l.rel.target_relationships)(), &l.nested);
+            if !nested.is_empty() {
+                self.apply_loads(&mut Handles(kids), &nested, tracking)
+                    .await?;
+            }
+        }
+        Ok(())
     }
 }
 

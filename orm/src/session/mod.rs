@@ -5,7 +5,7 @@ mod flush;
 mod loading;
 
 use crate::error::{Error, Result};
-use crate::key::{IntoKey, Key};
+use crate::key::{IntoKey, Key, StoredKey};
 use crate::model::Model;
 use crate::object::{AnyObj, Cell, ErasedObj, Meta, Obj, ObjectState};
 use crate::query::{Entity, Plain, Query};
@@ -132,13 +132,14 @@ pub struct Absorbed {
     pub(crate) key: Option<Key>,
 }
 
-/// Decodes a row of one model into the identity map (the derive puts one
-/// per relationship target into its [`RelInfo`](crate::RelInfo)); the row
-/// holds the model's columns in the table's order. It also gives the
-/// decoded values of columns `group` (none asked: no key).
+/// Decodes a row of one model into the identity map, or untracked without
+/// one (the derive puts one per relationship target into its
+/// [`RelInfo`](crate::RelInfo)); the row holds the model's columns in the
+/// table's order. It also gives the decoded values of columns `group`
+/// (none asked: no key).
 #[doc(hidden)]
 pub type AbsorbFn = fn(
-    &mut Identity,
+    Option<&mut Identity>,
     u64,
     &dyn aludel_core::engine::RowAccess,
     group: &[usize],
@@ -147,7 +148,7 @@ pub type AbsorbFn = fn(
 /// The [`AbsorbFn`] of model `T`.
 #[doc(hidden)]
 pub fn absorb_erased<T: Model>(
-    identity: &mut Identity,
+    identity: Option<&mut Identity>,
     session: u64,
     row: &dyn aludel_core::engine::RowAccess,
     group: &[usize],
@@ -156,11 +157,33 @@ pub fn absorb_erased<T: Model>(
     // it) itself: its columns are in the table's order.
     let v = T::from_row_at(row)?;
     let key = (!group.is_empty()).then(|| crate::model::key_at(&v, group));
+    let Some(identity) = identity else {
+        return Ok(Absorbed {
+            obj: ErasedObj(Obj::untracked(v).cell),
+            fresh: true,
+            key,
+        });
+    };
     let (obj, fresh) = absorb_fresh(identity, session, v);
     Ok(Absorbed {
         obj: ErasedObj(obj.cell),
         fresh,
         key,
+    })
+}
+
+/// The values of columns `cols` of a row, as a key.
+pub(crate) fn row_key(
+    row: &dyn aludel_core::engine::RowAccess,
+    cols: &[usize],
+) -> aludel_core::Result<Key> {
+    Ok(match cols {
+        [i] => Key::one(row.value(*i)?),
+        _ => Key::many(
+            cols.iter()
+                .map(|&i| row.value(i))
+                .collect::<aludel_core::Result<_>>()?,
+        ),
     })
 }
 
@@ -233,7 +256,8 @@ pub struct Session {
     pub(crate) new: Vec<Arc<dyn AnyObj>>,
     pub(crate) deleted: Vec<Arc<dyn AnyObj>>,
     pub(crate) journal: Vec<Done>,
-    pub(crate) seq: u64,
+    /// The last add's place in the order of pending objects.
+    pub(crate) seq: u32,
     pub(crate) links: Vec<flush::Link>,
 }
 
@@ -285,7 +309,7 @@ pub(crate) fn absorb_fresh<T: Model>(
     let fresh = |value: T, key: &Key| {
         let mut meta = Meta::new(ObjectState::Persistent);
         meta.session = session;
-        meta.key = Some(key.clone());
+        meta.key = StoredKey::new(Some(key.clone()));
         meta.dirty = Some(dirty.clone());
         Obj::with_meta(value, meta)
     };
@@ -327,14 +351,7 @@ pub(crate) fn held<T: Model>(
     pk: &[usize],
     row: &dyn aludel_core::engine::RowAccess,
 ) -> aludel_core::Result<Option<Obj<T>>> {
-    let key = match pk {
-        [i] => Key::one(row.value(*i)?),
-        _ => Key::many(
-            pk.iter()
-                .map(|&i| row.value(i))
-                .collect::<aludel_core::Result<_>>()?,
-        ),
-    };
+    let key = row_key(row, pk)?;
     let Some(o) = identity.map.get(&(table_id(T::table()), key)) else {
         return Ok(None);
     };
@@ -477,7 +494,7 @@ impl Session {
     pub fn add_obj<T: Model>(&mut self, obj: &Obj<T>) -> Result<()> {
         let (state, session, key) = {
             let m = obj.cell.meta.lock();
-            (m.state, m.session, m.key.clone())
+            (m.state, m.session, m.key.get())
         };
         if session == self.id {
             return Ok(());
@@ -504,7 +521,7 @@ impl Session {
                     let mut m = obj.cell.meta.lock();
                     m.state = ObjectState::Persistent;
                     m.session = self.id;
-                    m.key = Some(key);
+                    m.key.set(Some(key));
                     m.dirty = Some(self.identity.dirty.clone());
                     // Changes made while detached are flushed here.
                     if m.modified {
@@ -522,13 +539,31 @@ impl Session {
         }
     }
 
-    fn attach_pending(&mut self, obj: Arc<dyn AnyObj>) {
+    /// The place of the next pending object in the order of adds. The
+    /// counter is 32 bits (it fits in the objects' bookkeeping without
+    /// growing it): when it runs out, the pending objects are numbered
+    /// again from 1, in their order.
+    pub(crate) fn next_seq(&mut self) -> u32 {
+        if self.seq == u32::MAX {
+            self.new.sort_by_key(|o| o.meta().seq);
+            let mut n = 0u32;
+            for o in &self.new {
+                n += 1;
+                o.meta().seq = n;
+            }
+            self.seq = n;
+        }
         self.seq += 1;
+        self.seq
+    }
+
+    fn attach_pending(&mut self, obj: Arc<dyn AnyObj>) {
+        let seq = self.next_seq();
         {
             let mut m = obj.meta();
             m.state = ObjectState::Pending;
             m.session = self.id;
-            m.seq = self.seq;
+            m.seq = seq;
             m.expired = false;
             m.dirty = Some(self.identity.dirty.clone());
         }
@@ -629,7 +664,7 @@ impl Session {
     pub async fn refresh<T: Model>(&mut self, obj: &Obj<T>) -> Result<()> {
         let (state, session, key) = {
             let m = obj.cell.meta.lock();
-            (m.state, m.session, m.key.clone())
+            (m.state, m.session, m.key.get())
         };
         let key = match key {
             Some(k) if session == self.id && state == ObjectState::Persistent => k,
@@ -708,10 +743,8 @@ impl Session {
             ObjectState::Pending | ObjectState::Transient => ObjectState::Transient,
             _ => ObjectState::Detached,
         };
-        if let Some(k) = &m.key {
-            self.identity
-                .map()
-                .remove(&(table_id(T::table()), k.clone()));
+        if let Some(k) = m.key.get() {
+            self.identity.map().remove(&(table_id(T::table()), k));
         }
         drop(m);
         self.new.retain(|o| !Arc::ptr_eq(o, &erased));
@@ -827,7 +860,7 @@ impl Session {
                         let mut m = obj.meta();
                         m.state = ObjectState::Persistent;
                         m.session = self.id;
-                        m.key = Some(key.clone());
+                        m.key.set(Some(key.clone()));
                         m.dirty = Some(self.identity.dirty.clone());
                     }
                     self.identity
