@@ -896,6 +896,240 @@ fn run_tabled(
     ok
 }
 
+// ----- the compile table -----------------------------------------------------
+
+/// Issue #2's targets: building and compiling at least 2x faster than
+/// sea-query building and rendering, and with the statement cache at
+/// least 5x.
+const COMPILE_UNCACHED_RATIO: f64 = 2.0;
+const COMPILE_CACHED_RATIO: f64 = 5.0;
+
+const COMPILE_START_MARKER: &str = "<!-- bench:compile:start -->";
+const COMPILE_END_MARKER: &str = "<!-- bench:compile:end -->";
+
+/// Criterion's median for a compile benchmark, `<workload>/<function>`
+/// (the function is `<dialect>/aludel/cached` and the like).
+fn compile_median_ns(target: &Path, id: &str) -> Option<f64> {
+    let (group, function) = id.split_once('/')?;
+    median_ns(target, &format!("{group}/{}", filename_safe(function)))
+}
+
+/// One workload on one dialect: Aludel uncached and cached, sea-query.
+#[derive(Debug, Clone, PartialEq)]
+struct CompileRow {
+    workload: String,
+    dialect: String,
+    uncached: Option<f64>,
+    cached: Option<f64>,
+    sea: Option<f64>,
+}
+
+/// The compile benchmark's rows (workloads in the order they ran), and
+/// each workload's build-only median.
+fn compile_table(results: &[(String, f64)]) -> (Vec<CompileRow>, Vec<(String, f64)>) {
+    let mut rows: Vec<CompileRow> = Vec::new();
+    let mut builds = Vec::new();
+    for (id, ns) in results {
+        let parts: Vec<&str> = id.split('/').collect();
+        match parts.as_slice() {
+            [w, "aludel", "build_only"] => builds.push((w.to_string(), *ns)),
+            [w, d, rest @ ..] => {
+                let row = match rows
+                    .iter()
+                    .position(|r| r.workload == *w && r.dialect == *d)
+                {
+                    Some(i) => &mut rows[i],
+                    None => {
+                        rows.push(CompileRow {
+                            workload: w.to_string(),
+                            dialect: d.to_string(),
+                            uncached: None,
+                            cached: None,
+                            sea: None,
+                        });
+                        let last = rows.len() - 1;
+                        &mut rows[last]
+                    }
+                };
+                match rest {
+                    ["aludel", "uncached"] => row.uncached = Some(*ns),
+                    ["aludel", "cached"] => row.cached = Some(*ns),
+                    ["sea_query"] => row.sea = Some(*ns),
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+    }
+    (rows, builds)
+}
+
+fn ratio(num: Option<f64>, den: Option<f64>) -> Option<f64> {
+    match (num, den) {
+        (Some(n), Some(d)) if d > 0.0 => Some(n / d),
+        _ => None,
+    }
+}
+
+fn compile_cells(rows: &[CompileRow], builds: &[(String, f64)]) -> (Vec<String>, Vec<Vec<String>>) {
+    let header = [
+        "workload",
+        "dialect",
+        "build only",
+        "Aludel uncached",
+        "Aludel cached",
+        "sea-query",
+        "sea-query / uncached",
+        "sea-query / cached",
+        "targets (≥ 2x, ≥ 5x)",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let fmt = |x: Option<f64>| x.map(duration).unwrap_or_else(|| "-".into());
+    let times = |x: Option<f64>| x.map(|r| format!("{r:.2}x")).unwrap_or_else(|| "-".into());
+    let body = rows
+        .iter()
+        .map(|r| {
+            let build = builds
+                .iter()
+                .find(|(w, _)| *w == r.workload)
+                .map(|(_, ns)| *ns);
+            let (u, c) = (ratio(r.sea, r.uncached), ratio(r.sea, r.cached));
+            let verdict = match (u, c) {
+                (Some(u), Some(c)) => {
+                    match (u >= COMPILE_UNCACHED_RATIO, c >= COMPILE_CACHED_RATIO) {
+                        (true, true) => "met".to_string(),
+                        (true, false) => "missed: cached".to_string(),
+                        (false, true) => "missed: uncached".to_string(),
+                        (false, false) => "missed: both".to_string(),
+                    }
+                }
+                _ => "-".to_string(),
+            };
+            vec![
+                r.workload.clone(),
+                r.dialect.clone(),
+                fmt(build),
+                fmt(r.uncached),
+                fmt(r.cached),
+                fmt(r.sea),
+                times(u),
+                times(c),
+                verdict,
+            ]
+        })
+        .collect();
+    (header, body)
+}
+
+fn compile_target_lines(rows: &[CompileRow]) -> String {
+    let count = |min: f64, f: fn(&CompileRow) -> Option<f64>| {
+        let judged: Vec<f64> = rows.iter().filter_map(|r| ratio(r.sea, f(r))).collect();
+        (judged.iter().filter(|x| **x >= min).count(), judged.len())
+    };
+    let (um, ut) = count(COMPILE_UNCACHED_RATIO, |r| r.uncached);
+    let (cm, ct) = count(COMPILE_CACHED_RATIO, |r| r.cached);
+    format!(
+        "Targets (issue #2): building and compiling at least {COMPILE_UNCACHED_RATIO:.0}x faster than \
+         sea-query, met on {um} of {ut} workload and dialect pairs; with the statement cache at \
+         least {COMPILE_CACHED_RATIO:.0}x faster, met on {cm} of {ct}.\n"
+    )
+}
+
+/// Runs the compile benchmark (`--runs` times, keeping each figure's
+/// lowest median), prints its table and, with `--write`, puts it in
+/// BENCHMARKS.md between the compile markers.
+fn run_compile(opts: &Options, args: &[String], criterion: &[String]) -> bool {
+    let load_before = load_average();
+    let mut cargo_args: Vec<String> = ["bench", "-p", "aludel-bench", "--bench", "compile"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    if !criterion.is_empty() {
+        cargo_args.push("--".into());
+        cargo_args.extend(criterion.iter().cloned());
+    }
+    let target = target_dir();
+    let mut parser = OutputParser::default();
+    let mut results: Vec<(String, f64)> = Vec::new();
+    for run in 1..=opts.runs {
+        if opts.runs > 1 {
+            eprintln!("xtask bench: compile, run {run} of {}", opts.runs);
+        }
+        parser.results.clear();
+        if !run_streaming(&cargo_args, &[], &mut |l| parser.line(l)) {
+            return false;
+        }
+        for m in &parser.results {
+            let ns = compile_median_ns(&target, &m.id).unwrap_or(m.printed_ns);
+            match results.iter_mut().find(|(id, _)| *id == m.id) {
+                Some((_, best)) => *best = best.min(ns),
+                None => results.push((m.id.clone(), ns)),
+            }
+        }
+    }
+    let load_after = load_average();
+    let (rows, builds) = compile_table(&results);
+    if rows.is_empty() {
+        eprintln!("xtask bench: criterion reported no compile benchmark");
+        return false;
+    }
+    let cells = compile_cells(&rows, &builds);
+    print_cells(&cells);
+    println!();
+    print!("{}", compile_target_lines(&rows));
+    if !opts.write {
+        return true;
+    }
+    let notes = RunNotes {
+        command: std::iter::once("cargo xtask bench".to_string())
+            .chain(args.iter().cloned())
+            .collect::<Vec<_>>()
+            .join(" "),
+        load_before,
+        load_after,
+        backends: Vec::new(),
+    };
+    let mut section = String::new();
+    section.push_str(COMPILE_START_MARKER);
+    section.push('\n');
+    section.push_str("## Results\n\n");
+    section.push_str(
+        "Written by `cargo xtask bench --bench compile --write`. Each figure is criterion's \
+         median time per iteration (from its `estimates.json`), the lowest over the runs of \
+         the command (`--runs N`: noise on a shared machine only ever adds time); the ratios \
+         are sea-query's median divided by Aludel's, so above 1 means Aludel is faster. \
+         `build only` is building and dropping the Aludel statement, without SQL.\n\n",
+    );
+    section.push_str(&machine_notes(&notes, ""));
+    section.push_str(&markdown_cells(&cells));
+    section.push('\n');
+    section.push_str(&compile_target_lines(&rows));
+    section.push_str(COMPILE_END_MARKER);
+    section.push('\n');
+    let path = workspace_root().join("BENCHMARKS.md");
+    let existing = std::fs::read_to_string(&path).ok();
+    let text = replace_section(
+        existing.as_deref(),
+        (COMPILE_START_MARKER, COMPILE_END_MARKER),
+        &section,
+    );
+    match std::fs::write(&path, text) {
+        Ok(()) => {
+            eprintln!(
+                "xtask bench: wrote the compile section of {}",
+                path.display()
+            );
+            true
+        }
+        Err(e) => {
+            eprintln!("xtask bench: cannot write {}: {e}", path.display());
+            false
+        }
+    }
+}
+
 // ----- the ORM table ---------------------------------------------------------
 
 impl Table {
@@ -1301,12 +1535,7 @@ pub fn run(args: &[String]) -> ExitCode {
     }
 
     if opts.benches.contains(&"compile") {
-        let mut a: Vec<&str> = vec!["bench", "-p", "aludel-bench", "--bench", "compile"];
-        if !criterion.is_empty() {
-            a.push("--");
-            a.extend(criterion.iter().map(String::as_str));
-        }
-        ok &= crate::cargo(&a);
+        ok &= run_compile(&opts, args, &criterion);
     }
 
     if ok {
@@ -1319,6 +1548,31 @@ pub fn run(args: &[String]) -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn compile_table_and_targets() {
+        let results = vec![
+            ("select_by_id/aludel/build_only".to_string(), 100.0),
+            ("select_by_id/postgres/aludel/uncached".to_string(), 400.0),
+            ("select_by_id/postgres/aludel/cached".to_string(), 200.0),
+            ("select_by_id/postgres/sea_query".to_string(), 1200.0),
+            ("select_by_id/mysql/aludel/uncached".to_string(), 700.0),
+            ("select_by_id/mysql/aludel/cached".to_string(), 300.0),
+            ("select_by_id/mysql/sea_query".to_string(), 1200.0),
+        ];
+        let (rows, builds) = compile_table(&results);
+        assert_eq!(rows.len(), 2);
+        assert_eq!(builds, vec![("select_by_id".to_string(), 100.0)]);
+        let (header, body) = compile_cells(&rows, &builds);
+        assert_eq!(header.len(), body[0].len());
+        assert_eq!(body[0][6], "3.00x");
+        assert_eq!(body[0][7], "6.00x");
+        assert_eq!(body[0][8], "met");
+        assert_eq!(body[1][8], "missed: both");
+        let lines = compile_target_lines(&rows);
+        assert!(lines.contains("met on 1 of 2 workload"), "{lines}");
+        assert!(lines.contains("met on 1 of 2."), "{lines}");
+    }
 
     #[test]
     fn options() {

@@ -172,7 +172,9 @@ impl StatementCache {
         if let Statement::Bound(b) = stmt {
             return b.into_compiled(self.dialect);
         }
-        let mut values = Vec::new();
+        // One allocation, no regrowth: most statements bind a few values,
+        // a VALUES insert about one per cell.
+        let mut values = Vec::with_capacity(key::values_hint(&stmt));
         let Some(mut key) = key::take(&mut stmt, &mut values) else {
             return super::compile(&stmt, self.dialect);
         };

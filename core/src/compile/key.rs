@@ -101,6 +101,17 @@ impl Key {
     }
 }
 
+/// About how many values `stmt` binds, to size their list.
+pub(super) fn values_hint(stmt: &Statement) -> usize {
+    match stmt {
+        Statement::Insert(i) => match &i.source {
+            InsertSource::Values(rows) => rows.cells().len().max(4),
+            _ => 4,
+        },
+        _ => 4,
+    }
+}
+
 /// Writes the key of `stmt` and moves its values into `values` (leaving
 /// NULLs behind; values of shared objects are copied). `None` for what the
 /// cache does not keep (DDL, prepared statements).
