@@ -1592,7 +1592,11 @@ mod tests {
         assert_eq!(o.backends, crate::BACKENDS.to_vec());
         assert!(parse_options(&args("--backend oracle")).is_err());
         // Every benchmark's table can be written.
-        assert!(parse_options(&args("--bench compile --write")).unwrap().write);
+        assert!(
+            parse_options(&args("--bench compile --write"))
+                .unwrap()
+                .write
+        );
         assert!(parse_options(&args("--fast")).is_err());
     }
 

@@ -15,7 +15,7 @@ use aludel_core::engine::{
 use aludel_core::error::{DatabaseError, DbErrorKind};
 use aludel_core::{Error, Result, Value, ValueRef};
 use futures_util::{pin_mut, TryStreamExt};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -272,7 +272,10 @@ struct Cached {
 /// the least recently used dropped first (dropping a tokio-postgres
 /// statement closes it on the server).
 struct StatementCache {
-    map: HashMap<Box<str>, Vec<Cached>>,
+    /// Keyed by SQL text with FxHash, which costs a fraction of SipHash
+    /// over a statement's text; the map holds at most `capacity`
+    /// statements, so even colliding keys keep lookups short.
+    map: FxHashMap<Box<str>, Vec<Cached>>,
     len: usize,
     tick: u64,
     capacity: usize,
@@ -513,7 +516,7 @@ impl PgConnection {
         Ok(PgConnection {
             client,
             statements: StatementCache {
-                map: HashMap::new(),
+                map: FxHashMap::default(),
                 len: 0,
                 tick: 0,
                 capacity,
