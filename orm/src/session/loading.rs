@@ -660,7 +660,15 @@ impl Session {
             });
         }
         let caps = self.engine.dialect().capabilities();
-        let per_query = (caps.max_bind_params / res.owner_cols.len().max(1)).clamp(1, 500);
+        // Keys bound one per placeholder go 500 to a query (SQLAlchemy's
+        // chunk), under the dialect's bind limit; one key column on a
+        // dialect with arrays is one array value (`= ANY($1)`), which has
+        // no such limit: one query for every key.
+        let per_query = if caps.arrays && res.owner_cols.len() == 1 {
+            keys.len().max(1)
+        } else {
+            (caps.max_bind_params / res.owner_cols.len().max(1)).clamp(1, 500)
+        };
         // Each related row's slot, in row order (whether its object is new
         // to the session, and the object): the lists are filled once all
         // rows are in, each allocated at its size.
