@@ -56,8 +56,8 @@
 
 use aludel::engine::{get, FromRow, RowAccess};
 use aludel::{
-    bindparam, insert, select, value, Bound, Column, Insert, MetaData, Prepared, Select, SqlType,
-    Statement, Table,
+    bindparam, insert, select, value, Bound, Column, Insert, IntoExpr, MetaData, Prepared, Select,
+    SqlType, Statement, Table,
 };
 use criterion::{black_box, criterion_main, Criterion};
 use std::time::{Duration, Instant};
@@ -168,8 +168,17 @@ impl Schema {
         select(&self.users)
     }
 
-    fn user_by_id(&self, id: i64) -> Select {
+    /// By primary key: `id` is a value, or a `bindparam` to prepare.
+    fn user_by_id(&self, id: impl IntoExpr) -> Select {
         select(&self.users).where_(self.users.c("id").expect("users.id").eq(id))
+    }
+
+    /// [`Schema::insert_users`] with `cell(x, column)` in each row's place
+    /// (`bindparam`s, to prepare).
+    fn insert_users_with<E: IntoExpr>(&self, mut cell: impl FnMut(usize, &str) -> E) -> Insert {
+        insert(&self.users)
+            .columns(["name", "hair_color"])
+            .rows((0..INSERT_ROWS).map(|x| [cell(x, "name"), cell(x, "hair_color")]))
     }
 
     fn insert_users(&self) -> Insert {
@@ -178,7 +187,8 @@ impl Schema {
             .rows((0..INSERT_ROWS).map(|x| [value(user_name(x)), value(HAIR)]))
     }
 
-    fn users_with_posts(&self, hair_color: &str) -> Select {
+    /// `hair_color` is a value, or a `bindparam` to prepare.
+    fn users_with_posts(&self, hair_color: impl IntoExpr) -> Select {
         let (u, p) = (&self.users, &self.posts);
         select(u)
             .column(p)
@@ -269,42 +279,15 @@ struct PreparedStmts {
 
 impl PreparedStmts {
     fn new(s: &Schema, dialect: &'static dyn aludel::Dialect) -> PreparedStmts {
-        let (u, p) = (&s.users, &s.posts);
         let prep = |stmt: Statement| Prepared::new(stmt, dialect).expect("prepare");
         PreparedStmts {
-            all_users: prep(select(u).into()),
-            user_by_id: prep(
-                select(u)
-                    .where_(u.c("id").expect("users.id").eq(bindparam("id")))
-                    .into(),
-            ),
+            all_users: prep(s.all_users().into()),
+            user_by_id: prep(s.user_by_id(bindparam("id")).into()),
             insert_users: prep(
-                insert(u)
-                    .columns(["name", "hair_color"])
-                    .rows((0..INSERT_ROWS).map(|x| {
-                        [
-                            bindparam(format!("name_{x}")),
-                            bindparam(format!("hair_color_{x}")),
-                        ]
-                    }))
+                s.insert_users_with(|x, col| bindparam(format!("{col}_{x}")))
                     .into(),
             ),
-            users_with_posts: prep(
-                select(u)
-                    .column(p)
-                    .outer_join(
-                        p,
-                        u.c("id")
-                            .expect("users.id")
-                            .eq(p.c("user_id").expect("posts.user_id")),
-                    )
-                    .where_(
-                        u.c("hair_color")
-                            .expect("users.hair_color")
-                            .eq(bindparam("hair_color")),
-                    )
-                    .into(),
-            ),
+            users_with_posts: prep(s.users_with_posts(bindparam("hair_color")).into()),
         }
     }
 

@@ -741,6 +741,47 @@ fn replace_section(existing: Option<&str>, markers: (&str, &str), section: &str)
     out
 }
 
+/// Runs the criterion benchmark `bench` `runs` times and gives each
+/// benchmark's lowest median (noise only ever adds time), read after each
+/// run (criterion overwrites its estimates) with `median`; whether every
+/// run succeeded (it stops at the first that fails).
+fn lowest_medians(
+    bench: &str,
+    runs: u32,
+    criterion: &[String],
+    env: &[(String, String)],
+    parser: &mut OutputParser,
+    median: fn(&Path, &str) -> Option<f64>,
+) -> (bool, Vec<(String, f64)>) {
+    let mut cargo_args: Vec<String> = ["bench", "-p", "aludel-bench", "--bench", bench]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    if !criterion.is_empty() {
+        cargo_args.push("--".into());
+        cargo_args.extend(criterion.iter().cloned());
+    }
+    let target = target_dir();
+    let mut results: Vec<(String, f64)> = Vec::new();
+    for run in 1..=runs {
+        if runs > 1 {
+            eprintln!("xtask bench: {bench}, run {run} of {runs}");
+        }
+        parser.results.clear();
+        if !run_streaming(&cargo_args, env, &mut |l| parser.line(l)) {
+            return (false, results);
+        }
+        for m in &parser.results {
+            let ns = median(&target, &m.id).unwrap_or(m.printed_ns);
+            match results.iter_mut().find(|(id, _)| *id == m.id) {
+                Some((_, best)) => *best = best.min(ns),
+                None => results.push((m.id.clone(), ns)),
+            }
+        }
+    }
+    (true, results)
+}
+
 /// The backends the ORM benchmark measures.
 const ORM_BACKENDS: &[&str] = &["sqlite", "postgres"];
 
@@ -771,41 +812,13 @@ fn run_tabled(
         }
     }
     env.push(("ALUDEL_BENCH_BACKENDS".to_string(), available.join(",")));
-    let mut cargo_args: Vec<String> = ["bench", "-p", "aludel-bench", "--bench", bench]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    if !criterion.is_empty() {
-        cargo_args.push("--".into());
-        cargo_args.extend(criterion.iter().cloned());
-    }
-    // Noise only ever adds time: with --runs N each figure is the lowest
-    // of the N runs' medians, read after each run (criterion overwrites
-    // its estimates).
-    let target = target_dir();
     let mut parser = OutputParser::default();
-    let mut results: Vec<(String, f64)> = Vec::new();
-    let mut bench_ok = !available.is_empty();
-    if available.is_empty() {
+    let (bench_ok, results) = if available.is_empty() {
         eprintln!("xtask bench: no backend to run");
-    }
-    for run in 1..=opts.runs {
-        if !bench_ok {
-            break;
-        }
-        if opts.runs > 1 {
-            eprintln!("xtask bench: {bench}, run {run} of {}", opts.runs);
-        }
-        parser.results.clear();
-        bench_ok = run_streaming(&cargo_args, &env, &mut |l| parser.line(l));
-        for m in &parser.results {
-            let ns = median_ns(&target, &m.id).unwrap_or(m.printed_ns);
-            match results.iter_mut().find(|(id, _)| *id == m.id) {
-                Some((_, best)) => *best = best.min(ns),
-                None => results.push((m.id.clone(), ns)),
-            }
-        }
-    }
+        (false, Vec::new())
+    } else {
+        lowest_medians(bench, opts.runs, criterion, &env, &mut parser, median_ns)
+    };
     let load_after = load_average();
     let mut ok = bench_ok;
     let t = table(&results);
@@ -1039,32 +1052,17 @@ fn compile_target_lines(rows: &[CompileRow]) -> String {
 /// BENCHMARKS.md between the compile markers.
 fn run_compile(opts: &Options, args: &[String], criterion: &[String]) -> bool {
     let load_before = load_average();
-    let mut cargo_args: Vec<String> = ["bench", "-p", "aludel-bench", "--bench", "compile"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    if !criterion.is_empty() {
-        cargo_args.push("--".into());
-        cargo_args.extend(criterion.iter().cloned());
-    }
-    let target = target_dir();
     let mut parser = OutputParser::default();
-    let mut results: Vec<(String, f64)> = Vec::new();
-    for run in 1..=opts.runs {
-        if opts.runs > 1 {
-            eprintln!("xtask bench: compile, run {run} of {}", opts.runs);
-        }
-        parser.results.clear();
-        if !run_streaming(&cargo_args, &[], &mut |l| parser.line(l)) {
-            return false;
-        }
-        for m in &parser.results {
-            let ns = compile_median_ns(&target, &m.id).unwrap_or(m.printed_ns);
-            match results.iter_mut().find(|(id, _)| *id == m.id) {
-                Some((_, best)) => *best = best.min(ns),
-                None => results.push((m.id.clone(), ns)),
-            }
-        }
+    let (ok, results) = lowest_medians(
+        "compile",
+        opts.runs,
+        criterion,
+        &[],
+        &mut parser,
+        compile_median_ns,
+    );
+    if !ok {
+        return false;
     }
     let load_after = load_average();
     let (rows, builds) = compile_table(&results);
