@@ -1028,34 +1028,14 @@ impl MySqlConnection {
                 Some((st, _)) => {
                     let mut result = self.conn.exec_iter(st, bound).await?;
                     result
-                        .for_each(|row| {
-                            if failure.is_none() {
-                                let row = MyRow {
-                                    row: &row,
-                                    text_protocol: false,
-                                };
-                                if let Err(e) = sink.row(&row) {
-                                    failure = Some(e);
-                                }
-                            }
-                        })
+                        .for_each(|row| feed(sink, &mut failure, &row, false))
                         .await?;
                     result.drop_result().await?;
                 }
                 None => {
                     let mut result = self.conn.query_iter(sql).await?;
                     result
-                        .for_each(|row| {
-                            if failure.is_none() {
-                                let row = MyRow {
-                                    row: &row,
-                                    text_protocol: true,
-                                };
-                                if let Err(e) = sink.row(&row) {
-                                    failure = Some(e);
-                                }
-                            }
-                        })
+                        .for_each(|row| feed(sink, &mut failure, &row, true))
                         .await?;
                     result.drop_result().await?;
                 }
@@ -1119,6 +1099,16 @@ impl MySqlConnection {
         outcome?;
         kept?;
         Ok(total)
+    }
+}
+
+/// Gives `row` to `sink` unless an earlier row failed, keeping the first
+/// failure (mysql_async reads the rest of the result either way).
+fn feed(sink: &mut dyn RowSink, failure: &mut Option<Error>, row: &Row, text_protocol: bool) {
+    if failure.is_none() {
+        if let Err(e) = sink.row(&MyRow { row, text_protocol }) {
+            *failure = Some(e);
+        }
     }
 }
 
