@@ -5,6 +5,12 @@
 //! thread, with no hand-off to another thread. Waiting for another
 //! connection's lock is bounded by the busy timeout (URL option `timeout`,
 //! in seconds, 5 by default).
+//!
+//! The connection keeps its prepared statements itself, by SQL text (up to
+//! `statement_cache_size`, least recently used out first), together with
+//! what every run asks of them: the result's column names and whether the
+//! statement writes. A statement is looked up by one hash of its text, run,
+//! and reset in place.
 
 use aludel_core::engine::{
     BoxFuture, DatabaseUrl, DriverConnection, ExecResult, RowAccess, RowSink,
@@ -13,6 +19,7 @@ use aludel_core::error::{DatabaseError, DbErrorKind};
 use aludel_core::{Error, Result, Value};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{ffi, OpenFlags};
+use rustc_hash::FxHashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -179,7 +186,7 @@ fn to_sql(v: &Value) -> Result<ToSqlOutput<'_>> {
     })
 }
 
-fn bind(stmt: &mut rusqlite::CachedStatement<'_>, params: &[Value]) -> Result<()> {
+fn bind(stmt: &mut rusqlite::Statement<'_>, params: &[Value]) -> Result<()> {
     let expected = stmt.parameter_count();
     if expected != params.len() {
         return Err(Error::database(
@@ -260,11 +267,102 @@ impl RowAccess for SqliteRow<'_, '_> {
     }
 }
 
+/// A prepared statement the connection keeps, with what every run of it
+/// asks.
+struct Kept<'c> {
+    stmt: rusqlite::Statement<'c>,
+    /// The names of the result's columns.
+    names: Vec<String>,
+    /// Whether the statement leaves the database as it was.
+    readonly: bool,
+    /// When it last ran, on the connection's clock of runs.
+    used: u64,
+}
+
+impl<'c> Kept<'c> {
+    fn prepare(conn: &'c rusqlite::Connection, sql: &str) -> Result<Self> {
+        let stmt = conn.prepare(sql).map_err(map_error)?;
+        Ok(Kept {
+            names: stmt.column_names().into_iter().map(str::to_owned).collect(),
+            readonly: stmt.readonly(),
+            stmt,
+            used: 0,
+        })
+    }
+}
+
+/// The statements a connection keeps prepared, by SQL text.
+struct Statements<'c> {
+    /// How many to keep; 0 finalizes every statement after it runs.
+    cap: usize,
+    /// Counts runs, to find the least recently used statement.
+    tick: u64,
+    by_sql: FxHashMap<Box<str>, Kept<'c>>,
+}
+
+impl<'c> Statements<'c> {
+    /// Runs `f` on the statement prepared for `sql`, preparing it first if
+    /// it is not kept, and keeps it afterwards.
+    #[inline]
+    fn with<R>(
+        &mut self,
+        conn: &'c rusqlite::Connection,
+        sql: &str,
+        f: impl FnOnce(&mut Kept<'c>) -> Result<R>,
+    ) -> Result<R> {
+        self.tick += 1;
+        if let Some(kept) = self.by_sql.get_mut(sql) {
+            kept.used = self.tick;
+            return f(kept);
+        }
+        let mut kept = Kept::prepare(conn, sql)?;
+        kept.used = self.tick;
+        let r = f(&mut kept);
+        if self.cap > 0 {
+            if self.by_sql.len() >= self.cap {
+                self.evict_oldest();
+            }
+            self.by_sql.insert(sql.into(), kept);
+        }
+        r
+    }
+
+    #[cold]
+    fn evict_oldest(&mut self) {
+        let oldest = self
+            .by_sql
+            .iter()
+            .min_by_key(|(_, k)| k.used)
+            .map(|(sql, _)| sql.clone());
+        if let Some(sql) = oldest {
+            self.by_sql.remove(&sql);
+        }
+    }
+}
+
+self_cell::self_cell!(
+    /// A rusqlite connection and the statements prepared on it, which
+    /// borrow it.
+    struct Handle {
+        owner: rusqlite::Connection,
+        #[covariant]
+        dependent: Statements,
+    }
+);
+
+// SAFETY: a rusqlite `Statement` is not `Send` because it borrows its
+// `Connection` (which is `Send` but not `Sync`) and holds a raw statement
+// pointer. Here the connection and every statement prepared on it live in
+// one `Handle` and move between threads only together; `Handle` is not
+// `Sync`, and nothing borrowed from it outlives a borrow of the handle, so
+// the connection and its statements are used from one thread at a time,
+// which SQLite's multi-thread mode (`SQLITE_OPEN_NO_MUTEX`) allows.
+#[allow(unsafe_code)]
+unsafe impl Send for Handle {}
+
 /// An open SQLite database connection.
 pub struct SqliteConnection {
-    conn: rusqlite::Connection,
-    /// Column names of the last statements queried, by SQL text.
-    names: Vec<(String, Vec<String>)>,
+    handle: Handle,
     /// The database file and its identity when opened, for `ping` to
     /// notice the file deleted or replaced under the open connection.
     file: Option<(PathBuf, FileId)>,
@@ -325,11 +423,10 @@ impl SqliteConnection {
             .unwrap_or(5.0);
         conn.busy_timeout(Duration::from_secs_f64(timeout))
             .map_err(map_error)?;
-        let cache = url
+        let cap = url
             .option("statement_cache_size")
             .and_then(|n| n.parse().ok())
             .unwrap_or(256);
-        conn.set_prepared_statement_cache_capacity(cache);
         let fk = !matches!(url.option("foreign_keys"), Some("off" | "false" | "0"));
         conn.execute_batch(if fk {
             "PRAGMA foreign_keys = ON"
@@ -354,8 +451,11 @@ impl SqliteConnection {
             }
         }
         Ok(SqliteConnection {
-            conn,
-            names: Vec::new(),
+            handle: Handle::new(conn, |_| Statements {
+                cap,
+                tick: 0,
+                by_sql: FxHashMap::default(),
+            }),
             file: if is_memory(url) {
                 None
             } else {
@@ -366,28 +466,30 @@ impl SqliteConnection {
     }
 
     /// The rusqlite connection underneath, for what Aludel does not cover.
-    pub fn raw(&mut self) -> &mut rusqlite::Connection {
-        &mut self.conn
+    pub fn raw(&self) -> &rusqlite::Connection {
+        self.handle.borrow_owner()
     }
 
     fn execute_sync(&mut self, sql: &str, params: &[Value]) -> Result<ExecResult> {
-        let mut stmt = self.conn.prepare_cached(sql).map_err(map_error)?;
-        bind(&mut stmt, params)?;
-        let readonly = stmt.readonly();
-        let changed = if readonly || stmt.column_count() > 0 {
-            // Statements with rows (RETURNING, PRAGMA) are stepped through.
-            let mut rows = stmt.raw_query();
-            while rows.next().map_err(map_error)?.is_some() {}
-            drop(rows);
-            if readonly {
-                0
-            } else {
-                self.conn.changes()
-            }
-        } else {
-            stmt.raw_execute().map_err(map_error)? as u64
-        };
-        Ok(self.result(sql, changed))
+        self.handle.with_dependent_mut(|conn, statements| {
+            statements.with(conn, sql, |kept| {
+                bind(&mut kept.stmt, params)?;
+                let changed = if kept.readonly || !kept.names.is_empty() {
+                    // Statements with rows (RETURNING, PRAGMA) are stepped through.
+                    let mut rows = kept.stmt.raw_query();
+                    while rows.next().map_err(map_error)?.is_some() {}
+                    drop(rows);
+                    if kept.readonly {
+                        0
+                    } else {
+                        conn.changes()
+                    }
+                } else {
+                    kept.stmt.raw_execute().map_err(map_error)? as u64
+                };
+                Ok(result(conn, sql, changed))
+            })
+        })
     }
 
     fn query_sync(
@@ -396,43 +498,34 @@ impl SqliteConnection {
         params: &[Value],
         sink: &mut dyn RowSink,
     ) -> Result<ExecResult> {
-        let mut stmt = self.conn.prepare_cached(sql).map_err(map_error)?;
-        bind(&mut stmt, params)?;
-        let idx = match self.names.iter().position(|(s, _)| s == sql) {
-            Some(i) => i,
-            None => {
-                let names: Vec<String> =
-                    stmt.column_names().into_iter().map(str::to_owned).collect();
-                if self.names.len() >= 64 {
-                    self.names.remove(0);
+        self.handle.with_dependent_mut(|conn, statements| {
+            statements.with(conn, sql, |kept| {
+                bind(&mut kept.stmt, params)?;
+                let mut rows = kept.stmt.raw_query();
+                while let Some(row) = rows.next().map_err(map_error)? {
+                    sink.row(&SqliteRow {
+                        row,
+                        names: &kept.names,
+                    })?;
                 }
-                self.names.push((sql.to_owned(), names));
-                self.names.len() - 1
-            }
-        };
-        let names = &self.names[idx].1;
-        let readonly = stmt.readonly();
-        let mut rows = stmt.raw_query();
-        while let Some(row) = rows.next().map_err(map_error)? {
-            sink.row(&SqliteRow { row, names })?;
-        }
-        drop(rows);
-        drop(stmt);
-        if readonly {
-            return Ok(ExecResult::default());
-        }
-        Ok(self.result(sql, self.conn.changes()))
+                drop(rows);
+                if kept.readonly {
+                    return Ok(ExecResult::default());
+                }
+                Ok(result(conn, sql, conn.changes()))
+            })
+        })
     }
+}
 
-    /// The result of a statement: the rowid is reported after an INSERT only.
-    fn result(&self, sql: &str, rows_affected: u64) -> ExecResult {
-        let head = sql.trim_start().get(..6).unwrap_or("");
-        ExecResult {
-            rows_affected,
-            last_insert_id: head
-                .eq_ignore_ascii_case("insert")
-                .then(|| self.conn.last_insert_rowid()),
-        }
+/// The result of a statement: the rowid is reported after an INSERT only.
+fn result(conn: &rusqlite::Connection, sql: &str, rows_affected: u64) -> ExecResult {
+    let head = sql.trim_start().get(..6).unwrap_or("");
+    ExecResult {
+        rows_affected,
+        last_insert_id: head
+            .eq_ignore_ascii_case("insert")
+            .then(|| conn.last_insert_rowid()),
     }
 }
 
@@ -461,21 +554,21 @@ impl DriverConnection for SqliteConnection {
         sql: &'a str,
         sets: &'a [Vec<Value>],
     ) -> BoxFuture<'a, Result<ExecResult>> {
-        let r = (|| {
-            let mut stmt = self.conn.prepare_cached(sql).map_err(map_error)?;
-            let mut total = 0u64;
-            for params in sets {
-                bind(&mut stmt, params)?;
-                total += stmt.raw_execute().map_err(map_error)? as u64;
-            }
-            drop(stmt);
-            Ok(self.result(sql, total))
-        })();
+        let r = self.handle.with_dependent_mut(|conn, statements| {
+            statements.with(conn, sql, |kept| {
+                let mut total = 0u64;
+                for params in sets {
+                    bind(&mut kept.stmt, params)?;
+                    total += kept.stmt.raw_execute().map_err(map_error)? as u64;
+                }
+                Ok(result(conn, sql, total))
+            })
+        });
         Box::pin(std::future::ready(r))
     }
 
     fn execute_script<'a>(&'a mut self, sql: &'a str) -> BoxFuture<'a, Result<()>> {
-        let r = self.conn.execute_batch(sql).map_err(map_error);
+        let r = self.raw().execute_batch(sql).map_err(map_error);
         Box::pin(std::future::ready(r))
     }
 
@@ -492,8 +585,20 @@ impl DriverConnection for SqliteConnection {
                     path.display()
                 ),
             )),
-            None => self.conn.execute_batch("SELECT 1").map_err(map_error),
+            None => self.raw().execute_batch("SELECT 1").map_err(map_error),
         };
         Box::pin(std::future::ready(r))
+    }
+
+    fn cached_statements(&self) -> usize {
+        self.handle.borrow_dependent().by_sql.len()
+    }
+
+    /// SQLite re-prepares a statement whose tables changed by itself, but
+    /// the column names kept beside it (`SELECT *` after `ALTER TABLE ...
+    /// ADD COLUMN`) would be stale: every statement is finalized.
+    fn clear_statement_cache(&mut self) {
+        self.handle
+            .with_dependent_mut(|_, statements| statements.by_sql.clear());
     }
 }

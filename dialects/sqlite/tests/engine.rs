@@ -823,3 +823,72 @@ async fn a_connection_dropped_in_a_transaction_releases_the_database_at_once() {
         .unwrap();
     assert_eq!(n, Some(1));
 }
+
+#[tokio::test]
+async fn a_connection_keeps_at_most_statement_cache_size_statements() {
+    let engine = create_engine("sqlite://?statement_cache_size=3").unwrap();
+    let mut conn = engine.connect().await.unwrap();
+    conn.execute(text("CREATE TABLE t (x INTEGER)"))
+        .await
+        .unwrap();
+    conn.execute(text("INSERT INTO t VALUES (7)"))
+        .await
+        .unwrap();
+    // Six shapes of SELECT: six prepared statements, three kept at most.
+    let shape =
+        |k: usize| text(&format!("SELECT x{} FROM t WHERE x = :x", ", x".repeat(k))).bind("x", 7);
+    for round in 0..2 {
+        for k in 0..6 {
+            let rows = conn.execute(shape(k)).await.unwrap().all();
+            assert_eq!(rows.len(), 1, "round {round}, shape {k}");
+            assert_eq!(rows[0].values().len(), k + 1);
+            assert!(
+                conn.cached_statements() <= 3,
+                "{}",
+                conn.cached_statements()
+            );
+        }
+    }
+    assert_eq!(conn.cached_statements(), 3);
+
+    let engine = create_engine("sqlite://?statement_cache_size=0").unwrap();
+    let mut conn = engine.connect().await.unwrap();
+    conn.execute(text("CREATE TABLE t (x INTEGER)"))
+        .await
+        .unwrap();
+    for i in 0..4 {
+        conn.execute(text("INSERT INTO t VALUES (:x)").bind("x", i))
+            .await
+            .unwrap();
+    }
+    let n: Option<i64> = conn
+        .execute(text("SELECT count(*) FROM t"))
+        .await
+        .unwrap()
+        .scalar()
+        .unwrap();
+    assert_eq!(n, Some(4));
+    assert_eq!(conn.cached_statements(), 0);
+}
+
+#[tokio::test]
+async fn select_star_sees_a_column_added_after_it_was_prepared() {
+    let engine = create_engine("sqlite://").unwrap();
+    let mut conn = engine.connect().await.unwrap();
+    conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)"))
+        .await
+        .unwrap();
+    conn.execute(text("INSERT INTO t (name) VALUES ('a')"))
+        .await
+        .unwrap();
+    let rows = conn.execute(text("SELECT * FROM t")).await.unwrap().all();
+    assert_eq!(rows[0].columns(), ["id", "name"]);
+    conn.execute(text(
+        "ALTER TABLE t ADD COLUMN email TEXT DEFAULT 'a@example.com'",
+    ))
+    .await
+    .unwrap();
+    let rows = conn.execute(text("SELECT * FROM t")).await.unwrap().all();
+    assert_eq!(rows[0].columns(), ["id", "name", "email"]);
+    assert_eq!(rows[0].get::<String>("email").unwrap(), "a@example.com");
+}
