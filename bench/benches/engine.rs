@@ -10,7 +10,11 @@
 //!   `User { id, name, hair_color }` (diesel's "trivial query"; every
 //!   `hair_color` is NULL, as there).
 //! - `fetch_user_by_pk`: one user by primary key from a table of 10,000, a
-//!   different id each iteration.
+//!   different id each iteration. Every implementation reads rows as the
+//!   raw driver's call does: the first row on SQLite and MariaDB (rusqlite's
+//!   `query_row`, mysql_async's `exec_first`; Aludel's `fetch_first`, as
+//!   diesel's suite reads it with `.first()`), exactly one on PostgreSQL
+//!   (tokio-postgres's `query_one`; Aludel's `fetch_one`).
 //! - `insert_100_users`: 100 users in one INSERT statement (diesel's
 //!   "insert", size 100); the table is emptied, untimed, every 100 statements.
 //! - `users_left_join_posts/N`: `users LEFT JOIN posts ON users.id =
@@ -572,7 +576,9 @@ mod sqlite {
         }
 
         fn aludel_user(&mut self, q: aludel::Statement) -> User {
-            self.conn.fetch_one(q).expect("fetch_one")
+            // The first row, as rusqlite's query_row reads it.
+            let user = self.conn.fetch_first(q).expect("fetch_first");
+            user.expect("a user")
         }
 
         fn raw_insert(&mut self) -> u64 {
@@ -1012,7 +1018,9 @@ mod mysql {
 
         fn aludel_user(&mut self, q: aludel::Statement) -> User {
             let conn = self.conn.as_mut().expect("the connection");
-            self.rt.block_on(conn.fetch_one(q)).expect("fetch_one")
+            // The first row, as mysql_async's exec_first reads it.
+            let user = self.rt.block_on(conn.fetch_first(q)).expect("fetch_first");
+            user.expect("a user")
         }
 
         fn raw_insert(&mut self) -> u64 {

@@ -149,7 +149,7 @@ fn measured(s: &mut Setup, imp: &str, workload: &str, n: usize) {
             for i in 0..n {
                 let id = s.users.c("id").expect("id");
                 let q = select(&s.users).where_(id.eq((i % 100 + 1) as i64));
-                let u: User = s.conn.fetch_one(q).expect("fetch");
+                let u: Option<User> = s.conn.fetch_first(q).expect("fetch");
                 black_box(u);
             }
         }
@@ -198,9 +198,9 @@ fn measured_prepared(s: &mut Setup, workload: &str, n: usize) {
                 .prepare(select(&s.users).where_(id.eq(bindparam("id"))))
                 .expect("prepare");
             for i in 0..n {
-                let u: User = s
+                let u: Option<User> = s
                     .conn
-                    .fetch_one(by_id.bind((i % 100 + 1) as i64))
+                    .fetch_first(by_id.bind((i % 100 + 1) as i64))
                     .expect("fetch");
                 black_box(u);
             }

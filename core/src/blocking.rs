@@ -197,6 +197,16 @@ macro_rules! statement_methods {
             drive(&self.rt, $conn!(self).fetch_optional(stmt))
         }
 
+        /// Runs a query and decodes its first row, if any; the rest are
+        /// discarded (SQLAlchemy's `Result.first()`).
+        pub fn fetch_first<T: FromRow + Send>(
+            &mut self,
+            stmt: impl Into<Statement>,
+        ) -> Result<Option<T>> {
+            let stmt = stmt.into();
+            drive(&self.rt, $conn!(self).fetch_first(stmt))
+        }
+
         /// Runs a query and calls `f` with each row, buffering none.
         pub fn for_each<F>(&mut self, stmt: impl Into<Statement>, f: F) -> Result<ExecResult>
         where

@@ -289,15 +289,17 @@ impl Bound {
             return Err(missing(self.values.len()));
         }
         let sql = p.sql.clone();
-        if p.direct {
-            let mut params = Vec::with_capacity(self.values.len());
-            for (i, v) in self.values.into_iter().enumerate() {
-                params.push(v.ok_or_else(|| missing(i))?);
-            }
-            return Ok(Compiled { sql, params });
-        }
         if let Some(i) = self.values.iter().position(Option::is_none) {
             return Err(missing(i));
+        }
+        if p.direct {
+            // Every value is there: collected in place, in the same buffer.
+            let params = self
+                .values
+                .into_iter()
+                .map(|v| v.unwrap_or(Value::Null))
+                .collect();
+            return Ok(Compiled { sql, params });
         }
         let mut params = p.params.clone();
         for &(pos, idx) in &p.slots {

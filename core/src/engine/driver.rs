@@ -9,10 +9,56 @@ use crate::error::Result;
 use crate::value::{Value, ValueRef};
 use std::future::Future;
 use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 /// A boxed, sendable future: what driver methods return.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// What a driver's statement methods ([`DriverConnection::execute`],
+/// [`DriverConnection::query`], [`DriverConnection::execute_many`])
+/// return: either the result itself, for a driver that ran the statement
+/// in place (SQLite, on the caller's thread), or a boxed future, for one
+/// that waits on the network. The first costs no allocation, which counts
+/// when the whole statement takes a microsecond.
+pub struct DriverFuture<'a, T>(Inner<'a, T>);
+
+enum Inner<'a, T> {
+    Ready(Option<T>),
+    Waiting(BoxFuture<'a, T>),
+}
+
+impl<'a, T> DriverFuture<'a, T> {
+    /// A future that is done already, with `value`.
+    #[inline]
+    pub fn ready(value: T) -> Self {
+        DriverFuture(Inner::Ready(Some(value)))
+    }
+
+    /// A future that runs `fut`.
+    #[inline]
+    pub fn boxed(fut: impl Future<Output = T> + Send + 'a) -> Self {
+        DriverFuture(Inner::Waiting(Box::pin(fut)))
+    }
+}
+
+// The value is moved out, never pinned in place.
+impl<T> Unpin for DriverFuture<'_, T> {}
+
+impl<T> Future for DriverFuture<'_, T> {
+    type Output = T;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        match &mut self.get_mut().0 {
+            Inner::Ready(v) => match v.take() {
+                Some(v) => Poll::Ready(v),
+                None => panic!("a DriverFuture was polled after it completed"),
+            },
+            Inner::Waiting(f) => f.as_mut().poll(cx),
+        }
+    }
+}
 
 /// One result row as the driver holds it. Values are decoded on request,
 /// straight from the driver's own row.
@@ -71,6 +117,16 @@ pub trait RowAccess {
 pub trait RowSink: Send {
     /// Called with each row, in order.
     fn row(&mut self, row: &dyn RowAccess) -> Result<()>;
+
+    /// The most rows the sink wants, asked once before the first row. A
+    /// driver may stop reading a query's result after that many (SQLite
+    /// steps its statement no further) or hand over every row, so a sink
+    /// must accept more than it asked for. A driver never stops early on a
+    /// statement that writes (`INSERT ... RETURNING`). `None`, the default:
+    /// every row.
+    fn max_rows(&self) -> Option<usize> {
+        None
+    }
 }
 
 /// What a statement did.
@@ -138,7 +194,7 @@ pub trait DriverConnection: Send {
         &'a mut self,
         sql: &'a str,
         params: &'a [Value],
-    ) -> BoxFuture<'a, Result<ExecResult>>;
+    ) -> DriverFuture<'a, Result<ExecResult>>;
 
     /// Runs a statement and passes its rows to `sink` one at a time.
     fn query<'a>(
@@ -146,7 +202,7 @@ pub trait DriverConnection: Send {
         sql: &'a str,
         params: &'a [Value],
         sink: &'a mut dyn RowSink,
-    ) -> BoxFuture<'a, Result<ExecResult>>;
+    ) -> DriverFuture<'a, Result<ExecResult>>;
 
     /// Runs one statement once per parameter set. The default prepares
     /// through the driver's statement cache and loops.
@@ -154,8 +210,8 @@ pub trait DriverConnection: Send {
         &'a mut self,
         sql: &'a str,
         sets: &'a [Vec<Value>],
-    ) -> BoxFuture<'a, Result<ExecResult>> {
-        Box::pin(async move {
+    ) -> DriverFuture<'a, Result<ExecResult>> {
+        DriverFuture::boxed(async move {
             let mut total = ExecResult::default();
             for params in sets {
                 let r = self.execute(sql, params).await?;

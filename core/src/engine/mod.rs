@@ -21,7 +21,8 @@ mod result;
 mod url;
 
 pub use driver::{
-    BoxFuture, ConnectOptions, DriverConnection, ExecResult, IsolationLevel, RowAccess, RowSink,
+    BoxFuture, ConnectOptions, DriverConnection, DriverFuture, ExecResult, IsolationLevel,
+    RowAccess, RowSink,
 };
 pub use result::{get, get_named, ColumnIndex, FromRow, QueryResult, Row, RowExt};
 pub use url::{redact, DatabaseUrl};
@@ -476,15 +477,25 @@ impl Connection {
         &mut self,
         stmt: impl Into<Statement>,
     ) -> Result<Option<T>> {
-        let mut d = FirstDecoder {
-            first: None,
-            count: 0,
-        };
+        let mut d = FirstDecoder::new(false);
         self.run(stmt.into(), Some(&mut d)).await?;
         match d.count {
             0 | 1 => Ok(d.first),
             n => Err(Error::MultipleRows { count: n }),
         }
+    }
+
+    /// Runs a query and decodes its first row, or `None` when it has none;
+    /// the rest are discarded unread where the driver can (SQLite steps no
+    /// further), as SQLAlchemy's `Result.first()` does. For a query that
+    /// must find at most one row, [`Connection::fetch_optional`] checks it.
+    pub async fn fetch_first<T: FromRow + Send>(
+        &mut self,
+        stmt: impl Into<Statement>,
+    ) -> Result<Option<T>> {
+        let mut d = FirstDecoder::new(true);
+        self.run(stmt.into(), Some(&mut d)).await?;
+        Ok(d.first)
     }
 
     /// Runs a query and calls `f` with each row as the driver produces it,

@@ -240,19 +240,39 @@ impl<T: FromRow + Send> RowSink for Decoder<T> {
 
 /// Decodes every row with [`FromRow`] as it arrives, keeps the first and
 /// counts them all (for `fetch_one` and `fetch_optional`).
+/// Keeps the first row, decoded, and counts the rows. For `fetch_one` and
+/// `fetch_optional` every row is decoded (one that does not decode is an
+/// error even after a good one); for `fetch_first` only the first is read.
 pub(crate) struct FirstDecoder<T> {
     pub(crate) first: Option<T>,
     pub(crate) count: usize,
+    /// Whether the rows after the first may go unread.
+    pub(crate) only_first: bool,
+}
+
+impl<T> FirstDecoder<T> {
+    pub(crate) fn new(only_first: bool) -> Self {
+        FirstDecoder {
+            first: None,
+            count: 0,
+            only_first,
+        }
+    }
 }
 
 impl<T: FromRow + Send> RowSink for FirstDecoder<T> {
     fn row(&mut self, row: &dyn RowAccess) -> Result<()> {
-        let decoded = T::from_row(row)?;
         if self.first.is_none() {
-            self.first = Some(decoded);
+            self.first = Some(T::from_row(row)?);
+        } else if !self.only_first {
+            T::from_row(row)?;
         }
         self.count += 1;
         Ok(())
+    }
+
+    fn max_rows(&self) -> Option<usize> {
+        self.only_first.then_some(1)
     }
 }
 

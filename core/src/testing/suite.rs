@@ -140,7 +140,7 @@ macro_rules! __compliance_tests {
 cases! {
     "types": types_round_trip, unicode_text_and_large_binary, arrays_round_trip;
     "ddl": ddl_create_and_drop_all, ddl_foreign_key_cycle, unicode_and_quoted_identifiers, long_identifiers;
-    "dml": insert_select_update_delete, multi_row_insert_and_rowcount, insert_from_select_and_defaults, returning_clauses, upserts, prepared_statements;
+    "dml": insert_select_update_delete, multi_row_insert_and_rowcount, insert_from_select_and_defaults, returning_clauses, upserts, prepared_statements, first_rows;
     "queries": joins, subqueries, ctes, set_operations, window_functions, ordering_and_paging, operators;
     "transactions": transactions, savepoints, isolation_levels;
     "errors": integrity_errors;
@@ -586,6 +586,73 @@ async fn insert_select_update_delete(ctx: &Ctx) -> Result<Outcome> {
             .await?
             .one_or_none()?;
         assert!(none.is_none());
+        Ok(Outcome::Passed)
+    })
+    .await
+}
+
+async fn first_rows(ctx: &Ctx) -> Result<Outcome> {
+    let mut md = MetaData::new();
+    let (users, _posts) = blog(&mut md)?;
+    with_tables(ctx, &md, |ctx| async move {
+        let mut c = ctx.conn().await?;
+        let mut add = insert(&users).columns(["id", "name", "age"]);
+        for (id, name) in [(1, "Ann"), (2, "Bob"), (3, "Cy")] {
+            add = add.row([value(id), value(name), value(30)]);
+        }
+        c.execute(add).await?;
+        let by_age = || {
+            Ok::<_, Error>(
+                select([users.c("name")?])
+                    .where_(users.c("age")?.eq(30))
+                    .order_by(users.c("id")?.desc()),
+            )
+        };
+        // The first of several rows; the rest discarded.
+        let first: Option<(String,)> = c.fetch_first(by_age()?).await?;
+        assert_eq!(first, Some(("Cy".to_string(),)));
+        let none: Option<(String,)> = c
+            .fetch_first(select([users.c("name")?]).where_(users.c("age")?.eq(99)))
+            .await?;
+        assert_eq!(none, None);
+        // The same query, after its rows were left unread, runs whole.
+        let all: Vec<(String,)> = c.fetch_all(by_age()?).await?;
+        assert_eq!(all.len(), 3);
+        // fetch_one and fetch_optional still count every row.
+        let e = c.fetch_one::<(String,)>(by_age()?).await.unwrap_err();
+        assert!(matches!(e, Error::MultipleRows { count: 3 }), "{e}");
+        let e = c.fetch_optional::<(String,)>(by_age()?).await.unwrap_err();
+        assert!(matches!(e, Error::MultipleRows { count: 3 }), "{e}");
+        // Inside a transaction, leaving rows unread keeps nothing locked:
+        // the transaction writes and commits, and another connection sees it.
+        {
+            let mut tx = c.begin().await?;
+            let first: Option<(String,)> = tx.conn().fetch_first(by_age()?).await?;
+            assert_eq!(first, Some(("Cy".to_string(),)));
+            tx.execute(update(&users).set("age", 31).where_(users.c("id")?.eq(1)))
+                .await?;
+            tx.commit().await?;
+        }
+        let mut other = ctx.conn().await?;
+        let n: Vec<(String,)> = other.fetch_all(by_age()?).await?;
+        assert_eq!(n.len(), 2);
+        // A statement that writes runs to its end even when only its first
+        // row is wanted.
+        if ctx.caps().update_returning {
+            let first: Option<(i32,)> = c
+                .fetch_first(
+                    update(&users)
+                        .set("age", 40)
+                        .where_(users.c("age")?.ge(30))
+                        .returning(users.c("id")?),
+                )
+                .await?;
+            assert!(first.is_some());
+            let older: Vec<(String,)> = c
+                .fetch_all(select([users.c("name")?]).where_(users.c("age")?.eq(40)))
+                .await?;
+            assert_eq!(older.len(), 3);
+        }
         Ok(Outcome::Passed)
     })
     .await

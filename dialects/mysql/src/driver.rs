@@ -8,7 +8,8 @@
 //! the text protocol, which needs one round trip instead of two.
 
 use aludel_core::engine::{
-    BoxFuture, ConnectOptions, DatabaseUrl, DriverConnection, ExecResult, RowAccess, RowSink,
+    BoxFuture, ConnectOptions, DatabaseUrl, DriverConnection, DriverFuture, ExecResult, RowAccess,
+    RowSink,
 };
 use aludel_core::error::{DatabaseError, DbErrorKind};
 use aludel_core::{Error, Result, Value, ValueRef};
@@ -1117,8 +1118,8 @@ impl DriverConnection for MySqlConnection {
         &'a mut self,
         sql: &'a str,
         params: &'a [Value],
-    ) -> BoxFuture<'a, Result<ExecResult>> {
-        Box::pin(self.execute_inner(sql, params))
+    ) -> DriverFuture<'a, Result<ExecResult>> {
+        DriverFuture::boxed(self.execute_inner(sql, params))
     }
 
     fn query<'a>(
@@ -1126,16 +1127,16 @@ impl DriverConnection for MySqlConnection {
         sql: &'a str,
         params: &'a [Value],
         sink: &'a mut dyn RowSink,
-    ) -> BoxFuture<'a, Result<ExecResult>> {
-        Box::pin(self.query_inner(sql, params, sink))
+    ) -> DriverFuture<'a, Result<ExecResult>> {
+        DriverFuture::boxed(self.query_inner(sql, params, sink))
     }
 
     fn execute_many<'a>(
         &'a mut self,
         sql: &'a str,
         sets: &'a [Vec<Value>],
-    ) -> BoxFuture<'a, Result<ExecResult>> {
-        Box::pin(self.execute_many_inner(sql, sets))
+    ) -> DriverFuture<'a, Result<ExecResult>> {
+        DriverFuture::boxed(self.execute_many_inner(sql, sets))
     }
 
     fn execute_script<'a>(&'a mut self, sql: &'a str) -> BoxFuture<'a, Result<()>> {

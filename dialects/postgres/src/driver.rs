@@ -10,7 +10,8 @@
 use crate::tls;
 use crate::types::{type_name, BindError, DecodeError, Decoded, DecodedRef, Param};
 use aludel_core::engine::{
-    BoxFuture, ConnectOptions, DatabaseUrl, DriverConnection, ExecResult, RowAccess, RowSink,
+    BoxFuture, ConnectOptions, DatabaseUrl, DriverConnection, DriverFuture, ExecResult, RowAccess,
+    RowSink,
 };
 use aludel_core::error::{DatabaseError, DbErrorKind};
 use aludel_core::{Error, Result, Value, ValueRef};
@@ -656,8 +657,8 @@ impl DriverConnection for PgConnection {
         &'a mut self,
         sql: &'a str,
         params: &'a [Value],
-    ) -> BoxFuture<'a, Result<ExecResult>> {
-        Box::pin(self.execute_inner(sql, params))
+    ) -> DriverFuture<'a, Result<ExecResult>> {
+        DriverFuture::boxed(self.execute_inner(sql, params))
     }
 
     fn query<'a>(
@@ -665,8 +666,8 @@ impl DriverConnection for PgConnection {
         sql: &'a str,
         params: &'a [Value],
         sink: &'a mut dyn RowSink,
-    ) -> BoxFuture<'a, Result<ExecResult>> {
-        Box::pin(self.query_inner(sql, params, sink))
+    ) -> DriverFuture<'a, Result<ExecResult>> {
+        DriverFuture::boxed(self.query_inner(sql, params, sink))
     }
 
     fn execute_script<'a>(&'a mut self, sql: &'a str) -> BoxFuture<'a, Result<()>> {

@@ -13,7 +13,7 @@
 //! and reset in place.
 
 use aludel_core::engine::{
-    BoxFuture, DatabaseUrl, DriverConnection, ExecResult, RowAccess, RowSink,
+    BoxFuture, DatabaseUrl, DriverConnection, DriverFuture, ExecResult, RowAccess, RowSink,
 };
 use aludel_core::error::{DatabaseError, DbErrorKind};
 use aludel_core::{Error, Result, Value};
@@ -501,12 +501,22 @@ impl SqliteConnection {
         self.handle.with_dependent_mut(|conn, statements| {
             statements.with(conn, sql, |kept| {
                 bind(&mut kept.stmt, params)?;
+                // A statement that writes runs to its end whatever the sink wants.
+                let max = match sink.max_rows() {
+                    Some(n) if kept.readonly => n,
+                    _ => usize::MAX,
+                };
                 let mut rows = kept.stmt.raw_query();
-                while let Some(row) = rows.next().map_err(map_error)? {
+                let mut n = 0;
+                while n < max {
+                    let Some(row) = rows.next().map_err(map_error)? else {
+                        break;
+                    };
                     sink.row(&SqliteRow {
                         row,
                         names: &kept.names,
                     })?;
+                    n += 1;
                 }
                 drop(rows);
                 if kept.readonly {
@@ -534,9 +544,8 @@ impl DriverConnection for SqliteConnection {
         &'a mut self,
         sql: &'a str,
         params: &'a [Value],
-    ) -> BoxFuture<'a, Result<ExecResult>> {
-        let r = self.execute_sync(sql, params);
-        Box::pin(std::future::ready(r))
+    ) -> DriverFuture<'a, Result<ExecResult>> {
+        DriverFuture::ready(self.execute_sync(sql, params))
     }
 
     fn query<'a>(
@@ -544,16 +553,15 @@ impl DriverConnection for SqliteConnection {
         sql: &'a str,
         params: &'a [Value],
         sink: &'a mut dyn RowSink,
-    ) -> BoxFuture<'a, Result<ExecResult>> {
-        let r = self.query_sync(sql, params, sink);
-        Box::pin(std::future::ready(r))
+    ) -> DriverFuture<'a, Result<ExecResult>> {
+        DriverFuture::ready(self.query_sync(sql, params, sink))
     }
 
     fn execute_many<'a>(
         &'a mut self,
         sql: &'a str,
         sets: &'a [Vec<Value>],
-    ) -> BoxFuture<'a, Result<ExecResult>> {
+    ) -> DriverFuture<'a, Result<ExecResult>> {
         let r = self.handle.with_dependent_mut(|conn, statements| {
             statements.with(conn, sql, |kept| {
                 let mut total = 0u64;
@@ -564,7 +572,7 @@ impl DriverConnection for SqliteConnection {
                 Ok(result(conn, sql, total))
             })
         });
-        Box::pin(std::future::ready(r))
+        DriverFuture::ready(r)
     }
 
     fn execute_script<'a>(&'a mut self, sql: &'a str) -> BoxFuture<'a, Result<()>> {

@@ -892,3 +892,19 @@ async fn select_star_sees_a_column_added_after_it_was_prepared() {
     assert_eq!(rows[0].columns(), ["id", "name", "email"]);
     assert_eq!(rows[0].get::<String>("email").unwrap(), "a@example.com");
 }
+
+#[tokio::test]
+async fn fetch_first_reads_no_row_after_the_first() {
+    let engine = create_engine("sqlite://").unwrap();
+    let mut conn = engine.connect().await.unwrap();
+    // The second row fails when SQLite computes it (abs of the smallest
+    // integer overflows): only a query that reads it sees the error.
+    let q = "SELECT 1 UNION ALL SELECT abs(-9223372036854775807 - 1)";
+    let first: Option<(i64,)> = conn.fetch_first(text(q)).await.unwrap();
+    assert_eq!(first, Some((1,)));
+    let e = conn.fetch_all::<(i64,)>(text(q)).await.unwrap_err();
+    assert!(e.to_string().contains("integer overflow"), "{e}");
+    // The connection goes on.
+    let again: Option<(i64,)> = conn.fetch_first(text(q)).await.unwrap();
+    assert_eq!(again, Some((1,)));
+}
