@@ -170,6 +170,27 @@ fn seed_models_create_insert_and_load_on_sqlite() {
             email: Some("alice@example.com".into())
         }]
     );
+    conn.execute(insert(User::table()).value("name", "Bob"))
+        .unwrap();
+    // The table's columns in its order, and in another order (by name).
+    let alice = User {
+        id: 1,
+        name: Some("Alice".into()),
+        email: Some("alice@example.com".into()),
+    };
+    let bob = User {
+        id: 2,
+        name: Some("Bob".into()),
+        email: None,
+    };
+    let all: Vec<User> = conn
+        .fetch_all(select(User::table()).order_by(User::id))
+        .unwrap();
+    assert_eq!(all, vec![alice.clone(), bob.clone()]);
+    let reordered: Vec<User> = conn
+        .fetch_all(select((User::email, User::id, User::name)).order_by(User::id))
+        .unwrap();
+    assert_eq!(reordered, vec![alice, bob]);
     let posts: Vec<Post> = conn.fetch_all(select(Post::table())).unwrap();
     assert_eq!(posts[0].state, "draft", "server default");
     assert_eq!(posts[0].views, 0, "client default");

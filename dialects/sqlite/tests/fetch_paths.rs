@@ -81,3 +81,62 @@ fn repeated_multi_row_inserts_store_every_value() {
         assert_eq!(hair.as_deref(), (i % 3 == 0).then_some("black"));
     }
 }
+
+#[derive(Debug, PartialEq, aludel_core::FromRow)]
+struct Person {
+    id: i64,
+    name: String,
+    #[aludel(rename = "hair_color")]
+    hair: Option<String>,
+}
+
+#[test]
+fn derived_structs_decode_every_row_whichever_way_the_columns_lie() {
+    let engine = blocking::create_engine("sqlite://").unwrap();
+    let mut conn = engine.connect().unwrap();
+    conn.execute(text(
+        "CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT NOT NULL, hair_color TEXT)",
+    ))
+    .unwrap();
+    conn.execute(text(
+        "INSERT INTO people (name, hair_color) VALUES ('a', 'red'), ('b', NULL), ('c', 'grey')",
+    ))
+    .unwrap();
+    let expected = vec![
+        Person {
+            id: 1,
+            name: "a".into(),
+            hair: Some("red".into()),
+        },
+        Person {
+            id: 2,
+            name: "b".into(),
+            hair: None,
+        },
+        Person {
+            id: 3,
+            name: "c".into(),
+            hair: Some("grey".into()),
+        },
+    ];
+    for sql in [
+        // The struct's own order, with a column more, and other orders.
+        "SELECT id, name, hair_color FROM people ORDER BY id",
+        "SELECT id, name, hair_color, 1 AS extra FROM people ORDER BY id",
+        "SELECT hair_color, name, id FROM people ORDER BY id",
+        "SELECT name, id, hair_color FROM people ORDER BY id",
+    ] {
+        let people: Vec<Person> = conn.fetch_all(text(sql)).unwrap();
+        assert_eq!(people, expected, "{sql}");
+        let buffered: Vec<Person> = conn.execute(text(sql)).unwrap().decode().unwrap();
+        assert_eq!(buffered, expected, "{sql}");
+    }
+    // A value that does not convert names its column on either path.
+    for sql in [
+        "SELECT name AS id, name, hair_color FROM people",
+        "SELECT hair_color, name AS id, name FROM people",
+    ] {
+        let e = conn.fetch_all::<Person>(text(sql)).unwrap_err();
+        assert!(e.to_string().contains("in column \"id\""), "{sql}: {e}");
+    }
+}
