@@ -18,7 +18,7 @@ use aludel_core::engine::{
 use aludel_core::error::{DatabaseError, DbErrorKind};
 use aludel_core::{Error, Result, Value};
 use rusqlite::types::{ToSqlOutput, ValueRef};
-use rusqlite::{ffi, OpenFlags};
+use rusqlite::{ffi, OpenFlags, StatementStatus};
 use rustc_hash::FxHashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -273,6 +273,9 @@ struct Kept<'c> {
     stmt: rusqlite::Statement<'c>,
     /// The names of the result's columns.
     names: Vec<String>,
+    /// How many times SQLite had re-prepared the statement when `names`
+    /// were read.
+    reprepared: i32,
     /// Whether the statement leaves the database as it was.
     readonly: bool,
     /// When it last ran, on the connection's clock of runs.
@@ -283,12 +286,17 @@ impl<'c> Kept<'c> {
     fn prepare(conn: &'c rusqlite::Connection, sql: &str) -> Result<Self> {
         let stmt = conn.prepare(sql).map_err(map_error)?;
         Ok(Kept {
-            names: stmt.column_names().into_iter().map(str::to_owned).collect(),
+            names: column_names(&stmt),
+            reprepared: stmt.get_status(StatementStatus::RePrepare),
             readonly: stmt.readonly(),
             stmt,
             used: 0,
         })
     }
+}
+
+fn column_names(stmt: &rusqlite::Statement<'_>) -> Vec<String> {
+    stmt.column_names().into_iter().map(str::to_owned).collect()
 }
 
 /// The statements a connection keeps prepared, by SQL text.
@@ -512,6 +520,17 @@ impl SqliteConnection {
                     let Some(row) = rows.next().map_err(map_error)? else {
                         break;
                     };
+                    if n == 0 {
+                        // SQLite re-prepares a statement whose tables changed
+                        // (through any connection) at its first step; a
+                        // `SELECT *` may have other columns since.
+                        let stmt: &rusqlite::Statement<'_> = row.as_ref();
+                        let reprepared = stmt.get_status(StatementStatus::RePrepare);
+                        if reprepared != kept.reprepared {
+                            kept.reprepared = reprepared;
+                            kept.names = column_names(stmt);
+                        }
+                    }
                     sink.row(&SqliteRow {
                         row,
                         names: &kept.names,

@@ -908,3 +908,31 @@ async fn fetch_first_reads_no_row_after_the_first() {
     let again: Option<(i64,)> = conn.fetch_first(text(q)).await.unwrap();
     assert_eq!(again, Some((1,)));
 }
+
+#[tokio::test]
+async fn select_star_sees_a_column_another_engine_added() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = temp_url(&dir, "shared.db");
+    let reader = create_engine(&url).unwrap();
+    let writer = create_engine(&url).unwrap();
+    let mut r = reader.connect().await.unwrap();
+    let mut w = writer.connect().await.unwrap();
+    w.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)"))
+        .await
+        .unwrap();
+    w.execute(text("INSERT INTO t (name) VALUES ('a')"))
+        .await
+        .unwrap();
+    let rows = r.execute(text("SELECT * FROM t")).await.unwrap().all();
+    assert_eq!(rows[0].columns(), ["id", "name"]);
+    // Another engine's connection changes the schema: this engine's pool
+    // hears nothing of it, and SQLite re-prepares the statement.
+    w.execute(text(
+        "ALTER TABLE t ADD COLUMN email TEXT DEFAULT 'a@example.com'",
+    ))
+    .await
+    .unwrap();
+    let rows = r.execute(text("SELECT * FROM t")).await.unwrap().all();
+    assert_eq!(rows[0].columns(), ["id", "name", "email"]);
+    assert_eq!(rows[0].get::<String>("email").unwrap(), "a@example.com");
+}
