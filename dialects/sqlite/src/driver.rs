@@ -474,6 +474,9 @@ impl SqliteConnection {
     }
 
     /// The rusqlite connection underneath, for what Aludel does not cover.
+    /// Shared, not `&mut`: the statements the connection keeps prepared
+    /// borrow it (rusqlite's own methods take `&self`; a transaction through
+    /// it is `unchecked_transaction`).
     pub fn raw(&self) -> &rusqlite::Connection {
         self.handle.borrow_owner()
     }
