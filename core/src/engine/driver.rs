@@ -7,6 +7,7 @@
 
 use crate::error::Result;
 use crate::value::{Value, ValueRef};
+use rustc_hash::FxHashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -57,6 +58,87 @@ impl<T> Future for DriverFuture<'_, T> {
             },
             Inner::Waiting(f) => f.as_mut().poll(cx),
         }
+    }
+}
+
+/// The prepared statements a driver connection keeps, by SQL text: at most
+/// `capacity` of them, the least recently used given back first when a new
+/// one would exceed it, and none with a capacity of 0. `V` is the driver's
+/// statement (and whatever it keeps beside it).
+///
+/// The text is hashed with FxHash: it is chosen by the program, never by
+/// its users' values (those are bound), and the map holds at most its
+/// capacity, so colliding texts cost a longer probe, never unbounded work.
+#[derive(Debug)]
+pub struct StatementLru<V> {
+    capacity: usize,
+    /// Counts lookups and insertions, to find the least recently used.
+    tick: u64,
+    by_sql: FxHashMap<Box<str>, (u64, V)>,
+}
+
+impl<V> StatementLru<V> {
+    /// An empty set that keeps at most `capacity` statements.
+    pub fn new(capacity: usize) -> Self {
+        StatementLru {
+            capacity,
+            tick: 0,
+            by_sql: FxHashMap::default(),
+        }
+    }
+
+    /// The statement kept for `sql`, marked as just used.
+    #[inline]
+    pub fn get_mut(&mut self, sql: &str) -> Option<&mut V> {
+        self.tick += 1;
+        let tick = self.tick;
+        self.by_sql.get_mut(sql).map(|(used, v)| {
+            *used = tick;
+            v
+        })
+    }
+
+    /// Keeps `v` for `sql` (which holds none yet); gives back what is no
+    /// longer kept: the least recently used statement when the set was
+    /// full, or `v` itself with a capacity of 0. The driver finalizes or
+    /// closes it.
+    pub fn insert(&mut self, sql: &str, v: V) -> Option<V> {
+        if self.capacity == 0 {
+            return Some(v);
+        }
+        let evicted = if self.by_sql.len() >= self.capacity {
+            self.remove_oldest()
+        } else {
+            None
+        };
+        self.tick += 1;
+        self.by_sql.insert(sql.into(), (self.tick, v));
+        evicted
+    }
+
+    #[cold]
+    fn remove_oldest(&mut self) -> Option<V> {
+        let oldest = self
+            .by_sql
+            .iter()
+            .min_by_key(|(_, (used, _))| *used)
+            .map(|(sql, _)| sql.clone())?;
+        self.by_sql.remove(&oldest).map(|(_, v)| v)
+    }
+
+    /// How many statements are kept.
+    pub fn len(&self) -> usize {
+        self.by_sql.len()
+    }
+
+    /// Whether none is kept.
+    pub fn is_empty(&self) -> bool {
+        self.by_sql.is_empty()
+    }
+
+    /// Gives up every statement.
+    pub fn clear(&mut self) {
+        self.by_sql.clear();
     }
 }
 
@@ -250,4 +332,29 @@ pub trait DriverConnection: Send {
     /// result columns changed type). The default does nothing, for drivers
     /// whose database re-prepares by itself.
     fn clear_statement_cache(&mut self) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::StatementLru;
+
+    #[test]
+    fn statement_lru_gives_back_the_least_recently_used() {
+        let mut lru = StatementLru::new(2);
+        assert_eq!(lru.insert("a", 1), None);
+        assert_eq!(lru.insert("b", 2), None);
+        // "a" used after "b": "b" is the one given back.
+        assert_eq!(lru.get_mut("a"), Some(&mut 1));
+        assert_eq!(lru.insert("c", 3), Some(2));
+        assert_eq!(lru.len(), 2);
+        assert_eq!(lru.get_mut("b"), None);
+        assert_eq!(lru.insert("d", 4), Some(1));
+        assert_eq!(lru.get_mut("c"), Some(&mut 3));
+        lru.clear();
+        assert!(lru.is_empty());
+
+        let mut none = StatementLru::new(0);
+        assert_eq!(none.insert("a", 1), Some(1));
+        assert!(none.is_empty());
+    }
 }

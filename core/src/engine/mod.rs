@@ -22,7 +22,7 @@ mod url;
 
 pub use driver::{
     BoxFuture, ConnectOptions, DriverConnection, DriverFuture, ExecResult, IsolationLevel,
-    RowAccess, RowSink,
+    RowAccess, RowSink, StatementLru,
 };
 pub use result::{get, get_named, ColumnIndex, FromRow, QueryResult, Row, RowExt};
 pub use url::{redact, DatabaseUrl};

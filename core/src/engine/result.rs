@@ -238,8 +238,6 @@ impl<T: FromRow + Send> RowSink for Decoder<T> {
     }
 }
 
-/// Decodes every row with [`FromRow`] as it arrives, keeps the first and
-/// counts them all (for `fetch_one` and `fetch_optional`).
 /// Keeps the first row, decoded, and counts the rows. For `fetch_one` and
 /// `fetch_optional` every row is decoded (one that does not decode is an
 /// error even after a good one); for `fetch_first` only the first is read.
@@ -247,7 +245,7 @@ pub(crate) struct FirstDecoder<T> {
     pub(crate) first: Option<T>,
     pub(crate) count: usize,
     /// Whether the rows after the first may go unread.
-    pub(crate) only_first: bool,
+    only_first: bool,
 }
 
 impl<T> FirstDecoder<T> {

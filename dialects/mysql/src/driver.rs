@@ -9,7 +9,7 @@
 
 use aludel_core::engine::{
     BoxFuture, ConnectOptions, DatabaseUrl, DriverConnection, DriverFuture, ExecResult, RowAccess,
-    RowSink,
+    RowSink, StatementLru,
 };
 use aludel_core::error::{DatabaseError, DbErrorKind};
 use aludel_core::{Error, Result, Value, ValueRef};
@@ -18,8 +18,6 @@ use mysql_async::consts::{ColumnFlags, ColumnType};
 use mysql_async::prelude::Queryable;
 use mysql_async::{Column, Conn, OptsBuilder, Params, Row, Statement, Value as MyValue};
 use rust_decimal::Decimal;
-use rustc_hash::FxHashMap;
-use std::sync::Arc;
 use std::time::Duration;
 
 /// URL options the MySQL and MariaDB dialects accept.
@@ -726,54 +724,15 @@ impl RowAccess for MyRow<'_> {
     }
 }
 
-/// The statements this connection holds prepared on the server, by SQL
-/// text, the least recently used closed first once there are more than
-/// `cap` (none kept when `cap` is 0). mysql_async's own cache is off: given
-/// SQL text it would parse it for named parameters and hash it at every
-/// execution, where a held statement runs as it is.
-#[derive(Default)]
-struct Statements {
-    cap: usize,
-    tick: u64,
-    by_sql: FxHashMap<Arc<str>, (u64, Statement)>,
-}
-
-impl Statements {
-    /// The statement prepared for `sql`, marked as just used.
-    #[inline]
-    fn get(&mut self, sql: &str) -> Option<Statement> {
-        self.tick += 1;
-        let tick = self.tick;
-        self.by_sql.get_mut(sql).map(|(t, st)| {
-            *t = tick;
-            st.clone()
-        })
-    }
-
-    /// Keeps `st` for `sql`; gives back the statement to close on the server
-    /// (the least recently used one, or `st` itself when nothing is kept).
-    fn put(&mut self, sql: &str, st: Statement) -> Option<Statement> {
-        if self.cap == 0 {
-            return Some(st);
-        }
-        self.by_sql.insert(Arc::from(sql), (self.tick, st));
-        if self.by_sql.len() <= self.cap {
-            return None;
-        }
-        let oldest = self
-            .by_sql
-            .iter()
-            .min_by_key(|(_, (t, _))| *t)
-            .map(|(k, _)| k.clone())?;
-        self.by_sql.remove(&oldest).map(|(_, st)| st)
-    }
-}
-
 /// An open MySQL or MariaDB connection.
 pub struct MySqlConnection {
     conn: Conn,
     broken: bool,
-    statements: Statements,
+    /// The statements held prepared on the server, the least recently used
+    /// closed first. mysql_async's own cache is off: given SQL text it would
+    /// parse it for named parameters and hash it at every execution, where a
+    /// held statement runs as it is.
+    statements: StatementLru<Statement>,
     /// The server's max_allowed_packet, read when a statement first binds
     /// large values.
     max_packet: Option<u64>,
@@ -852,10 +811,7 @@ impl MySqlConnection {
         let mut this = MySqlConnection {
             conn,
             broken: false,
-            statements: Statements {
-                cap: settings.statement_cache_size,
-                ..Statements::default()
-            },
+            statements: StatementLru::new(settings.statement_cache_size),
             max_packet: None,
         };
         let mut setup = Vec::new();
@@ -958,8 +914,8 @@ impl MySqlConnection {
     /// prepare it (`ER_UNSUPPORTED_PS`, for a statement without
     /// parameters: it then runs through the text protocol).
     async fn prepared(&mut self, sql: &str, params: usize) -> Result<Option<(Statement, bool)>> {
-        if let Some(st) = self.statements.get(sql) {
-            return Ok(Some((st, false)));
+        if let Some(st) = self.statements.get_mut(sql) {
+            return Ok(Some((st.clone(), false)));
         }
         match self.conn.prep(sql).await {
             Ok(st) => Ok(Some((st, true))),
@@ -976,7 +932,7 @@ impl MySqlConnection {
         if !fresh {
             return Ok(());
         }
-        if let Some(old) = self.statements.put(sql, st) {
+        if let Some(old) = self.statements.insert(sql, st) {
             let r = self.conn.close(old).await.map_err(map_error);
             self.note(r)?;
         }
@@ -1163,7 +1119,7 @@ impl DriverConnection for MySqlConnection {
     }
 
     fn cached_statements(&self) -> usize {
-        self.statements.by_sql.len()
+        self.statements.len()
     }
 }
 

@@ -14,12 +14,12 @@
 
 use aludel_core::engine::{
     BoxFuture, DatabaseUrl, DriverConnection, DriverFuture, ExecResult, RowAccess, RowSink,
+    StatementLru,
 };
 use aludel_core::error::{DatabaseError, DbErrorKind};
 use aludel_core::{Error, Result, Value};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{ffi, OpenFlags, StatementStatus};
-use rustc_hash::FxHashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -278,8 +278,6 @@ struct Kept<'c> {
     reprepared: i32,
     /// Whether the statement leaves the database as it was.
     readonly: bool,
-    /// When it last ran, on the connection's clock of runs.
-    used: u64,
 }
 
 impl<'c> Kept<'c> {
@@ -290,7 +288,6 @@ impl<'c> Kept<'c> {
             reprepared: stmt.get_status(StatementStatus::RePrepare),
             readonly: stmt.readonly(),
             stmt,
-            used: 0,
         })
     }
 }
@@ -300,52 +297,25 @@ fn column_names(stmt: &rusqlite::Statement<'_>) -> Vec<String> {
 }
 
 /// The statements a connection keeps prepared, by SQL text.
-struct Statements<'c> {
-    /// How many to keep; 0 finalizes every statement after it runs.
-    cap: usize,
-    /// Counts runs, to find the least recently used statement.
-    tick: u64,
-    by_sql: FxHashMap<Box<str>, Kept<'c>>,
-}
+type Statements<'c> = StatementLru<Kept<'c>>;
 
-impl<'c> Statements<'c> {
-    /// Runs `f` on the statement prepared for `sql`, preparing it first if
-    /// it is not kept, and keeps it afterwards.
-    #[inline]
-    fn with<R>(
-        &mut self,
-        conn: &'c rusqlite::Connection,
-        sql: &str,
-        f: impl FnOnce(&mut Kept<'c>) -> Result<R>,
-    ) -> Result<R> {
-        self.tick += 1;
-        if let Some(kept) = self.by_sql.get_mut(sql) {
-            kept.used = self.tick;
-            return f(kept);
-        }
-        let mut kept = Kept::prepare(conn, sql)?;
-        kept.used = self.tick;
-        let r = f(&mut kept);
-        if self.cap > 0 {
-            if self.by_sql.len() >= self.cap {
-                self.evict_oldest();
-            }
-            self.by_sql.insert(sql.into(), kept);
-        }
-        r
+/// Runs `f` on the statement kept for `sql`, preparing it first (and
+/// keeping it afterwards) if there is none.
+#[inline]
+fn with_statement<'c, R>(
+    statements: &mut Statements<'c>,
+    conn: &'c rusqlite::Connection,
+    sql: &str,
+    f: impl FnOnce(&mut Kept<'c>) -> Result<R>,
+) -> Result<R> {
+    if let Some(kept) = statements.get_mut(sql) {
+        return f(kept);
     }
-
-    #[cold]
-    fn evict_oldest(&mut self) {
-        let oldest = self
-            .by_sql
-            .iter()
-            .min_by_key(|(_, k)| k.used)
-            .map(|(sql, _)| sql.clone());
-        if let Some(sql) = oldest {
-            self.by_sql.remove(&sql);
-        }
-    }
+    let mut kept = Kept::prepare(conn, sql)?;
+    let r = f(&mut kept);
+    // What is no longer kept (the least recently used) is finalized here.
+    drop(statements.insert(sql, kept));
+    r
 }
 
 self_cell::self_cell!(
@@ -459,11 +429,7 @@ impl SqliteConnection {
             }
         }
         Ok(SqliteConnection {
-            handle: Handle::new(conn, |_| Statements {
-                cap,
-                tick: 0,
-                by_sql: FxHashMap::default(),
-            }),
+            handle: Handle::new(conn, |_| StatementLru::new(cap)),
             file: if is_memory(url) {
                 None
             } else {
@@ -483,7 +449,7 @@ impl SqliteConnection {
 
     fn execute_sync(&mut self, sql: &str, params: &[Value]) -> Result<ExecResult> {
         self.handle.with_dependent_mut(|conn, statements| {
-            statements.with(conn, sql, |kept| {
+            with_statement(statements, conn, sql, |kept| {
                 bind(&mut kept.stmt, params)?;
                 let changed = if kept.readonly || !kept.names.is_empty() {
                     // Statements with rows (RETURNING, PRAGMA) are stepped through.
@@ -510,7 +476,7 @@ impl SqliteConnection {
         sink: &mut dyn RowSink,
     ) -> Result<ExecResult> {
         self.handle.with_dependent_mut(|conn, statements| {
-            statements.with(conn, sql, |kept| {
+            with_statement(statements, conn, sql, |kept| {
                 bind(&mut kept.stmt, params)?;
                 // A statement that writes runs to its end whatever the sink wants.
                 let max = match sink.max_rows() {
@@ -585,7 +551,7 @@ impl DriverConnection for SqliteConnection {
         sets: &'a [Vec<Value>],
     ) -> DriverFuture<'a, Result<ExecResult>> {
         let r = self.handle.with_dependent_mut(|conn, statements| {
-            statements.with(conn, sql, |kept| {
+            with_statement(statements, conn, sql, |kept| {
                 let mut total = 0u64;
                 for params in sets {
                     bind(&mut kept.stmt, params)?;
@@ -621,7 +587,7 @@ impl DriverConnection for SqliteConnection {
     }
 
     fn cached_statements(&self) -> usize {
-        self.handle.borrow_dependent().by_sql.len()
+        self.handle.borrow_dependent().len()
     }
 
     /// SQLite re-prepares a statement whose tables changed by itself, but
@@ -629,6 +595,6 @@ impl DriverConnection for SqliteConnection {
     /// ADD COLUMN`) would be stale: every statement is finalized.
     fn clear_statement_cache(&mut self) {
         self.handle
-            .with_dependent_mut(|_, statements| statements.by_sql.clear());
+            .with_dependent_mut(|_, statements| statements.clear());
     }
 }
