@@ -295,6 +295,41 @@ fn absorb_row(
 /// names.
 type JoinLayout = Vec<(&'static Table, usize, Vec<Name>)>;
 
+/// The related objects of one row of a joined load: each part of the row
+/// that holds a related row is absorbed (`absorb`, given the joined load's
+/// index) and added to the parent's list for that load once; `all` gathers
+/// them too, every one added to a list, or with `fresh_only` only those
+/// made from this row.
+fn add_joined(
+    row: &dyn RowAccess,
+    layout: &JoinLayout,
+    lists: &mut [Vec<ErasedObj>],
+    all: &mut [Vec<ErasedObj>],
+    fresh_only: bool,
+    mut absorb: impl FnMut(usize, &dyn RowAccess) -> aludel_core::Result<Absorbed>,
+) -> aludel_core::Result<()> {
+    for (k, (target, off, names)) in layout.iter().enumerate() {
+        let slice = Slice {
+            row,
+            offset: *off,
+            names,
+        };
+        if slice.is_missing(target) {
+            continue;
+        }
+        let absorbed = absorb(k, &slice)?;
+        let child = absorbed.obj;
+        // An object made from this row is in no list yet.
+        if absorbed.fresh || !lists[k].iter().any(|c| Arc::ptr_eq(&c.0, &child.0)) {
+            lists[k].push(child.clone());
+            if absorbed.fresh || !fresh_only {
+                all[k].push(child);
+            }
+        }
+    }
+    Ok(())
+}
+
 /// `cols IN (keys)`, for one column or several. With `arrays` (a dialect
 /// that binds arrays, such as PostgreSQL), one column is matched as
 /// `col = ANY($1)` with the keys in one array value: the statement's text
@@ -928,24 +963,10 @@ impl Session {
                 per.push(vec![Vec::new(); joined.len()]);
                 parents.len() - 1
             });
-            for (k, (target, off, names)) in layout.iter().enumerate() {
-                let slice = Slice {
-                    row,
-                    offset: *off,
-                    names,
-                };
-                if slice.is_missing(target) {
-                    continue;
-                }
-                let absorbed = (joined[k].rel.absorb)(Some(identity), session, &slice, &[])?;
-                let child = absorbed.obj;
-                // An object new to the session is in no list yet.
-                if absorbed.fresh || !per[pi][k].iter().any(|c| Arc::ptr_eq(&c.0, &child.0)) {
-                    per[pi][k].push(child.clone());
-                    all[k].push(child);
-                }
-            }
-            Ok(())
+            // Every related object met, for the caller (deduplicated below).
+            add_joined(row, &layout, &mut per[pi], &mut all, false, |k, slice| {
+                (joined[k].rel.absorb)(Some(&mut *identity), session, slice, &[])
+            })
         })
         .await?;
         for (p, lists) in parents.iter().zip(per) {
@@ -1002,26 +1023,11 @@ impl Session {
                     parents.len() - 1
                 }
             };
-            for (k, (target, off, names)) in layout.iter().enumerate() {
-                let slice = Slice {
-                    row,
-                    offset: *off,
-                    names,
-                };
-                if slice.is_missing(target) {
-                    continue;
-                }
-                let absorbed =
-                    absorb_row(joined[k].rel.absorb, None, 0, seen[k].as_mut(), &slice, &[])?;
-                let child = absorbed.obj;
-                if absorbed.fresh || !per[pi][k].iter().any(|c| Arc::ptr_eq(&c.0, &child.0)) {
-                    per[pi][k].push(child.clone());
-                    if absorbed.fresh {
-                        all[k].push(child);
-                    }
-                }
-            }
-            Ok(())
+            // Untracked, an object met again is the one `seen` made: each
+            // goes to the caller once, when made.
+            add_joined(row, &layout, &mut per[pi], &mut all, true, |k, slice| {
+                absorb_row(joined[k].rel.absorb, None, 0, seen[k].as_mut(), slice, &[])
+            })
         })
         .await?;
         let mut values = Values(&mut parents);
