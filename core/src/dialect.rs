@@ -448,7 +448,7 @@ pub fn generic_type_sql(
                     if i > 0 {
                         s.push_str(", ");
                     }
-                    render_literal_standard(dialect, caps, &Value::String(v.to_string()), &mut s)?;
+                    render_literal_standard(dialect, caps, &Value::from(v.as_ref()), &mut s)?;
                 }
                 s.push(')');
                 s

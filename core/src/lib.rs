@@ -77,7 +77,7 @@ pub use select::{select, Alias, Compound, Cte, FromItem, JoinKind, Query, Select
 pub use statement::Statement;
 pub use text::{text, TextClause};
 pub use types::SqlType;
-pub use value::{FromValue, IntoValue, Value, ValueRef};
+pub use value::{FromValue, IntoValue, Text, Value, ValueRef};
 
 /// `#[derive(FromRow)]`: decode rows into a struct by column name (or by
 /// position with `#[aludel(by_position)]`; `#[aludel(rename = "col")]` on a field).

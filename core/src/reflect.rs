@@ -317,7 +317,7 @@ pub fn server_default_sql(dialect: &dyn Dialect, default: &ServerDefault) -> Res
 /// drivers report catalog text as binary); `None` for NULL and other values.
 pub fn text_value(v: &Value) -> Option<String> {
     match v {
-        Value::String(s) => Some(s.clone()),
+        Value::String(s) => Some(s.to_string()),
         Value::Bytes(b) => String::from_utf8(b.clone()).ok(),
         _ => None,
     }

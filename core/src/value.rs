@@ -7,6 +7,9 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
+mod text;
+pub use text::Text;
+
 /// A value sent to or read from the database.
 ///
 /// Statements carry values as bound parameters; they never appear in SQL
@@ -31,8 +34,8 @@ pub enum Value {
     F64(f64),
     /// An exact decimal (NUMERIC).
     Decimal(Decimal),
-    /// Text.
-    String(String),
+    /// Text (kept inline when short: see [`Text`]).
+    String(Text),
     /// Binary data.
     Bytes(Vec<u8>),
     /// A calendar date.
@@ -131,7 +134,7 @@ impl ValueRef<'_> {
             ValueRef::I64(i) => Value::I64(i),
             ValueRef::F32(f) => Value::F32(f),
             ValueRef::F64(f) => Value::F64(f),
-            ValueRef::Str(s) => Value::String(s.to_owned()),
+            ValueRef::Str(s) => Value::String(Text::new(s)),
             ValueRef::Bytes(b) => Value::Bytes(b.to_vec()),
             ValueRef::Owned(v) => v,
         }
@@ -279,7 +282,7 @@ simple_value! {
     f32 => F32,
     f64 => F64,
     Decimal => Decimal,
-    String => String,
+    Text => String,
     Vec<u8> => Bytes,
     NaiveDate => Date,
     NaiveTime => Time,
@@ -288,19 +291,34 @@ simple_value! {
     Uuid => Uuid,
 }
 
-impl IntoValue for &str {
+impl IntoValue for String {
+    #[inline]
     fn into_value(self) -> Value {
-        Value::String(self.to_owned())
+        Value::String(Text::from(self))
+    }
+}
+impl From<String> for Value {
+    #[inline]
+    fn from(v: String) -> Value {
+        Value::String(Text::from(v))
+    }
+}
+impl IntoValue for &str {
+    #[inline]
+    fn into_value(self) -> Value {
+        Value::String(Text::new(self))
     }
 }
 impl From<&str> for Value {
+    #[inline]
     fn from(v: &str) -> Value {
-        Value::String(v.to_owned())
+        Value::String(Text::new(v))
     }
 }
 impl IntoValue for &String {
+    #[inline]
     fn into_value(self) -> Value {
-        Value::String(self.clone())
+        Value::String(Text::new(self))
     }
 }
 impl IntoValue for &[u8] {
@@ -534,7 +552,7 @@ impl FromValue for String {
     #[inline]
     fn from_value(value: Value) -> Result<Self> {
         match value {
-            Value::String(s) => Ok(s),
+            Value::String(s) => Ok(s.into_string()),
             other => mismatch("String", &other),
         }
     }
@@ -570,7 +588,7 @@ impl FromValue for Vec<u8> {
     fn from_value(value: Value) -> Result<Self> {
         match value {
             Value::Bytes(b) => Ok(b),
-            Value::String(s) => Ok(s.into_bytes()),
+            Value::String(s) => Ok(s.into_string().into_bytes()),
             other => mismatch("Vec<u8>", &other),
         }
     }

@@ -349,7 +349,7 @@ fn scalar_value() -> impl Strategy<Value = Value> {
         1 => any::<f32>().prop_map(Value::F32),
         1 => f64s.prop_map(Value::F64),
         1 => (any::<i64>(), 0u32..=28).prop_map(|(m, s)| Value::Decimal(Decimal::new(m, s))),
-        6 => value_string().prop_map(Value::String),
+        6 => value_string().prop_map(Value::from),
         1 => vec(any::<u8>(), 0..6).prop_map(Value::Bytes),
         1 => date.clone().prop_map(Value::Date),
         1 => time.clone().prop_map(Value::Time),
@@ -371,10 +371,10 @@ fn any_value() -> impl Strategy<Value = Value> {
 /// The value a statement of the same shape carries instead of `v`.
 fn alt_value(v: &Value) -> Value {
     match v {
-        Value::String(s) => Value::String(format!("{s}~alt")),
+        Value::String(s) => Value::from(format!("{s}~alt")),
         Value::I64(n) => Value::I64(n.wrapping_add(1)),
         Value::Null => Value::I32(7),
-        _ => Value::String(format!("{MARK}alt")),
+        _ => Value::from(format!("{MARK}alt")),
     }
 }
 
@@ -955,7 +955,7 @@ impl<'a> Build<'a> {
     fn fresh_value(&self) -> Value {
         let k = self.fresh.get();
         self.fresh.set(k + 1);
-        Value::String(format!("{MARK}{k}"))
+        Value::from(format!("{MARK}{k}"))
     }
 
     fn u2(&self) -> Alias {
@@ -2037,7 +2037,7 @@ fn minus_before_a_negative_literal_is_not_a_comment() {
 /// then got the values of the wrong one.
 #[test]
 fn cache_does_not_apply_a_shared_alias_mapping_to_separate_aliases() {
-    let s = |v: &str| Value::String(v.to_string());
+    let s = |v: &str| Value::from(v);
     let one = make_ps(s("one"));
     let shared: Statement = select(vec![one.c("title").unwrap_or_else(|e| panic!("{e}"))])
         .from(&one)

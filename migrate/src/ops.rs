@@ -634,11 +634,11 @@ impl Op {
 
 fn toml_value(v: &toml::Value, table: &str) -> Result<Value> {
     Ok(match v {
-        toml::Value::String(s) => Value::String(s.clone()),
+        toml::Value::String(s) => Value::from(s.as_str()),
         toml::Value::Integer(i) => Value::I64(*i),
         toml::Value::Float(f) => Value::F64(*f),
         toml::Value::Boolean(b) => Value::Bool(*b),
-        toml::Value::Datetime(d) => Value::String(d.to_string()),
+        toml::Value::Datetime(d) => Value::from(d.to_string()),
         other => {
             return Err(Error::Invalid(format!(
             "bulk_insert into {table}: a value must be a string, number, boolean or date, not {}",

@@ -285,7 +285,7 @@ impl Compiler<'_> {
                     if i > 0 {
                         self.push_sql(", ");
                     }
-                    self.push_bind(&Value::String(v.to_string()))?;
+                    self.push_bind(&Value::from(v.as_str()))?;
                 }
                 self.push_sql(")");
                 Ok(())
@@ -308,7 +308,7 @@ impl Compiler<'_> {
                 self.push_sql("COMMENT ON TABLE ");
                 self.push_table_name(t);
                 self.push_sql(" IS ");
-                let v = t.comment.clone().map(Value::String).unwrap_or(Value::Null);
+                let v = t.comment.clone().map(Value::from).unwrap_or(Value::Null);
                 self.push_bind(&v)
             }
             Ddl::CommentOnColumn { table, column } => {
@@ -321,11 +321,7 @@ impl Compiler<'_> {
                 self.push_sql(".");
                 self.push_ident(column);
                 self.push_sql(" IS ");
-                let v = col
-                    .comment
-                    .clone()
-                    .map(Value::String)
-                    .unwrap_or(Value::Null);
+                let v = col.comment.clone().map(Value::from).unwrap_or(Value::Null);
                 self.push_bind(&v)
             }
         }
@@ -427,7 +423,7 @@ impl Compiler<'_> {
         self.push_sql("\n)");
         if let (Some(c), CommentStyle::Inline) = (&t.comment, self.caps.comments) {
             self.push_sql(" COMMENT=");
-            self.push_bind(&Value::String(c.clone()))?;
+            self.push_bind(&Value::from(c.as_str()))?;
         }
         Ok(())
     }
@@ -508,7 +504,7 @@ impl Compiler<'_> {
         }
         if let (Some(c), CommentStyle::Inline) = (&col.comment, self.caps.comments) {
             self.push_sql(" COMMENT ");
-            self.push_bind(&Value::String(c.clone()))?;
+            self.push_bind(&Value::from(c.as_str()))?;
         }
         Ok(())
     }

@@ -25,7 +25,7 @@ use crate::schema::Table;
 use crate::select::*;
 use crate::statement::Statement;
 use crate::text::{TextClause, TextPart};
-use crate::value::Value;
+use crate::value::{Text, Value};
 use std::sync::Arc;
 
 /// A compiled statement: SQL text for one dialect and its bound values in
@@ -1145,11 +1145,8 @@ impl<'a> Compiler<'a> {
         }
         if let Some(esc) = l.escape {
             self.sql.push_str(" ESCAPE ");
-            let mut buf = [0u8; 4];
-            self.d.render_literal(
-                &Value::String(esc.encode_utf8(&mut buf).to_string()),
-                &mut self.sql,
-            )?;
+            self.d
+                .render_literal(&Value::String(Text::from(esc)), &mut self.sql)?;
         }
         Ok(())
     }

@@ -783,7 +783,7 @@ async fn multi_row_insert_and_rowcount(ctx: &Ctx) -> Result<Outcome> {
             .await?;
         assert_eq!(r.rows_affected(), 13);
         let sets: Vec<Vec<crate::Value>> = (26..=30)
-            .map(|i| vec![crate::Value::I32(i), crate::Value::String(format!("u{i}"))])
+            .map(|i| vec![crate::Value::I32(i), crate::Value::from(format!("u{i}"))])
             .collect();
         let r = c
             .execute_many(insert(&users).value("id", 0).value("name", ""), &sets)

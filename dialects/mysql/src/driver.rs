@@ -468,7 +468,7 @@ fn decimal(text: &str) -> Value {
             return Value::Decimal(d);
         }
     }
-    Value::String(text.to_string())
+    Value::from(text)
 }
 
 /// A value of a `DECIMAL` column. Without fractional digits (what `SUM`
@@ -497,15 +497,15 @@ fn date_value(col: &Column, (y, m, d, h, mi, s, us): DateParts) -> Value {
         (Some(date), false) => {
             match date.and_hms_micro_opt(u32::from(h), u32::from(mi), u32::from(s), us) {
                 Some(t) => Value::DateTime(t),
-                None => Value::String(format!(
+                None => Value::from(format!(
                     "{y:04}-{m:02}-{d:02} {h:02}:{mi:02}:{s:02}.{us:06}"
                 )),
             }
         }
         // A zero or partial date ("0000-00-00") that chrono cannot hold
         // comes back as the server's text.
-        (None, true) => Value::String(format!("{y:04}-{m:02}-{d:02}")),
-        (None, false) => Value::String(if us == 0 {
+        (None, true) => Value::from(format!("{y:04}-{m:02}-{d:02}")),
+        (None, false) => Value::from(if us == 0 {
             format!("{y:04}-{m:02}-{d:02} {h:02}:{mi:02}:{s:02}")
         } else {
             format!("{y:04}-{m:02}-{d:02} {h:02}:{mi:02}:{s:02}.{us:06}")
@@ -524,7 +524,7 @@ fn time_value(neg: bool, days: u32, h: u8, m: u8, s: u8, us: u32) -> Value {
     // to 838:59:59) comes back as the server's text.
     let hours = u64::from(days) * 24 + u64::from(h);
     let sign = if neg { "-" } else { "" };
-    Value::String(if us == 0 {
+    Value::from(if us == 0 {
         format!("{sign}{hours:02}:{m:02}:{s:02}")
     } else {
         format!("{sign}{hours:02}:{m:02}:{s:02}.{us:06}")
@@ -566,7 +566,7 @@ fn from_text(col: &Column, bytes: &[u8]) -> Result<Value> {
             let s = s_ok()?;
             match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
                 Ok(d) => Value::Date(d),
-                Err(_) => Value::String(s.to_string()),
+                Err(_) => Value::from(s),
             }
         }
         ColumnType::MYSQL_TYPE_DATETIME
@@ -576,14 +576,14 @@ fn from_text(col: &Column, bytes: &[u8]) -> Result<Value> {
             let s = s_ok()?;
             match NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f") {
                 Ok(t) => Value::DateTime(t),
-                Err(_) => Value::String(s.to_string()),
+                Err(_) => Value::from(s),
             }
         }
         ColumnType::MYSQL_TYPE_TIME | ColumnType::MYSQL_TYPE_TIME2 => {
             let s = s_ok()?;
             match NaiveTime::parse_from_str(s, "%H:%M:%S%.f") {
                 Ok(t) => Value::Time(t),
-                Err(_) => Value::String(s.to_string()),
+                Err(_) => Value::from(s),
             }
         }
         ColumnType::MYSQL_TYPE_NULL => Value::Null,
@@ -598,7 +598,7 @@ fn bytes_value(col: &Column, bytes: &[u8]) -> Result<Value> {
             decimal_column(col, &text(col, bytes)?)
         }
         // MySQL reports JSON with the binary character set; it is UTF-8 text.
-        ColumnType::MYSQL_TYPE_JSON => Value::String(text(col, bytes)?),
+        ColumnType::MYSQL_TYPE_JSON => Value::from(text(col, bytes)?),
         ColumnType::MYSQL_TYPE_BIT => {
             if bytes.len() > 8 {
                 Value::Bytes(bytes.to_vec())
@@ -609,7 +609,7 @@ fn bytes_value(col: &Column, bytes: &[u8]) -> Result<Value> {
         }
         ColumnType::MYSQL_TYPE_GEOMETRY => Value::Bytes(bytes.to_vec()),
         _ if col.character_set() == BINARY_CHARSET => Value::Bytes(bytes.to_vec()),
-        _ => Value::String(text(col, bytes)?),
+        _ => Value::from(text(col, bytes)?),
     })
 }
 

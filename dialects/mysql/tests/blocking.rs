@@ -56,7 +56,7 @@ fn execute_fetch_stream_and_errors() {
         .unwrap();
     assert_eq!((r.rows_affected(), r.last_insert_id()), (1, Some(1)));
     let sets: Vec<Vec<Value>> = (0..20)
-        .map(|i| vec![Value::String(format!("user{i}")), Value::I64(i)])
+        .map(|i| vec![Value::from(format!("user{i}")), Value::I64(i)])
         .collect();
     let r = conn
         .execute_many(insert(&users).value("name", "").value("age", 0), &sets)

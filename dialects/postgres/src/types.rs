@@ -6,7 +6,7 @@
 //! `INTEGER` column, a string for an enum). [`Decoded`] reads a column by
 //! its type into a [`Value`].
 
-use aludel_core::{Value, ValueRef};
+use aludel_core::{Text, Value, ValueRef};
 use bytes::{BufMut, BytesMut};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use rust_decimal::Decimal;
@@ -130,7 +130,7 @@ impl Param<'_> {
     /// The value's text form, for text-like parameters.
     fn text(&self) -> Option<String> {
         Some(match self.value {
-            Value::String(s) => s.clone(),
+            Value::String(s) => s.to_string(),
             Value::Bool(b) => b.to_string(),
             Value::I16(v) => v.to_string(),
             Value::I32(v) => v.to_string(),
@@ -497,7 +497,7 @@ impl Decoded {
             Type::INT4 => Value::I32(i32::from_sql(ty, raw)?),
             Type::INT8 => Value::I64(i64::from_sql(ty, raw)?),
             Type::OID => Value::I64(u32::from_sql(ty, raw)?.into()),
-            Type::CHAR => Value::String(char::from(i8::from_sql(ty, raw)? as u8).to_string()),
+            Type::CHAR => Value::String(char::from(i8::from_sql(ty, raw)? as u8).into()),
             Type::FLOAT4 => Value::F32(f32::from_sql(ty, raw)?),
             Type::FLOAT8 => Value::F64(f64::from_sql(ty, raw)?),
             Type::NUMERIC => Value::Decimal(numeric(raw)?),
@@ -510,9 +510,9 @@ impl Decoded {
             Type::JSON | Type::JSONB => {
                 Value::Json(Box::new(serde_json::Value::from_sql(ty, raw)?))
             }
-            Type::INTERVAL => Value::String(interval(raw)?),
-            Type::INET | Type::CIDR => Value::String(inet(raw)?),
-            Type::MACADDR if raw.len() == 6 => Value::String(
+            Type::INTERVAL => Value::from(interval(raw)?),
+            Type::INET | Type::CIDR => Value::from(inet(raw)?),
+            Type::MACADDR if raw.len() == 6 => Value::from(
                 raw.iter()
                     .map(|b| format!("{b:02x}"))
                     .collect::<Vec<_>>()
@@ -530,8 +530,8 @@ impl Decoded {
     }
 }
 
-fn text(raw: &[u8]) -> Result<String, BoxError> {
-    text_ref(raw).map(str::to_owned)
+fn text(raw: &[u8]) -> Result<Text, BoxError> {
+    text_ref(raw).map(Text::new)
 }
 
 fn text_ref(raw: &[u8]) -> Result<&str, BoxError> {

@@ -122,7 +122,7 @@ fn for_each_execute_many_transactions_and_savepoints() {
     };
     let mut conn = engine.connect().unwrap();
     let sets: Vec<Vec<Value>> = (0..100)
-        .map(|i| vec![Value::String(format!("user{i:03}")), Value::I64(i)])
+        .map(|i| vec![Value::from(format!("user{i:03}")), Value::I64(i)])
         .collect();
     let r = conn
         .execute_many(insert(&users).value("name", "").value("age", 0), &sets)

@@ -124,7 +124,7 @@ fn for_each_and_execute_many() {
     let (engine, users) = setup("sqlite://");
     let mut conn = engine.connect().unwrap();
     let sets: Vec<Vec<Value>> = (0..100)
-        .map(|i| vec![Value::String(format!("user{i}")), Value::I64(i)])
+        .map(|i| vec![Value::from(format!("user{i}")), Value::I64(i)])
         .collect();
     let r = conn
         .execute_many(insert(&users).value("name", "").value("age", 0), &sets)

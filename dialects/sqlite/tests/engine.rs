@@ -190,12 +190,7 @@ async fn execute_many_runs_one_statement_per_parameter_set() {
     let mut conn = engine.connect().await.unwrap();
     let template = insert(&users).value("name", "").value("email", "");
     let sets: Vec<Vec<Value>> = (0..50)
-        .map(|i| {
-            vec![
-                Value::String(format!("u{i}")),
-                Value::String(format!("u{i}@x")),
-            ]
-        })
+        .map(|i| vec![Value::from(format!("u{i}")), Value::from(format!("u{i}@x"))])
         .collect();
     let r = conn.execute_many(template.clone(), &sets).await.unwrap();
     assert_eq!(r.rows_affected, 50);
