@@ -41,6 +41,22 @@ fn drive<F: Future>(rt: &Runtime, fut: F) -> F::Output {
     rt.block_on(fut)
 }
 
+/// Drives a statement's future on a connection whose driver finishes
+/// statements in place (`in_place`, SQLite): polled once, without entering
+/// the runtime, it is ready. Any other future goes through [`drive`].
+/// (The statement hook then runs outside the runtime's context too.)
+#[inline]
+fn drive_statement<F: Future>(rt: &Runtime, in_place: bool, fut: F) -> F::Output {
+    if !in_place {
+        return drive(rt, fut);
+    }
+    let mut fut = std::pin::pin!(fut);
+    if let Poll::Ready(v) = fut.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+        return v;
+    }
+    rt.block_on(fut)
+}
+
 /// A blocking engine: an [`engine::Engine`] and the runtime that drives it.
 #[derive(Clone)]
 pub struct Engine {
@@ -100,8 +116,9 @@ impl Engine {
 
     /// Checks a connection out of the pool.
     pub fn connect(&self) -> Result<Connection> {
-        let inner = drive(&self.rt, self.inner.connect())?;
+        let mut inner = drive(&self.rt, self.inner.connect())?;
         Ok(Connection {
+            in_place: inner.completes_in_place(),
             inner,
             rt: self.rt.clone(),
         })
@@ -122,6 +139,8 @@ impl Engine {
 pub struct Connection {
     inner: engine::Connection,
     rt: Arc<Runtime>,
+    /// The driver finishes statements in place (see [`drive_statement`]).
+    in_place: bool,
 }
 
 impl fmt::Debug for Connection {
@@ -147,6 +166,7 @@ impl Drop for Connection {
 pub struct Transaction<'c> {
     inner: engine::Transaction<'c>,
     rt: &'c Runtime,
+    in_place: bool,
 }
 
 impl fmt::Debug for Transaction<'_> {
@@ -160,7 +180,7 @@ macro_rules! statement_methods {
         /// Runs a statement and buffers its rows.
         pub fn execute(&mut self, stmt: impl Into<Statement>) -> Result<QueryResult> {
             let stmt = stmt.into();
-            drive(&self.rt, $conn!(self).execute(stmt))
+            drive_statement(&self.rt, self.in_place, $conn!(self).execute(stmt))
         }
 
         /// Runs one statement once per parameter set.
@@ -170,7 +190,11 @@ macro_rules! statement_methods {
             sets: &[Vec<Value>],
         ) -> Result<ExecResult> {
             let stmt = stmt.into();
-            drive(&self.rt, $conn!(self).execute_many(stmt, sets))
+            drive_statement(
+                &self.rt,
+                self.in_place,
+                $conn!(self).execute_many(stmt, sets),
+            )
         }
 
         /// Runs a query and decodes every row into `T`.
@@ -179,13 +203,13 @@ macro_rules! statement_methods {
             stmt: impl Into<Statement>,
         ) -> Result<Vec<T>> {
             let stmt = stmt.into();
-            drive(&self.rt, $conn!(self).fetch_all(stmt))
+            drive_statement(&self.rt, self.in_place, $conn!(self).fetch_all(stmt))
         }
 
         /// Runs a query and decodes its only row.
         pub fn fetch_one<T: FromRow + Send>(&mut self, stmt: impl Into<Statement>) -> Result<T> {
             let stmt = stmt.into();
-            drive(&self.rt, $conn!(self).fetch_one(stmt))
+            drive_statement(&self.rt, self.in_place, $conn!(self).fetch_one(stmt))
         }
 
         /// Runs a query and decodes its row, if any.
@@ -194,7 +218,7 @@ macro_rules! statement_methods {
             stmt: impl Into<Statement>,
         ) -> Result<Option<T>> {
             let stmt = stmt.into();
-            drive(&self.rt, $conn!(self).fetch_optional(stmt))
+            drive_statement(&self.rt, self.in_place, $conn!(self).fetch_optional(stmt))
         }
 
         /// Runs a query and decodes its first row, if any; the rest are
@@ -204,7 +228,7 @@ macro_rules! statement_methods {
             stmt: impl Into<Statement>,
         ) -> Result<Option<T>> {
             let stmt = stmt.into();
-            drive(&self.rt, $conn!(self).fetch_first(stmt))
+            drive_statement(&self.rt, self.in_place, $conn!(self).fetch_first(stmt))
         }
 
         /// Runs a query and calls `f` with each row, buffering none.
@@ -234,16 +258,24 @@ impl Connection {
 
     /// Starts a transaction; dropping it without commit rolls it back.
     pub fn begin(&mut self) -> Result<Transaction<'_>> {
-        let rt = &*self.rt;
-        let inner = drive(rt, self.inner.begin())?;
-        Ok(Transaction { inner, rt })
+        let (rt, in_place) = (&*self.rt, self.in_place);
+        let inner = drive_statement(rt, in_place, self.inner.begin())?;
+        Ok(Transaction {
+            inner,
+            rt,
+            in_place,
+        })
     }
 
     /// Starts a transaction with its own isolation level.
     pub fn begin_isolated(&mut self, level: IsolationLevel) -> Result<Transaction<'_>> {
-        let rt = &*self.rt;
-        let inner = drive(rt, self.inner.begin_isolated(level))?;
-        Ok(Transaction { inner, rt })
+        let (rt, in_place) = (&*self.rt, self.in_place);
+        let inner = drive_statement(rt, in_place, self.inner.begin_isolated(level))?;
+        Ok(Transaction {
+            inner,
+            rt,
+            in_place,
+        })
     }
 
     /// Sets the isolation level of later transactions.
@@ -267,18 +299,22 @@ impl Transaction<'_> {
 
     /// Starts a savepoint inside this transaction.
     pub fn begin_nested(&mut self) -> Result<Transaction<'_>> {
-        let rt = self.rt;
-        let inner = drive(rt, self.inner.begin_nested())?;
-        Ok(Transaction { inner, rt })
+        let (rt, in_place) = (self.rt, self.in_place);
+        let inner = drive_statement(rt, in_place, self.inner.begin_nested())?;
+        Ok(Transaction {
+            inner,
+            rt,
+            in_place,
+        })
     }
 
     /// Commits (or releases the savepoint).
     pub fn commit(self) -> Result<()> {
-        drive(self.rt, self.inner.commit())
+        drive_statement(self.rt, self.in_place, self.inner.commit())
     }
 
     /// Rolls back (to the savepoint).
     pub fn rollback(self) -> Result<()> {
-        drive(self.rt, self.inner.rollback())
+        drive_statement(self.rt, self.in_place, self.inner.rollback())
     }
 }

@@ -253,9 +253,18 @@ impl Bound {
         self
     }
 
+    #[inline]
     fn put(&mut self, i: usize, v: Value) {
-        if self.values.len() <= i {
-            self.values.resize(i + 1, None);
+        let len = self.values.len();
+        if i == len {
+            // Values bound in order, the usual case.
+            self.values.push(Some(v));
+            return;
+        }
+        if len < i {
+            self.values.resize(i, None);
+            self.values.push(Some(v));
+            return;
         }
         self.values[i] = Some(v);
     }
@@ -271,12 +280,24 @@ impl Bound {
 
     /// The SQL and its parameters in placeholder order, for `dialect`.
     pub(crate) fn into_compiled(self, dialect: &dyn Dialect) -> Result<Compiled> {
+        let (prepared, params) = self.into_parts(dialect)?;
+        Ok(Compiled {
+            sql: prepared.0.sql.clone(),
+            params,
+        })
+    }
+
+    /// The prepared statement (whose SQL runs) and its parameters in
+    /// placeholder order, for `dialect`: what the engine runs, borrowing
+    /// the SQL text from the prepared statement.
+    pub(crate) fn into_parts(self, dialect: &dyn Dialect) -> Result<(Prepared, Vec<Value>)> {
         let p = &*self.prepared.0;
-        if p.dialect != dialect.name() {
+        let name = dialect.name();
+        // The same `&'static str` as a rule: compared by address first.
+        if !std::ptr::eq(p.dialect, name) && p.dialect != name {
             return Err(Error::InvalidStatement(format!(
-                "the statement was prepared for the {} dialect and runs on {}",
+                "the statement was prepared for the {} dialect and runs on {name}",
                 p.dialect,
-                dialect.name()
             )));
         }
         if let Some(e) = self.error {
@@ -288,7 +309,6 @@ impl Bound {
         if self.values.len() < p.names.len() {
             return Err(missing(self.values.len()));
         }
-        let sql = p.sql.clone();
         if let Some(i) = self.values.iter().position(Option::is_none) {
             return Err(missing(i));
         }
@@ -299,7 +319,7 @@ impl Bound {
                 .into_iter()
                 .map(|v| v.unwrap_or(Value::Null))
                 .collect();
-            return Ok(Compiled { sql, params });
+            return Ok((self.prepared, params));
         }
         let mut params = p.params.clone();
         for &(pos, idx) in &p.slots {
@@ -307,7 +327,7 @@ impl Bound {
                 params[pos as usize] = v.clone();
             }
         }
-        Ok(Compiled { sql, params })
+        Ok((self.prepared, params))
     }
 
     /// The same, borrowing (the values are copied).

@@ -320,6 +320,20 @@ pub trait DriverConnection: Send {
         false
     }
 
+    /// Whether every future this connection's methods return is ready at
+    /// its first poll and needs no tokio runtime context: true for a
+    /// database that runs in the process (SQLite), false (the default) for
+    /// one reached over a socket.
+    ///
+    /// The blocking facade then polls a statement's future without
+    /// entering its runtime, which saves the runtime's thread-local
+    /// context switch on every statement. A driver that answers `true`
+    /// must not create tokio timers, spawn tasks or register I/O in
+    /// these methods.
+    fn completes_in_place(&self) -> bool {
+        false
+    }
+
     /// The number of prepared statements the driver holds cached.
     fn cached_statements(&self) -> usize {
         0

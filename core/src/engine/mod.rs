@@ -337,6 +337,13 @@ impl Connection {
         self.tx_depth > 0 && self.pending_rollback.is_none()
     }
 
+    /// Whether the driver finishes every statement at once, in the
+    /// process, with no runtime (see
+    /// [`DriverConnection::completes_in_place`]).
+    pub fn completes_in_place(&mut self) -> bool {
+        self.conn.driver().completes_in_place()
+    }
+
     /// Runs any rollback left behind by a dropped transaction.
     /// Whether a transaction is open or was dropped without its rollback
     /// having been sent yet: returning the connection now would leave it
@@ -382,6 +389,11 @@ impl Connection {
 
     async fn run(&mut self, stmt: Statement, sink: Option<&mut dyn RowSink>) -> Result<ExecResult> {
         self.settle().await?;
+        if let Statement::Bound(b) = stmt {
+            // The SQL is borrowed from the prepared statement.
+            let (prepared, params) = b.into_parts(self.engine.0.dialect)?;
+            return self.run_compiled(prepared.sql(), &params, sink).await;
+        }
         // The statement is not needed again: its values may move into the
         // parameters instead of being copied.
         let compiled = self.engine.0.cache.compile_owned(stmt)?;

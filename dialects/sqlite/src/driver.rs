@@ -590,6 +590,12 @@ impl DriverConnection for SqliteConnection {
         self.handle.borrow_dependent().len()
     }
 
+    /// SQLite runs in the process: every statement is done when its
+    /// future is first polled.
+    fn completes_in_place(&self) -> bool {
+        true
+    }
+
     /// SQLite re-prepares a statement whose tables changed by itself, but
     /// the column names kept beside it (`SELECT *` after `ALTER TABLE ...
     /// ADD COLUMN`) would be stale: every statement is finalized.

@@ -356,3 +356,42 @@ fn blocking_and_async_handles_share_one_pool() {
     assert_eq!(names(&engine, &users).len(), 2);
     assert_eq!(async_engine.open_connections(), 1);
 }
+
+#[test]
+fn sqlite_statements_finish_in_place_outside_the_runtime() {
+    // SQLite runs in the process: the blocking facade polls its statements
+    // once, without entering the runtime, and they (and the statement
+    // hook) still run in order, in transactions and savepoints too.
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let log = seen.clone();
+    let options =
+        EngineOptions::default().on_statement(move |e| log.lock().unwrap().push(e.sql.to_string()));
+    let engine = Engine::from_async(create_engine_with("sqlite://", options).unwrap()).unwrap();
+    let users = users_table();
+    let mut conn = engine.connect().unwrap();
+    assert!(conn.as_async().completes_in_place());
+    conn.execute(create_table(&users)).unwrap();
+    let mut tx = conn.begin().unwrap();
+    tx.execute(insert(&users).value("name", "Ann")).unwrap();
+    let mut sp = tx.begin_nested().unwrap();
+    sp.execute(insert(&users).value("name", "Ben")).unwrap();
+    sp.rollback().unwrap();
+    tx.commit().unwrap();
+    let first: Option<(String,)> = conn.fetch_first(select(users.c("name").unwrap())).unwrap();
+    assert_eq!(first, Some(("Ann".to_string(),)));
+    let seen = seen.lock().unwrap();
+    assert!(seen[0].starts_with("CREATE TABLE users"), "{seen:#?}");
+    assert_eq!(
+        seen[1..],
+        [
+            "BEGIN",
+            "INSERT INTO users (name) VALUES (?)",
+            "SAVEPOINT sa_savepoint_1",
+            "INSERT INTO users (name) VALUES (?)",
+            "ROLLBACK TO SAVEPOINT sa_savepoint_1",
+            "RELEASE SAVEPOINT sa_savepoint_1",
+            "COMMIT",
+            "SELECT users.name FROM users",
+        ]
+    );
+}
