@@ -41,10 +41,13 @@ fn drive<F: Future>(rt: &Runtime, fut: F) -> F::Output {
     rt.block_on(fut)
 }
 
-/// Drives a statement's future on a connection whose driver finishes
+/// Drives a connection's future on a connection whose driver finishes
 /// statements in place (`in_place`, SQLite): polled once, without entering
 /// the runtime, it is ready. Any other future goes through [`drive`].
-/// (The statement hook then runs outside the runtime's context too.)
+/// (The statement hook then runs outside the runtime's context too.) The
+/// statement methods go further on such a connection: they call the
+/// engine's in-place path (`engine::Connection::run_in_place`), with no
+/// future at all.
 #[inline]
 fn drive_statement<F: Future>(rt: &Runtime, in_place: bool, fut: F) -> F::Output {
     if !in_place {
@@ -180,7 +183,10 @@ macro_rules! statement_methods {
         /// Runs a statement and buffers its rows.
         pub fn execute(&mut self, stmt: impl Into<Statement>) -> Result<QueryResult> {
             let stmt = stmt.into();
-            drive_statement(&self.rt, self.in_place, $conn!(self).execute(stmt))
+            if self.in_place {
+                return $conn!(self).execute_in_place(stmt);
+            }
+            drive(&self.rt, $conn!(self).execute(stmt))
         }
 
         /// Runs one statement once per parameter set.
@@ -203,13 +209,15 @@ macro_rules! statement_methods {
             stmt: impl Into<Statement>,
         ) -> Result<Vec<T>> {
             let stmt = stmt.into();
-            drive_statement(&self.rt, self.in_place, $conn!(self).fetch_all(stmt))
+            if self.in_place {
+                return $conn!(self).fetch_all_in_place(stmt);
+            }
+            drive(&self.rt, $conn!(self).fetch_all(stmt))
         }
 
         /// Runs a query and decodes its only row.
         pub fn fetch_one<T: FromRow + Send>(&mut self, stmt: impl Into<Statement>) -> Result<T> {
-            let stmt = stmt.into();
-            drive_statement(&self.rt, self.in_place, $conn!(self).fetch_one(stmt))
+            self.fetch_optional(stmt)?.ok_or(Error::NoRows)
         }
 
         /// Runs a query and decodes its row, if any.
@@ -218,7 +226,10 @@ macro_rules! statement_methods {
             stmt: impl Into<Statement>,
         ) -> Result<Option<T>> {
             let stmt = stmt.into();
-            drive_statement(&self.rt, self.in_place, $conn!(self).fetch_optional(stmt))
+            if self.in_place {
+                return $conn!(self).fetch_optional_in_place(stmt);
+            }
+            drive(&self.rt, $conn!(self).fetch_optional(stmt))
         }
 
         /// Runs a query and decodes its first row, if any; the rest are
@@ -228,7 +239,10 @@ macro_rules! statement_methods {
             stmt: impl Into<Statement>,
         ) -> Result<Option<T>> {
             let stmt = stmt.into();
-            drive_statement(&self.rt, self.in_place, $conn!(self).fetch_first(stmt))
+            if self.in_place {
+                return $conn!(self).fetch_first_in_place(stmt);
+            }
+            drive(&self.rt, $conn!(self).fetch_first(stmt))
         }
 
         /// Runs a query and calls `f` with each row, buffering none.

@@ -35,8 +35,56 @@ use crate::value::Value;
 use pool::{Pool, PooledConn};
 use result::{Decoder, FirstDecoder, ForEach, RowCollector};
 use std::fmt;
+use std::future::Future;
+use std::pin::pin;
 use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
+
+/// A statement compiled for a connection's dialect, ready to run.
+enum Ready {
+    /// From the statement cache (or compiled for this run).
+    Compiled(Compiled),
+    /// A prepared statement, whose SQL is borrowed, and its values.
+    Prepared(crate::Prepared, Vec<Value>),
+}
+
+impl Ready {
+    fn sql(&self) -> &str {
+        match self {
+            Ready::Compiled(c) => &c.sql,
+            Ready::Prepared(p, _) => p.sql(),
+        }
+    }
+
+    fn params(&self) -> &[Value] {
+        match self {
+            Ready::Compiled(c) => &c.params,
+            Ready::Prepared(_, params) => params,
+        }
+    }
+}
+
+/// Polls once a future of a driver that completes in place. One that is
+/// still waiting breaks the driver's promise: it is dropped, and the
+/// error (a connection error, so that the pool closes the connection)
+/// names the dialect.
+fn poll_in_place<T>(dialect: &str, fut: impl Future<Output = Result<T>>) -> Result<T> {
+    match pin!(fut).poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(r) => r,
+        Poll::Pending => Err(Error::database(
+            crate::error::DbErrorKind::Connection,
+            format!(
+                "the {dialect} driver said it completes statements in place, \
+                 but a statement was still waiting when first polled"
+            ),
+        )),
+    }
+}
+
+fn as_sink(rows: &mut RowCollector) -> &mut dyn RowSink {
+    rows
+}
 
 /// A statement about to run, as the statement hook sees it.
 #[derive(Debug, Clone, Copy)]
@@ -387,33 +435,43 @@ impl Connection {
         r.map_err(|e| e.with_sql(sql))
     }
 
-    async fn run(&mut self, stmt: Statement, sink: Option<&mut dyn RowSink>) -> Result<ExecResult> {
-        self.settle().await?;
+    /// The SQL and parameters of `stmt` for this connection's dialect.
+    fn ready(&self, stmt: Statement) -> Result<Ready> {
         if let Statement::Bound(b) = stmt {
             // The SQL is borrowed from the prepared statement.
             let (prepared, params) = b.into_parts(self.engine.0.dialect)?;
-            return self.run_compiled(prepared.sql(), &params, sink).await;
+            return Ok(Ready::Prepared(prepared, params));
         }
         // The statement is not needed again: its values may move into the
         // parameters instead of being copied.
-        let compiled = self.engine.0.cache.compile_owned(stmt)?;
-        self.run_compiled(&compiled.sql, &compiled.params, sink)
-            .await
+        Ok(Ready::Compiled(self.engine.0.cache.compile_owned(stmt)?))
     }
 
-    async fn run_compiled(
-        &mut self,
-        sql: &str,
-        params: &[Value],
-        sink: Option<&mut dyn RowSink>,
-    ) -> Result<ExecResult> {
+    /// Before the driver runs `sql`: echo and the statement hook, and the
+    /// driver's prepared statements forgotten if another connection
+    /// changed the schema.
+    fn before(&mut self, sql: &str, params: &[Value]) {
         self.engine.emit(sql, params);
         self.conn.sync_schema();
+    }
+
+    /// Hands `sql` to the driver.
+    fn start<'a, 's: 'a>(
+        &'a mut self,
+        sql: &'a str,
+        params: &'a [Value],
+        sink: Option<&'a mut (dyn RowSink + 's)>,
+    ) -> DriverFuture<'a, Result<ExecResult>> {
         let driver = self.conn.driver();
-        let r = match sink {
-            Some(sink) => driver.query(sql, params, sink).await,
-            None => driver.execute(sql, params).await,
-        };
+        match sink {
+            Some(sink) => driver.query(sql, params, sink),
+            None => driver.execute(sql, params),
+        }
+    }
+
+    /// After the driver ran `sql`: a connection that failed is marked,
+    /// a schema change noted, and an error given its SQL.
+    fn after<T>(&mut self, r: Result<T>, sql: &str) -> Result<T> {
         self.conn.note_result(&r);
         if r.is_ok() {
             self.conn.note_schema_change(sql);
@@ -421,17 +479,48 @@ impl Connection {
         r.map_err(|e| e.with_sql(sql))
     }
 
+    async fn run(&mut self, stmt: Statement, sink: Option<&mut dyn RowSink>) -> Result<ExecResult> {
+        self.settle().await?;
+        let ready = self.ready(stmt)?;
+        self.before(ready.sql(), ready.params());
+        let r = self.start(ready.sql(), ready.params(), sink).await;
+        self.after(r, ready.sql())
+    }
+
+    /// [`Connection::run`] for a driver that completes in place (see
+    /// [`Connection::completes_in_place`]): the same steps, with the
+    /// driver's result taken when it is handed back instead of through a
+    /// chain of futures. The blocking facade runs SQLite's statements
+    /// this way: on a one-row statement, the futures' state machines cost
+    /// more time than the rest of the engine's work.
+    pub(crate) fn run_in_place(
+        &mut self,
+        stmt: Statement,
+        sink: Option<&mut dyn RowSink>,
+    ) -> Result<ExecResult> {
+        let dialect = self.engine.0.dialect.name();
+        if self.pending_rollback.is_some() {
+            poll_in_place(dialect, self.settle())?;
+        }
+        let ready = self.ready(stmt)?;
+        self.before(ready.sql(), ready.params());
+        let r = poll_in_place(dialect, self.start(ready.sql(), ready.params(), sink));
+        self.after(r, ready.sql())
+    }
+
     /// Runs a statement and buffers its rows (if it returns any).
     pub async fn execute(&mut self, stmt: impl Into<Statement>) -> Result<QueryResult> {
         let stmt = stmt.into();
-        if returns_rows(&stmt) {
-            let mut rows = RowCollector::default();
-            let exec = self.run(stmt, Some(&mut rows)).await?;
-            Ok(QueryResult::new(rows.rows, exec))
-        } else {
-            let exec = self.run(stmt, None).await?;
-            Ok(QueryResult::new(Vec::new(), exec))
-        }
+        let mut rows = returns_rows(&stmt).then(RowCollector::default);
+        let exec = self.run(stmt, rows.as_mut().map(as_sink)).await?;
+        Ok(RowCollector::result(rows, exec))
+    }
+
+    /// [`Connection::execute`] through [`Connection::run_in_place`].
+    pub(crate) fn execute_in_place(&mut self, stmt: Statement) -> Result<QueryResult> {
+        let mut rows = returns_rows(&stmt).then(RowCollector::default);
+        let exec = self.run_in_place(stmt, rows.as_mut().map(as_sink))?;
+        Ok(RowCollector::result(rows, exec))
     }
 
     /// Runs one statement once per parameter set: each set replaces the
@@ -475,13 +564,20 @@ impl Connection {
         Ok(d.out)
     }
 
+    /// [`Connection::fetch_all`] through [`Connection::run_in_place`].
+    pub(crate) fn fetch_all_in_place<T: FromRow + Send>(
+        &mut self,
+        stmt: Statement,
+    ) -> Result<Vec<T>> {
+        let mut d = Decoder { out: Vec::new() };
+        self.run_in_place(stmt, Some(&mut d))?;
+        Ok(d.out)
+    }
+
     /// Runs a query and decodes its only row; [`Error::NoRows`] or
     /// [`Error::MultipleRows`] otherwise.
     pub async fn fetch_one<T: FromRow + Send>(&mut self, stmt: impl Into<Statement>) -> Result<T> {
-        match self.fetch_optional(stmt).await? {
-            Some(row) => Ok(row),
-            None => Err(Error::NoRows),
-        }
+        self.fetch_optional(stmt).await?.ok_or(Error::NoRows)
     }
 
     /// Runs a query and decodes its row, if any; [`Error::MultipleRows`] for several.
@@ -491,10 +587,17 @@ impl Connection {
     ) -> Result<Option<T>> {
         let mut d = FirstDecoder::new(false);
         self.run(stmt.into(), Some(&mut d)).await?;
-        match d.count {
-            0 | 1 => Ok(d.first),
-            n => Err(Error::MultipleRows { count: n }),
-        }
+        d.at_most_one()
+    }
+
+    /// [`Connection::fetch_optional`] through [`Connection::run_in_place`].
+    pub(crate) fn fetch_optional_in_place<T: FromRow + Send>(
+        &mut self,
+        stmt: Statement,
+    ) -> Result<Option<T>> {
+        let mut d = FirstDecoder::new(false);
+        self.run_in_place(stmt, Some(&mut d))?;
+        d.at_most_one()
     }
 
     /// Runs a query and decodes its first row, or `None` when it has none;
@@ -507,6 +610,16 @@ impl Connection {
     ) -> Result<Option<T>> {
         let mut d = FirstDecoder::new(true);
         self.run(stmt.into(), Some(&mut d)).await?;
+        Ok(d.first)
+    }
+
+    /// [`Connection::fetch_first`] through [`Connection::run_in_place`].
+    pub(crate) fn fetch_first_in_place<T: FromRow + Send>(
+        &mut self,
+        stmt: Statement,
+    ) -> Result<Option<T>> {
+        let mut d = FirstDecoder::new(true);
+        self.run_in_place(stmt, Some(&mut d))?;
         Ok(d.first)
     }
 
@@ -731,5 +844,25 @@ impl Drop for Connection {
         // once (see `PooledConn::release`).
         let dirty = self.needs_rollback();
         self.conn.release(dirty);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::poll_in_place;
+    use crate::error::DbErrorKind;
+
+    #[test]
+    fn a_driver_future_that_waits_when_it_promised_not_to_is_a_connection_error() {
+        let done = poll_in_place("toy", std::future::ready(Ok(5)));
+        assert_eq!(done.unwrap(), 5);
+        let waiting = poll_in_place("toy", std::future::pending::<crate::Result<()>>());
+        let err = waiting.unwrap_err();
+        assert_eq!(err.db_kind(), Some(DbErrorKind::Connection));
+        assert!(
+            err.to_string()
+                .contains("the toy driver said it completes statements in place"),
+            "{err}"
+        );
     }
 }

@@ -207,6 +207,14 @@ pub(crate) struct RowCollector {
     pub(crate) rows: Vec<Row>,
 }
 
+impl RowCollector {
+    /// The result of a statement: its rows, if it was run with a
+    /// collector (a statement that returns rows), and `exec`.
+    pub(crate) fn result(rows: Option<RowCollector>, exec: ExecResult) -> QueryResult {
+        QueryResult::new(rows.map(|r| r.rows).unwrap_or_default(), exec)
+    }
+}
+
 impl RowSink for RowCollector {
     fn row(&mut self, row: &dyn RowAccess) -> Result<()> {
         let columns = self
@@ -254,6 +262,14 @@ impl<T> FirstDecoder<T> {
             first: None,
             count: 0,
             only_first,
+        }
+    }
+
+    /// The row, if there was one; [`Error::MultipleRows`] for several.
+    pub(crate) fn at_most_one(self) -> Result<Option<T>> {
+        match self.count {
+            0 | 1 => Ok(self.first),
+            n => Err(Error::MultipleRows { count: n }),
         }
     }
 }
