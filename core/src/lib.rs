@@ -2,8 +2,8 @@
 //!
 //! The pure layer of Aludel: schema metadata ([`MetaData`], [`Table`],
 //! [`Column`]), portable types ([`SqlType`]) and values ([`Value`]), the SQL
-//! expression language ([`Expr`], [`select`], [`insert`], [`update`],
-//! [`delete`], [`text`]), DDL ([`ddl`]), and the compiler that turns a
+//! expression language ([`Expr`], [`select()`], [`insert`], [`update`],
+//! [`delete`], [`text()`]), DDL ([`ddl`]), and the compiler that turns a
 //! [`Statement`] into SQL text plus bound parameters for a [`Dialect`].
 //!
 //! Nothing in this crate performs I/O or knows a concrete database:

@@ -1,5 +1,5 @@
 //! Prepared statements: a statement compiled once, with named parameters
-//! ([`bindparam`](crate::bindparam), or a [`text`](crate::text) clause's
+//! ([`bindparam`](crate::bindparam), or a [`text`](crate::text()) clause's
 //! `:name` left without a value) bound at each execution.
 //!
 //! Building and compiling a statement costs little, and the engine's

@@ -3,7 +3,7 @@
 //!
 //! [`table_names`], [`reflect_table`] and [`reflect_metadata`] work on any
 //! connection whose dialect offers a [`Reflect`] implementation through
-//! [`Dialect::reflection`](crate::Dialect::reflection). The per-database SQL
+//! [`Dialect::reflection`]. The per-database SQL
 //! lives in the dialect crates; this module holds the portable description
 //! they return ([`ReflectedTable`]), its conversion into a [`Table`], and
 //! helpers shared by the dialects (type names, text values).
@@ -34,7 +34,7 @@ use crate::types::SqlType;
 use crate::value::Value;
 
 /// The per-database half of reflection, implemented by a dialect crate and
-/// returned from [`Dialect::reflection`](crate::Dialect::reflection).
+/// returned from [`Dialect::reflection`].
 ///
 /// Implementations run their catalog queries through the connection (values
 /// bound, never spliced into SQL text) and describe what they find with
