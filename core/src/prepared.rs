@@ -338,13 +338,13 @@ impl Bound {
 
 impl From<Bound> for Statement {
     fn from(b: Bound) -> Self {
-        Statement::Bound(Box::new(b))
+        Statement::Bound(b)
     }
 }
 
 impl From<&Prepared> for Statement {
     /// A prepared statement without parameters, to run as it is.
     fn from(p: &Prepared) -> Self {
-        Statement::Bound(Box::new(p.bound()))
+        Statement::Bound(p.bound())
     }
 }

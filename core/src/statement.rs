@@ -24,7 +24,7 @@ pub enum Statement {
     Ddl(Box<Ddl>),
     /// A prepared statement with values for its parameters
     /// ([`Prepared::bind`](crate::Prepared::bind)).
-    Bound(Box<crate::prepared::Bound>),
+    Bound(crate::prepared::Bound),
 }
 
 impl From<Query> for Statement {
