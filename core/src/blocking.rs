@@ -227,7 +227,7 @@ macro_rules! statement_methods {
         ) -> Result<Option<T>> {
             let stmt = stmt.into();
             if self.in_place {
-                return $conn!(self).fetch_optional_in_place(stmt);
+                return $conn!(self).first_row_in_place(stmt, false)?.at_most_one();
             }
             drive(&self.rt, $conn!(self).fetch_optional(stmt))
         }
@@ -240,7 +240,7 @@ macro_rules! statement_methods {
         ) -> Result<Option<T>> {
             let stmt = stmt.into();
             if self.in_place {
-                return $conn!(self).fetch_first_in_place(stmt);
+                return Ok($conn!(self).first_row_in_place(stmt, true)?.first);
             }
             drive(&self.rt, $conn!(self).fetch_first(stmt))
         }

@@ -585,19 +585,31 @@ impl Connection {
         &mut self,
         stmt: impl Into<Statement>,
     ) -> Result<Option<T>> {
-        let mut d = FirstDecoder::new(false);
-        self.run(stmt.into(), Some(&mut d)).await?;
-        d.at_most_one()
+        self.first_row(stmt.into(), false).await?.at_most_one()
     }
 
-    /// [`Connection::fetch_optional`] through [`Connection::run_in_place`].
-    pub(crate) fn fetch_optional_in_place<T: FromRow + Send>(
+    /// Runs a query through a [`FirstDecoder`]: the first row decoded, and
+    /// the others counted (or, with `only_first`, left unread).
+    async fn first_row<T: FromRow + Send>(
         &mut self,
         stmt: Statement,
-    ) -> Result<Option<T>> {
-        let mut d = FirstDecoder::new(false);
+        only_first: bool,
+    ) -> Result<FirstDecoder<T>> {
+        let mut d = FirstDecoder::new(only_first);
+        self.run(stmt, Some(&mut d)).await?;
+        Ok(d)
+    }
+
+    /// [`Connection::first_row`] through [`Connection::run_in_place`]
+    /// (the blocking `fetch_optional` and `fetch_first`).
+    pub(crate) fn first_row_in_place<T: FromRow + Send>(
+        &mut self,
+        stmt: Statement,
+        only_first: bool,
+    ) -> Result<FirstDecoder<T>> {
+        let mut d = FirstDecoder::new(only_first);
         self.run_in_place(stmt, Some(&mut d))?;
-        d.at_most_one()
+        Ok(d)
     }
 
     /// Runs a query and decodes its first row, or `None` when it has none;
@@ -608,19 +620,7 @@ impl Connection {
         &mut self,
         stmt: impl Into<Statement>,
     ) -> Result<Option<T>> {
-        let mut d = FirstDecoder::new(true);
-        self.run(stmt.into(), Some(&mut d)).await?;
-        Ok(d.first)
-    }
-
-    /// [`Connection::fetch_first`] through [`Connection::run_in_place`].
-    pub(crate) fn fetch_first_in_place<T: FromRow + Send>(
-        &mut self,
-        stmt: Statement,
-    ) -> Result<Option<T>> {
-        let mut d = FirstDecoder::new(true);
-        self.run_in_place(stmt, Some(&mut d))?;
-        Ok(d.first)
+        Ok(self.first_row(stmt.into(), true).await?.first)
     }
 
     /// Runs a query and calls `f` with each row as the driver produces it,
