@@ -31,31 +31,23 @@ use tokio::runtime::Runtime;
 /// runs in-process) completes on the first poll, without entering the
 /// runtime's scheduler; anything that waits goes to `block_on`.
 fn drive<F: Future>(rt: &Runtime, fut: F) -> F::Output {
+    drive_statement(rt, false, fut)
+}
+
+/// [`drive`] for a connection's future. On a connection whose driver
+/// finishes statements in place (`in_place`, SQLite) the first poll runs
+/// without entering the runtime either (so the statement hook runs outside
+/// its context too). The statement methods go further on such a
+/// connection: they call the engine's in-place path
+/// (`engine::Connection::run_in_place`), with no future at all.
+#[inline]
+fn drive_statement<F: Future>(rt: &Runtime, in_place: bool, fut: F) -> F::Output {
     let mut fut = std::pin::pin!(fut);
     {
-        let _context = rt.enter();
+        let _context = (!in_place).then(|| rt.enter());
         if let Poll::Ready(v) = fut.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
             return v;
         }
-    }
-    rt.block_on(fut)
-}
-
-/// Drives a connection's future on a connection whose driver finishes
-/// statements in place (`in_place`, SQLite): polled once, without entering
-/// the runtime, it is ready. Any other future goes through [`drive`].
-/// (The statement hook then runs outside the runtime's context too.) The
-/// statement methods go further on such a connection: they call the
-/// engine's in-place path (`engine::Connection::run_in_place`), with no
-/// future at all.
-#[inline]
-fn drive_statement<F: Future>(rt: &Runtime, in_place: bool, fut: F) -> F::Output {
-    if !in_place {
-        return drive(rt, fut);
-    }
-    let mut fut = std::pin::pin!(fut);
-    if let Poll::Ready(v) = fut.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
-        return v;
     }
     rt.block_on(fut)
 }
@@ -119,7 +111,7 @@ impl Engine {
 
     /// Checks a connection out of the pool.
     pub fn connect(&self) -> Result<Connection> {
-        let mut inner = drive(&self.rt, self.inner.connect())?;
+        let inner = drive(&self.rt, self.inner.connect())?;
         Ok(Connection {
             in_place: inner.completes_in_place(),
             inner,

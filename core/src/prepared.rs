@@ -256,17 +256,15 @@ impl Bound {
     #[inline]
     fn put(&mut self, i: usize, v: Value) {
         let len = self.values.len();
-        if i == len {
-            // Values bound in order, the usual case.
+        if i < len {
+            self.values[i] = Some(v);
+        } else {
+            // Values bound in order push, without a NULL written first.
+            if i > len {
+                self.values.resize(i, None);
+            }
             self.values.push(Some(v));
-            return;
         }
-        if len < i {
-            self.values.resize(i, None);
-            self.values.push(Some(v));
-            return;
-        }
-        self.values[i] = Some(v);
     }
 
     /// The prepared statement this binds.

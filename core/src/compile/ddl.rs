@@ -308,7 +308,7 @@ impl Compiler<'_> {
                 self.push_sql("COMMENT ON TABLE ");
                 self.push_table_name(t);
                 self.push_sql(" IS ");
-                let v = t.comment.clone().map(Value::from).unwrap_or(Value::Null);
+                let v = t.comment.as_deref().map_or(Value::Null, Value::from);
                 self.push_bind(&v)
             }
             Ddl::CommentOnColumn { table, column } => {
@@ -321,7 +321,7 @@ impl Compiler<'_> {
                 self.push_sql(".");
                 self.push_ident(column);
                 self.push_sql(" IS ");
-                let v = col.comment.clone().map(Value::from).unwrap_or(Value::Null);
+                let v = col.comment.as_deref().map_or(Value::Null, Value::from);
                 self.push_bind(&v)
             }
         }

@@ -325,11 +325,10 @@ pub trait DriverConnection: Send {
     /// database that runs in the process (SQLite), false (the default) for
     /// one reached over a socket.
     ///
-    /// The blocking facade then polls a statement's future without
-    /// entering its runtime, which saves the runtime's thread-local
-    /// context switch on every statement. A driver that answers `true`
-    /// must not create tokio timers, spawn tasks or register I/O in
-    /// these methods.
+    /// The blocking facade then runs statements without the engine's
+    /// futures and without entering its runtime (ADR 0014), which saves
+    /// both on every statement. A driver that answers `true` must not
+    /// create tokio timers, spawn tasks or register I/O in these methods.
     fn completes_in_place(&self) -> bool {
         false
     }

@@ -69,14 +69,15 @@ impl Ready {
 /// still waiting breaks the driver's promise: it is dropped, and the
 /// error (a connection error, so that the pool closes the connection)
 /// names the dialect.
-fn poll_in_place<T>(dialect: &str, fut: impl Future<Output = Result<T>>) -> Result<T> {
+fn poll_in_place<T>(dialect: &dyn Dialect, fut: impl Future<Output = Result<T>>) -> Result<T> {
     match pin!(fut).poll(&mut Context::from_waker(Waker::noop())) {
         Poll::Ready(r) => r,
         Poll::Pending => Err(Error::database(
             crate::error::DbErrorKind::Connection,
             format!(
-                "the {dialect} driver said it completes statements in place, \
-                 but a statement was still waiting when first polled"
+                "the {} driver said it completes statements in place, \
+                 but a statement was still waiting when first polled",
+                dialect.name()
             ),
         )),
     }
@@ -388,8 +389,8 @@ impl Connection {
     /// Whether the driver finishes every statement at once, in the
     /// process, with no runtime (see
     /// [`DriverConnection::completes_in_place`]).
-    pub fn completes_in_place(&mut self) -> bool {
-        self.conn.driver().completes_in_place()
+    pub fn completes_in_place(&self) -> bool {
+        self.conn.driver_ref().completes_in_place()
     }
 
     /// Runs any rollback left behind by a dropped transaction.
@@ -498,7 +499,7 @@ impl Connection {
         stmt: Statement,
         sink: Option<&mut dyn RowSink>,
     ) -> Result<ExecResult> {
-        let dialect = self.engine.0.dialect.name();
+        let dialect = self.engine.0.dialect;
         if self.pending_rollback.is_some() {
             poll_in_place(dialect, self.settle())?;
         }
@@ -851,18 +852,20 @@ impl Drop for Connection {
 mod tests {
     use super::poll_in_place;
     use crate::error::DbErrorKind;
+    use crate::{Dialect, GenericDialect};
 
     #[test]
     fn a_driver_future_that_waits_when_it_promised_not_to_is_a_connection_error() {
-        let done = poll_in_place("toy", std::future::ready(Ok(5)));
+        let toy = &GenericDialect;
+        let done = poll_in_place(toy, std::future::ready(Ok(5)));
         assert_eq!(done.unwrap(), 5);
-        let waiting = poll_in_place("toy", std::future::pending::<crate::Result<()>>());
+        let waiting = poll_in_place(toy, std::future::pending::<crate::Result<()>>());
         let err = waiting.unwrap_err();
         assert_eq!(err.db_kind(), Some(DbErrorKind::Connection));
-        assert!(
-            err.to_string()
-                .contains("the toy driver said it completes statements in place"),
-            "{err}"
+        let expected = format!(
+            "the {} driver said it completes statements in place",
+            toy.name()
         );
+        assert!(err.to_string().contains(&expected), "{err}");
     }
 }

@@ -164,6 +164,14 @@ pub(crate) struct PooledConn {
 }
 
 impl PooledConn {
+    /// The driver connection, to read.
+    pub(crate) fn driver_ref(&self) -> &dyn DriverConnection {
+        match &self.conn {
+            Some(c) => c.as_ref(),
+            None => unreachable!("a pooled connection is used after release"),
+        }
+    }
+
     pub(crate) fn driver(&mut self) -> &mut dyn DriverConnection {
         match &mut self.conn {
             Some(c) => c.as_mut(),
