@@ -78,3 +78,41 @@ fn missing_column_and_wrong_type_name_the_column() {
         "cannot convert string in column \"id\" to i64"
     );
 }
+
+#[test]
+fn columns_at_their_fields_positions_are_read_by_position() {
+    let in_order = row(
+        &["id", "name", "hair_color", "extra"],
+        vec![Value::I64(7), "Ann".into(), "red".into(), Value::I64(0)],
+    );
+    assert!(User::columns_at_hints(&in_order));
+    assert_eq!(
+        User::from_row_at_hints(&in_order).unwrap(),
+        User::from_row(&in_order).unwrap()
+    );
+    // Another order, a missing column, a renamed field read by its field
+    // name: a result's reader falls back to names.
+    for cols in [
+        &["name", "id", "hair_color"][..],
+        &["id", "name"][..],
+        &["id", "name", "hair"][..],
+    ] {
+        let values = vec![Value::Null; cols.len()];
+        assert!(!User::columns_at_hints(&row(cols, values)), "{cols:?}");
+    }
+    // Structs read by position have nothing to check.
+    assert!(!Pair::columns_at_hints(&row(
+        &["left", "right"],
+        vec![Value::I64(1), "x".into()]
+    )));
+    // A value that does not convert still names its column.
+    let bad = row(
+        &["id", "name", "hair_color"],
+        vec!["one".into(), "Ann".into(), Value::Null],
+    );
+    assert!(User::columns_at_hints(&bad));
+    assert_eq!(
+        User::from_row_at_hints(&bad).unwrap_err().to_string(),
+        "cannot convert string in column \"id\" to i64"
+    );
+}

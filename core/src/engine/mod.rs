@@ -24,7 +24,7 @@ pub use driver::{
     BoxFuture, ConnectOptions, DriverConnection, DriverFuture, ExecResult, IsolationLevel,
     RowAccess, RowSink, StatementLru,
 };
-pub use result::{get, get_named, ColumnIndex, FromRow, QueryResult, Row, RowExt};
+pub use result::{get, get_at, get_named, ColumnIndex, FromRow, QueryResult, Row, RowExt};
 pub use url::{redact, DatabaseUrl};
 
 use crate::compile::{Compiled, StatementCache};
@@ -560,7 +560,7 @@ impl Connection {
         &mut self,
         stmt: impl Into<Statement>,
     ) -> Result<Vec<T>> {
-        let mut d = Decoder { out: Vec::new() };
+        let mut d = Decoder::new();
         self.run(stmt.into(), Some(&mut d)).await?;
         Ok(d.out)
     }
@@ -570,7 +570,7 @@ impl Connection {
         &mut self,
         stmt: Statement,
     ) -> Result<Vec<T>> {
-        let mut d = Decoder { out: Vec::new() };
+        let mut d = Decoder::new();
         self.run_in_place(stmt, Some(&mut d))?;
         Ok(d.out)
     }

@@ -80,6 +80,13 @@ pub fn get_named<T: FromValue>(row: &dyn RowAccess, hint: usize, name: &str) -> 
     T::from_column(row, i).map_err(|e| annotate(e, name))
 }
 
+/// Reads column `name` at position `at`, where [`FromRow::columns_at_hints`]
+/// found it. Used by `#[derive(FromRow)]`.
+#[inline]
+pub fn get_at<T: FromValue>(row: &dyn RowAccess, at: usize, name: &str) -> Result<T> {
+    T::from_column(row, at).map_err(|e| annotate(e, name))
+}
+
 /// Building a Rust value from a result row.
 ///
 /// Implemented for tuples (by position), for [`Row`] itself, and by
@@ -88,6 +95,24 @@ pub fn get_named<T: FromValue>(row: &dyn RowAccess, hint: usize, name: &str) -> 
 pub trait FromRow: Sized {
     /// Decodes one row.
     fn from_row(row: &dyn RowAccess) -> Result<Self>;
+
+    /// Whether every column [`FromRow::from_row`] reads by name is at the
+    /// position it looks at first (for a derived struct, the field's
+    /// position), so that [`FromRow::from_row_at_hints`] decodes `row` as
+    /// `from_row` would. Every row of one result has the same columns: a
+    /// result's reader asks once, on its first row, and then decodes each
+    /// row without comparing column names. `false` by default.
+    fn columns_at_hints(row: &dyn RowAccess) -> bool {
+        let _ = row;
+        false
+    }
+
+    /// Decodes a row of a result whose first row passed
+    /// [`FromRow::columns_at_hints`], reading each column at its hinted
+    /// position. The same as [`FromRow::from_row`] by default.
+    fn from_row_at_hints(row: &dyn RowAccess) -> Result<Self> {
+        Self::from_row(row)
+    }
 }
 
 macro_rules! tuple_from_row {
@@ -237,11 +262,32 @@ impl RowSink for RowCollector {
 /// Decodes rows with [`FromRow`] as they arrive.
 pub(crate) struct Decoder<T> {
     pub(crate) out: Vec<T>,
+    /// Whether the result's columns are where `T` looks first
+    /// ([`FromRow::columns_at_hints`]), known from the first row on.
+    at_hints: Option<bool>,
+}
+
+impl<T> Decoder<T> {
+    pub(crate) fn new() -> Self {
+        Decoder {
+            out: Vec::new(),
+            at_hints: None,
+        }
+    }
 }
 
 impl<T: FromRow + Send> RowSink for Decoder<T> {
+    #[inline]
     fn row(&mut self, row: &dyn RowAccess) -> Result<()> {
-        self.out.push(T::from_row(row)?);
+        let at_hints = match self.at_hints {
+            Some(b) => b,
+            None => *self.at_hints.insert(T::columns_at_hints(row)),
+        };
+        self.out.push(if at_hints {
+            T::from_row_at_hints(row)?
+        } else {
+            T::from_row(row)?
+        });
         Ok(())
     }
 }

@@ -130,6 +130,9 @@ fn from_row(input: &DeriveInput) -> syn::Result<TokenStream2> {
         ));
     };
     let by_position = struct_by_position(input)?;
+    // For a struct read by name: each field's column and the field's
+    // position, where the column usually is.
+    let mut hinted = Vec::new();
     let body = match &data.fields {
         Fields::Named(fields) => {
             let mut inits = Vec::new();
@@ -145,7 +148,9 @@ fn from_row(input: &DeriveInput) -> syn::Result<TokenStream2> {
                     let col = attrs
                         .rename
                         .unwrap_or_else(|| ident.to_string().trim_start_matches("r#").to_string());
-                    quote!(#core::engine::get_named(row, #i, #col)?)
+                    let get = quote!(#core::engine::get_named(row, #i, #col)?);
+                    hinted.push((ident, i, col));
+                    get
                 };
                 inits.push(quote!(#ident: #get));
             }
@@ -171,11 +176,32 @@ fn from_row(input: &DeriveInput) -> syn::Result<TokenStream2> {
             ));
         }
     };
+    // A struct read by name also decodes by position once the first row of
+    // a result shows every column at its field's position.
+    let at_hints = if hinted.is_empty() {
+        quote!()
+    } else {
+        let checks = hinted
+            .iter()
+            .map(|(_, i, col)| quote!(row.column_name(#i) == #col));
+        let inits = hinted
+            .iter()
+            .map(|(ident, i, col)| quote!(#ident: #core::engine::get_at(row, #i, #col)?));
+        quote! {
+            fn columns_at_hints(row: &dyn #core::engine::RowAccess) -> bool {
+                #(#checks)&&*
+            }
+            fn from_row_at_hints(row: &dyn #core::engine::RowAccess) -> #core::Result<Self> {
+                ::core::result::Result::Ok(Self { #(#inits),* })
+            }
+        }
+    };
     Ok(quote! {
         impl #impl_generics #core::engine::FromRow for #name #ty_generics #where_clause {
             fn from_row(row: &dyn #core::engine::RowAccess) -> #core::Result<Self> {
                 ::core::result::Result::Ok(#body)
             }
+            #at_hints
         }
     })
 }
