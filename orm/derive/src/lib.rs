@@ -191,6 +191,7 @@ fn from_row(input: &DeriveInput) -> syn::Result<TokenStream2> {
             fn columns_at_hints(row: &dyn #core::engine::RowAccess) -> bool {
                 #(#checks)&&*
             }
+            #[inline]
             fn from_row_at_hints(row: &dyn #core::engine::RowAccess) -> #core::Result<Self> {
                 ::core::result::Result::Ok(Self { #(#inits),* })
             }
