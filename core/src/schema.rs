@@ -621,16 +621,23 @@ impl Table {
     }
 
     /// The column called `name`, as an expression (`users.c.name` in SQLAlchemy).
+    #[inline]
     pub fn c(&self, name: &str) -> Result<Expr> {
         match self.column_index(name) {
             Some(i) => Ok(Expr::Column(ColumnRef {
                 source: Some(Source::Table(self.clone())),
                 name: self.columns[i].name.clone(),
             })),
-            None => Err(Error::UnknownColumn {
-                source_name: format!("table {}", self.qualified_name()),
-                column: name.to_string(),
-            }),
+            None => Err(self.unknown_column(name)),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn unknown_column(&self, name: &str) -> Error {
+        Error::UnknownColumn {
+            source_name: format!("table {}", self.qualified_name()),
+            column: name.to_string(),
         }
     }
 
