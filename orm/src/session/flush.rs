@@ -185,7 +185,7 @@ impl Session {
             return Err(e);
         }
         let mut updates = Vec::new();
-        for o in self.identity.get_ref().values() {
+        for o in self.identity.values() {
             let m = o.meta();
             if m.modified && !m.marked_for_deletion && m.state == ObjectState::Persistent {
                 updates.push(o.clone());
@@ -238,7 +238,7 @@ impl Session {
         let mut work: Vec<Arc<dyn AnyObj>> = self
             .new
             .iter()
-            .chain(self.identity.get_ref().values())
+            .chain(self.identity.values())
             .filter(|o| !o.relationships().is_empty())
             .cloned()
             .collect();
@@ -457,8 +457,8 @@ impl Session {
                     };
                     if let Some(k) = moved {
                         let t = table_id(obj.table());
-                        self.identity.map().remove(&(t, k));
-                        self.identity.map().insert((t, old_key), obj);
+                        self.identity.remove(t, &k);
+                        self.identity.insert(t, old_key, obj);
                     }
                 }
                 Done::Deleted { obj, key } => {
@@ -469,8 +469,7 @@ impl Session {
                         m.key.set(Some(key.clone()));
                     }
                     self.identity
-                        .map()
-                        .insert((table_id(obj.table()), key), obj.clone());
+                        .insert(table_id(obj.table()), key, obj.clone());
                     deleted.push(obj);
                 }
             }
@@ -712,8 +711,7 @@ impl Run<'_> {
             self.apply_fk_links(t, None)?;
             let ups: Vec<Arc<dyn AnyObj>> = self
                 .identity
-                .get_ref()
-                .values()
+                .values_of(table_id(t))
                 .filter(|o| {
                     std::ptr::eq(o.table(), t) && {
                         let m = o.meta();
@@ -749,8 +747,7 @@ impl Run<'_> {
             m.committed = None;
         }
         self.identity
-            .map()
-            .insert((table_id(obj.table()), key), obj.clone());
+            .insert(table_id(obj.table()), key, obj.clone());
         self.journal.push(Done::Inserted { obj, before });
         Ok(())
     }
@@ -1068,8 +1065,8 @@ impl Run<'_> {
                 }
                 if let Some(k) = new_key {
                     let t = table_id(table);
-                    self.identity.map().remove(&(t, c.old_key.clone()));
-                    self.identity.map().insert((t, k), c.obj.clone());
+                    self.identity.remove(t, &c.old_key);
+                    self.identity.insert(t, k, c.obj.clone());
                 }
                 self.journal.push(Done::Updated {
                     obj: c.obj,
@@ -1139,7 +1136,7 @@ impl Run<'_> {
                 m.state = ObjectState::Deleted;
                 m.marked_for_deletion = false;
             }
-            self.identity.map().remove(&(table_id(table), key.clone()));
+            self.identity.remove(table_id(table), &key);
             self.journal.push(Done::Deleted { obj, key });
         }
         Ok(())

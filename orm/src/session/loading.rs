@@ -9,7 +9,7 @@ use crate::object::{ErasedObj, Obj, ObjectState};
 use crate::relationship::{Direction, Lazy, Load, Rel, RelField, RelInfo, Resolved};
 use aludel_core::engine::RowAccess;
 use aludel_core::expr::OrderBy;
-use aludel_core::{and, or, select, Expr, Name, Select, Table, Value, ValueRef};
+use aludel_core::{and, or, select, Expr, Name, Select, SqlType, Table, Value, ValueRef};
 use rustc_hash::FxHashMap;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -418,6 +418,18 @@ fn join_target(
     Ok((stmt, alias))
 }
 
+/// Whether `table`'s primary key is one integer column (the identity map
+/// holds its objects by that integer).
+fn int_key(table: &Table) -> bool {
+    match table.primary_key.columns.as_slice() {
+        [name] => table.columns.iter().any(|c| {
+            c.name == *name
+                && matches!(c.ty, SqlType::SmallInt | SqlType::Integer | SqlType::BigInt)
+        }),
+        _ => false,
+    }
+}
+
 fn is_pk(table: &Table, cols: &[usize]) -> bool {
     let pk = &table.primary_key.columns;
     pk.len() == cols.len()
@@ -665,24 +677,19 @@ impl Session {
         // reason: each growth of the map hashes every key it holds again.
         let per_key = info.rows_per_key.load(Ordering::Relaxed).max(1);
         let expected = keys.len().saturating_mul(per_key);
-        if tracked {
+        if tracked && int_key(target) {
             self.identity
-                .map()
-                .reserve(expected.min(MAX_RESERVE).max(keys.len()));
+                .reserve(table_id(target), expected.min(MAX_RESERVE).max(keys.len()));
         }
         // The related objects found for each slot.
         let mut found: Vec<Vec<ErasedObj>> = vec![Vec::new(); uses.len()];
         // A many-to-one target already in the identity map needs no query.
         if tracked && res.direction == Direction::ManyToOne && is_pk(target, &res.target_cols) {
             keys.retain(|k| {
-                let hit = self
-                    .identity
-                    .get_ref()
-                    .get(&(table_id(target), k.clone()))
-                    .filter(|o| {
-                        let m = o.meta();
-                        !m.expired && !m.marked_for_deletion
-                    });
+                let hit = self.identity.get(table_id(target), k).filter(|o| {
+                    let m = o.meta();
+                    !m.expired && !m.marked_for_deletion
+                });
                 match hit {
                     Some(o) => {
                         if let Some(s) = slots.get(k) {

@@ -1,0 +1,165 @@
+//! The identity map: one object per table and primary key.
+
+use crate::key::Key;
+use crate::object::AnyObj;
+use rustc_hash::FxHashMap;
+use std::collections::hash_map::Entry;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+/// The objects of one table, by primary key: keys of one integer (of any
+/// width, as [`Key`] compares them) by that integer, any other by its
+/// [`Key`].
+#[derive(Default)]
+struct TableMap {
+    /// The table (`table_id`).
+    table: usize,
+    ints: FxHashMap<i64, Arc<dyn AnyObj>>,
+    others: FxHashMap<Key, Arc<dyn AnyObj>>,
+}
+
+impl TableMap {
+    fn len(&self) -> usize {
+        self.ints.len() + self.others.len()
+    }
+}
+
+/// The identity map: one object per table and primary key.
+///
+/// A map per table (a session meets few tables), each keyed by the
+/// primary key alone, and by a plain integer for a key of one integer
+/// column: an entry is 24 bytes, and no table of the map grows with the
+/// rows of the others.
+#[doc(hidden)]
+pub struct Identity {
+    tables: Vec<TableMap>,
+    /// Raised when an object of the session is written.
+    pub(crate) dirty: Arc<AtomicBool>,
+}
+
+/// Where a key goes in a [`TableMap`]'s entry.
+pub(crate) enum Slot<'a> {
+    Int(Entry<'a, i64, Arc<dyn AnyObj>>),
+    Other(Entry<'a, Key, Arc<dyn AnyObj>>),
+}
+
+impl Identity {
+    pub(crate) fn new() -> Identity {
+        Identity {
+            tables: Vec::new(),
+            dirty: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    fn table(&self, table: usize) -> Option<&TableMap> {
+        self.tables.iter().find(|t| t.table == table)
+    }
+
+    fn table_mut(&mut self, table: usize) -> &mut TableMap {
+        match self.tables.iter().position(|t| t.table == table) {
+            Some(i) => &mut self.tables[i],
+            None => {
+                self.tables.push(TableMap {
+                    table,
+                    ..TableMap::default()
+                });
+                self.tables.last_mut().expect("just pushed")
+            }
+        }
+    }
+
+    /// The object of `table` with primary key `key`.
+    pub(crate) fn get(&self, table: usize, key: &Key) -> Option<&Arc<dyn AnyObj>> {
+        let t = self.table(table)?;
+        match key.as_int() {
+            Some(i) => t.ints.get(&i),
+            None => t.others.get(key),
+        }
+    }
+
+    /// Whether the map holds an object of `table` with primary key `key`.
+    pub(crate) fn contains(&self, table: usize, key: &Key) -> bool {
+        self.get(table, key).is_some()
+    }
+
+    /// Puts `obj` under `table` and `key`, returning the object it replaces.
+    pub(crate) fn insert(
+        &mut self,
+        table: usize,
+        key: Key,
+        obj: Arc<dyn AnyObj>,
+    ) -> Option<Arc<dyn AnyObj>> {
+        let t = self.table_mut(table);
+        match key.as_int() {
+            Some(i) => t.ints.insert(i, obj),
+            None => t.others.insert(key, obj),
+        }
+    }
+
+    /// Takes out the object of `table` with primary key `key`.
+    pub(crate) fn remove(&mut self, table: usize, key: &Key) -> Option<Arc<dyn AnyObj>> {
+        let t = self.tables.iter_mut().find(|t| t.table == table)?;
+        match key.as_int() {
+            Some(i) => t.ints.remove(&i),
+            None => t.others.remove(key),
+        }
+    }
+
+    /// The entry of `key` in `table`'s map (one hash lookup, whether the
+    /// key is there or not), and the session's dirty flag.
+    pub(crate) fn slot(&mut self, table: usize, key: &Key) -> (Slot<'_>, &Arc<AtomicBool>) {
+        let i = match self.tables.iter().position(|t| t.table == table) {
+            Some(i) => i,
+            None => {
+                self.table_mut(table);
+                self.tables.len() - 1
+            }
+        };
+        let t = &mut self.tables[i];
+        let slot = match key.as_int() {
+            Some(i) => Slot::Int(t.ints.entry(i)),
+            None => Slot::Other(t.others.entry(key.clone())),
+        };
+        (slot, &self.dirty)
+    }
+
+    /// Room for `n` more objects of `table` (with keys of one integer).
+    pub(crate) fn reserve(&mut self, table: usize, n: usize) {
+        self.table_mut(table).ints.reserve(n);
+    }
+
+    /// The number of objects.
+    pub(crate) fn len(&self) -> usize {
+        self.tables.iter().map(TableMap::len).sum()
+    }
+
+    /// Whether the map holds no object.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.tables.iter().all(|t| t.len() == 0)
+    }
+
+    /// Every object.
+    pub(crate) fn values(&self) -> impl Iterator<Item = &Arc<dyn AnyObj>> + '_ {
+        self.tables
+            .iter()
+            .flat_map(|t| t.ints.values().chain(t.others.values()))
+    }
+
+    /// Every object of `table`.
+    pub(crate) fn values_of(&self, table: usize) -> impl Iterator<Item = &Arc<dyn AnyObj>> + '_ {
+        self.table(table)
+            .into_iter()
+            .flat_map(|t| t.ints.values().chain(t.others.values()))
+    }
+
+    /// Takes every object out; the maps keep their room for the
+    /// session's next objects.
+    pub(crate) fn drain(&mut self) -> impl Iterator<Item = Arc<dyn AnyObj>> + '_ {
+        self.tables.iter_mut().flat_map(|t| {
+            t.ints
+                .drain()
+                .map(|(_, o)| o)
+                .chain(t.others.drain().map(|(_, o)| o))
+        })
+    }
+}
