@@ -11,7 +11,6 @@ use aludel_core::engine::Connection;
 use aludel_core::{delete, insert, update, Capabilities, Expr, Table, Value};
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::BTreeSet;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 /// Whether a column value means "let the database generate it": NULL, or
@@ -176,12 +175,12 @@ impl Session {
     pub async fn flush(&mut self) -> Result<()> {
         // Nothing added, deleted, linked or written since the last flush:
         // nothing to look at.
-        let written = self.identity.dirty.swap(false, Ordering::AcqRel);
+        let written = self.identity.dirty.take();
         if !written && self.new.is_empty() && self.deleted.is_empty() && self.links.is_empty() {
             return Ok(());
         }
         if let Err(e) = self.collect_links().await {
-            self.identity.dirty.store(true, Ordering::Release);
+            self.identity.dirty.raise();
             return Err(e);
         }
         let mut updates = Vec::new();
@@ -221,7 +220,7 @@ impl Session {
         if let Err(e) = result {
             // The links stay, to be applied again by the next flush.
             self.undo_flushes(work).await;
-            self.identity.dirty.store(true, Ordering::Release);
+            self.identity.dirty.raise();
             return Err(e);
         }
         self.links.clear();
@@ -383,7 +382,6 @@ impl Session {
                     m.state = ObjectState::Pending;
                     m.session = self.id;
                     m.seq = seq;
-                    m.dirty = Some(self.identity.dirty.clone());
                 }
                 self.new.push(o.clone());
                 Ok(true)

@@ -4,8 +4,72 @@ use crate::key::Key;
 use crate::object::AnyObj;
 use rustc_hash::FxHashMap;
 use std::collections::hash_map::Entry;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+
+/// How many counters of writes [`WRITES`] holds.
+const GROUPS: usize = 64;
+
+/// A counter of writes, alone on its cache line.
+#[repr(align(64))]
+struct WriteCount(AtomicU64);
+
+/// Writes to objects in sessions, counted per group of sessions (a
+/// session's group is its id modulo [`GROUPS`]; ids are handed out in
+/// order, so sessions open at the same time rarely share one): how a
+/// session learns that one of its objects was written without a
+/// reference to it in every object. A write in another session of the
+/// group only costs this session a look at its objects at its next flush.
+static WRITES: [WriteCount; GROUPS] = [const { WriteCount(AtomicU64::new(0)) }; GROUPS];
+
+fn writes(session: u64) -> &'static AtomicU64 {
+    &WRITES[(session % GROUPS as u64) as usize].0
+}
+
+/// Records that an object of session `session` was written
+/// ([`Obj::write`](crate::Obj::write)).
+pub(crate) fn note_write(session: u64) {
+    writes(session).fetch_add(1, Ordering::Release);
+}
+
+/// Whether objects of a session may have been written since its last
+/// flush looked: its group's count of writes then, and a flag the
+/// session raises itself.
+pub(crate) struct Written {
+    session: u64,
+    seen: u64,
+    raised: bool,
+}
+
+impl Written {
+    fn new(session: u64) -> Written {
+        Written {
+            session,
+            seen: writes(session).load(Ordering::Acquire),
+            raised: false,
+        }
+    }
+
+    /// Whether something may have been written since the last
+    /// [`Written::take`].
+    pub(crate) fn get(&self) -> bool {
+        self.raised || writes(self.session).load(Ordering::Acquire) != self.seen
+    }
+
+    /// [`Written::get`], and starts counting again.
+    pub(crate) fn take(&mut self) -> bool {
+        let now = writes(self.session).load(Ordering::Acquire);
+        let written = self.raised || now != self.seen;
+        self.seen = now;
+        self.raised = false;
+        written
+    }
+
+    /// Makes the next flush look at the session's objects.
+    pub(crate) fn raise(&mut self) {
+        self.raised = true;
+    }
+}
 
 /// The objects of one table, by primary key: keys of one integer (of any
 /// width, as [`Key`] compares them) by that integer, any other by its
@@ -33,8 +97,8 @@ impl TableMap {
 #[doc(hidden)]
 pub struct Identity {
     tables: Vec<TableMap>,
-    /// Raised when an object of the session is written.
-    pub(crate) dirty: Arc<AtomicBool>,
+    /// Whether an object of the session was written.
+    pub(crate) dirty: Written,
 }
 
 /// Where a key goes in a [`TableMap`]'s entry.
@@ -44,10 +108,11 @@ pub(crate) enum Slot<'a> {
 }
 
 impl Identity {
-    pub(crate) fn new() -> Identity {
+    /// The identity map of session `session`.
+    pub(crate) fn new(session: u64) -> Identity {
         Identity {
             tables: Vec::new(),
-            dirty: Arc::new(AtomicBool::new(false)),
+            dirty: Written::new(session),
         }
     }
 
@@ -106,8 +171,8 @@ impl Identity {
     }
 
     /// The entry of `key` in `table`'s map (one hash lookup, whether the
-    /// key is there or not), and the session's dirty flag.
-    pub(crate) fn slot(&mut self, table: usize, key: &Key) -> (Slot<'_>, &Arc<AtomicBool>) {
+    /// key is there or not).
+    pub(crate) fn slot(&mut self, table: usize, key: &Key) -> Slot<'_> {
         let i = match self.tables.iter().position(|t| t.table == table) {
             Some(i) => i,
             None => {
@@ -116,11 +181,10 @@ impl Identity {
             }
         };
         let t = &mut self.tables[i];
-        let slot = match key.as_int() {
+        match key.as_int() {
             Some(i) => Slot::Int(t.ints.entry(i)),
             None => Slot::Other(t.others.entry(key.clone())),
-        };
-        (slot, &self.dirty)
+        }
     }
 
     /// Room for `n` more objects of `table` (with keys of one integer).

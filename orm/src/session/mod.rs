@@ -5,6 +5,7 @@ mod flush;
 mod identity;
 mod loading;
 
+pub(crate) use identity::note_write;
 pub use identity::Identity;
 
 use crate::error::{Error, Result};
@@ -288,15 +289,13 @@ pub(crate) fn absorb_fresh<T: Model>(
 ) -> (Obj<T>, bool) {
     let key = value.identity();
     // One hash lookup, whether the row is new to the map or not.
-    let (slot, dirty) = identity.slot(table_id(T::table()), &key);
     let fresh = |value: T, key: StoredKey| {
         let mut meta = Meta::new(ObjectState::Persistent);
         meta.session = session;
         meta.key = key;
-        meta.dirty = Some(dirty.clone());
         Obj::with_meta(value, meta)
     };
-    match slot {
+    match identity.slot(table_id(T::table()), &key) {
         identity::Slot::Int(e) => place(e, value, || StoredKey::new(Some(key)), fresh),
         identity::Slot::Other(e) => place(e, value, || StoredKey::new(Some(key)), fresh),
     }
@@ -404,12 +403,13 @@ impl Session {
 
     /// A session over `engine` with `options`.
     pub fn with_options(engine: Engine, options: SessionOptions) -> Session {
+        let id = NEXT_SESSION.fetch_add(1, Ordering::Relaxed);
         Session {
             engine,
             options,
-            id: NEXT_SESSION.fetch_add(1, Ordering::Relaxed),
+            id,
             conn: None,
-            identity: Identity::new(),
+            identity: Identity::new(id),
             new: Vec::new(),
             deleted: Vec::new(),
             journal: Vec::new(),
@@ -514,10 +514,9 @@ impl Session {
                     m.state = ObjectState::Persistent;
                     m.session = self.id;
                     m.key.set(Some(key.clone()));
-                    m.dirty = Some(self.identity.dirty.clone());
                     // Changes made while detached are flushed here.
                     if m.modified {
-                        self.identity.dirty.store(true, Ordering::Release);
+                        self.identity.dirty.raise();
                     }
                 }
                 self.identity.insert(table, key, obj.erased());
@@ -557,7 +556,6 @@ impl Session {
             m.session = self.id;
             m.seq = seq;
             m.expired = false;
-            m.dirty = Some(self.identity.dirty.clone());
         }
         self.new.push(obj);
     }
@@ -621,8 +619,7 @@ impl Session {
         !self.new.is_empty()
             || !self.deleted.is_empty()
             || !self.links.is_empty()
-            || (self.identity.dirty.load(Ordering::Acquire)
-                && self.identity.values().any(|o| o.meta().modified))
+            || (self.identity.dirty.get() && self.identity.values().any(|o| o.meta().modified))
     }
 
     /// Loads the object with primary key `key`: from the identity map when
@@ -853,7 +850,6 @@ impl Session {
                         m.state = ObjectState::Persistent;
                         m.session = self.id;
                         m.key.set(Some(key.clone()));
-                        m.dirty = Some(self.identity.dirty.clone());
                     }
                     self.identity.insert(table_id(obj.table()), key, obj);
                 }
