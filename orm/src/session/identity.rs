@@ -216,14 +216,23 @@ impl Identity {
             .flat_map(|t| t.ints.values().chain(t.others.values()))
     }
 
-    /// Takes every object out; the maps keep their room for the
+    /// Takes every object out, handing each to `f` unless the map held
+    /// its only handle (an object nothing else can reach needs no
+    /// detaching: it is dropped); the maps keep their room for the
     /// session's next objects.
-    pub(crate) fn drain(&mut self) -> impl Iterator<Item = Arc<dyn AnyObj>> + '_ {
-        self.tables.iter_mut().flat_map(|t| {
-            t.ints
-                .drain()
-                .map(|(_, o)| o)
-                .chain(t.others.drain().map(|(_, o)| o))
-        })
+    pub(crate) fn drain_each(&mut self, mut f: impl FnMut(Arc<dyn AnyObj>)) {
+        let mut each = |o: Arc<dyn AnyObj>| {
+            if Arc::strong_count(&o) > 1 || Arc::weak_count(&o) > 0 {
+                f(o);
+            }
+        };
+        for t in &mut self.tables {
+            for (_, o) in t.ints.drain() {
+                each(o);
+            }
+            for (_, o) in t.others.drain() {
+                each(o);
+            }
+        }
     }
 }

@@ -747,12 +747,12 @@ impl Session {
             m.session = 0;
             m.state = ObjectState::Transient;
         }
-        for o in self.identity.drain() {
+        self.identity.drain_each(|o| {
             let mut m = o.meta();
             m.session = 0;
             m.marked_for_deletion = false;
             m.state = ObjectState::Detached;
-        }
+        });
         self.deleted.clear();
     }
 
@@ -1006,10 +1006,10 @@ impl Drop for Session {
             m.state = ObjectState::Transient;
             m.session = 0;
         }
-        for o in self.identity.drain() {
+        self.identity.drain_each(|o| {
             let mut m = o.meta();
             m.state = ObjectState::Detached;
             m.session = 0;
-        }
+        });
     }
 }
