@@ -3,7 +3,7 @@
 
 use super::{ensure_conn, row_key, table_id, AbsorbFn, Absorbed, Loaded, Session};
 use crate::error::{Error, Result};
-use crate::key::Key;
+use crate::key::{GroupKey, Key};
 use crate::model::Model;
 use crate::object::{ErasedObj, Obj, ObjectState};
 use crate::relationship::{Direction, Lazy, Load, Rel, RelField, RelInfo, Resolved};
@@ -84,6 +84,14 @@ impl Slots {
         Slots {
             ints: FxHashMap::with_capacity_and_hasher(n, Default::default()),
             others: FxHashMap::default(),
+        }
+    }
+
+    #[inline]
+    fn get_group(&self, k: &GroupKey) -> Option<usize> {
+        match k {
+            GroupKey::Int(i) => self.ints.get(i).copied(),
+            GroupKey::Key(k) => self.get(k),
         }
     }
 
@@ -249,7 +257,7 @@ impl Seen {
             let key = if group.is_empty() {
                 None
             } else {
-                Some(row_key(row, group)?)
+                Some(GroupKey::of_key(row_key(row, group)?))
             };
             return Ok(Absorbed {
                 obj: o.clone(),
@@ -837,16 +845,16 @@ impl Session {
                         }
                     }
                     let k = if extra > 0 {
-                        Key::many(
+                        GroupKey::of_key(Key::many(
                             (0..extra)
                                 .map(|i| row.value(n_target + i))
                                 .collect::<aludel_core::Result<_>>()?,
-                        )
+                        ))
                     } else if tracked && !absorbed.fresh && child.0.meta().modified {
                         // An object the session already held, changed and not
                         // flushed: it belongs where its current values say.
                         match child.0.key_at(target_cols) {
-                            Ok(k) => k,
+                            Ok(k) => GroupKey::of_key(k),
                             Err(e) => {
                                 let stop = aludel_core::Error::InvalidStatement(e.to_string());
                                 failed = Some(e);
@@ -855,11 +863,13 @@ impl Session {
                         }
                     } else {
                         // The row's own join columns, decoded with the object.
-                        absorbed.key.unwrap_or_else(|| Key::many(Vec::new()))
+                        absorbed
+                            .key
+                            .unwrap_or_else(|| GroupKey::Key(Key::many(Vec::new())))
                     };
                     // A row whose key no parent has (a changed object that
                     // moved away) belongs to none of them.
-                    if let Some(s) = slots.get(&k) {
+                    if let Some(s) = slots.get_group(&k) {
                         rows.push((s, absorbed.fresh, child));
                     }
                     Ok(())

@@ -9,7 +9,7 @@ pub(crate) use identity::note_write;
 pub use identity::Identity;
 
 use crate::error::{Error, Result};
-use crate::key::{IntoKey, Key, StoredKey};
+use crate::key::{GroupKey, IntoKey, Key, StoredKey};
 use crate::model::Model;
 use crate::object::{AnyObj, Cell, ErasedObj, Meta, Obj, ObjectState};
 use crate::query::{Entity, Plain, Query};
@@ -112,7 +112,7 @@ pub struct Absorbed {
     pub(crate) fresh: bool,
     /// The row's values at the `group` columns, as the model decodes them
     /// (`None` when no columns were asked for).
-    pub(crate) key: Option<Key>,
+    pub(crate) key: Option<GroupKey>,
 }
 
 /// Decodes a row of one model into the identity map, or untracked without
@@ -139,7 +139,11 @@ pub fn absorb_erased<T: Model>(
     // Relationship loading SELECTs the target's table (or an alias of
     // it) itself: its columns are in the table's order.
     let v = T::from_row_at(row)?;
-    let key = (!group.is_empty()).then(|| crate::model::key_at(&v, group));
+    let key = match group {
+        [] => None,
+        [i] => Some(GroupKey::of_value(v.column_value(*i))),
+        _ => Some(GroupKey::Key(crate::model::key_at(&v, group))),
+    };
     let Some(identity) = identity else {
         return Ok(Absorbed {
             obj: ErasedObj(Obj::untracked(v).cell),
