@@ -86,6 +86,18 @@ impl StoredKey {
         }
     }
 
+    /// A key of one integer, widened, and stored: one look at the key's
+    /// value for both. `Err` gives back any other key.
+    #[inline]
+    pub(crate) fn int(key: Key) -> Result<(i64, StoredKey), Key> {
+        match key {
+            Key(Repr::One(Value::I64(i))) => Ok((i, StoredKey::I64(i))),
+            Key(Repr::One(Value::I32(i))) => Ok((i64::from(i), StoredKey::I32(i))),
+            Key(Repr::One(Value::I16(i))) => Ok((i64::from(i), StoredKey::I16(i))),
+            other => Err(other),
+        }
+    }
+
     /// The key.
     pub(crate) fn get(&self) -> Option<Key> {
         Some(match self {

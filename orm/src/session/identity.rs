@@ -101,12 +101,6 @@ pub struct Identity {
     pub(crate) dirty: Written,
 }
 
-/// Where a key goes in a [`TableMap`]'s entry.
-pub(crate) enum Slot<'a> {
-    Int(Entry<'a, i64, Arc<dyn AnyObj>>),
-    Other(Entry<'a, Key, Arc<dyn AnyObj>>),
-}
-
 impl Identity {
     /// The identity map of session `session`.
     pub(crate) fn new(session: u64) -> Identity {
@@ -170,21 +164,27 @@ impl Identity {
         }
     }
 
-    /// The entry of `key` in `table`'s map (one hash lookup, whether the
-    /// key is there or not).
-    pub(crate) fn slot(&mut self, table: usize, key: &Key) -> Slot<'_> {
-        let i = match self.tables.iter().position(|t| t.table == table) {
-            Some(i) => i,
-            None => {
-                self.table_mut(table);
-                self.tables.len() - 1
-            }
-        };
-        let t = &mut self.tables[i];
-        match key.as_int() {
-            Some(i) => Slot::Int(t.ints.entry(i)),
-            None => Slot::Other(t.others.entry(key.clone())),
+    /// The map of `table`, made if the session has none yet.
+    fn table_at(&mut self, table: usize) -> &mut TableMap {
+        // Loads meet the same table row after row: look at the last one
+        // made first.
+        let last = self.tables.len().wrapping_sub(1);
+        if self.tables.get(last).is_some_and(|t| t.table == table) {
+            return &mut self.tables[last];
         }
+        self.table_mut(table)
+    }
+
+    /// The entry of an integer key in `table`'s map (one hash lookup,
+    /// whether the key is there or not).
+    #[inline]
+    pub(crate) fn slot_int(&mut self, table: usize, key: i64) -> Entry<'_, i64, Arc<dyn AnyObj>> {
+        self.table_at(table).ints.entry(key)
+    }
+
+    /// The entry of any other key in `table`'s map.
+    pub(crate) fn slot_other(&mut self, table: usize, key: Key) -> Entry<'_, Key, Arc<dyn AnyObj>> {
+        self.table_at(table).others.entry(key)
     }
 
     /// Room for `n` more objects of `table` (with keys of one integer).

@@ -299,9 +299,18 @@ pub(crate) fn absorb_fresh<T: Model>(
         meta.key = key;
         Obj::with_meta(value, meta)
     };
-    match identity.slot(table_id(T::table()), &key) {
-        identity::Slot::Int(e) => place(e, value, || StoredKey::new(Some(key)), fresh),
-        identity::Slot::Other(e) => place(e, value, || StoredKey::new(Some(key)), fresh),
+    let table = table_id(T::table());
+    match StoredKey::int(key) {
+        Ok((i, stored)) => place(identity.slot_int(table, i), value, || stored, fresh),
+        Err(key) => {
+            let stored = || StoredKey::new(Some(key.clone()));
+            place(
+                identity.slot_other(table, key.clone()),
+                value,
+                stored,
+                fresh,
+            )
+        }
     }
 }
 
