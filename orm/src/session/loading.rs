@@ -719,10 +719,9 @@ impl Session {
         } else {
             (caps.max_bind_params / res.owner_cols.len().max(1)).clamp(1, 500)
         };
-        // Each related row's slot, in row order (whether its object is new
-        // to the session, and the object): the lists are filled once all
-        // rows are in, each allocated at its size.
-        let mut rows: Vec<(usize, bool, ErasedObj)> = Vec::with_capacity(expected.min(MAX_RESERVE));
+        // How many related rows found a parent; each list starts with
+        // room for as many objects per key as the last load found.
+        let mut rows = 0usize;
         // Per related object and folded relationship: what the join found.
         let mut grand: FxHashMap<(usize, usize), Vec<ErasedObj>> = FxHashMap::default();
         let order = order_term(target, info.order_by)?;
@@ -794,7 +793,7 @@ impl Session {
             let target_names: Vec<Name> = target.columns.iter().map(|c| c.name.clone()).collect();
             let session = self.id;
             let mut identity = tracked.then_some(&mut self.identity);
-            let (rows, grand, slots) = (&mut rows, &mut grand, &slots);
+            let (rows, found, grand, slots) = (&mut rows, &mut found, &mut grand, &slots);
             let (seen_target, seen_joined) = (&mut seen_target, &mut seen_joined);
             let target_cols = &res.target_cols;
             // The join columns of a related row, as its model decodes them
@@ -870,7 +869,15 @@ impl Session {
                     // A row whose key no parent has (a changed object that
                     // moved away) belongs to none of them.
                     if let Some(s) = slots.get_group(&k) {
-                        rows.push((s, absorbed.fresh, child));
+                        *rows += 1;
+                        let list = &mut found[s];
+                        // An object new to the session is in no list yet.
+                        if absorbed.fresh || !list.iter().any(|c| Arc::ptr_eq(&c.0, &child.0)) {
+                            if list.capacity() == 0 {
+                                list.reserve_exact(per_key);
+                            }
+                            list.push(child);
+                        }
                     }
                     Ok(())
                 })
@@ -882,24 +889,10 @@ impl Session {
         }
         if !keys.is_empty() {
             info.rows_per_key
-                .store(rows.len().div_ceil(keys.len()), Ordering::Relaxed);
-        }
-        let mut sizes = vec![0usize; found.len()];
-        for &(s, _, _) in &rows {
-            sizes[s] += 1;
-        }
-        for (list, n) in found.iter_mut().zip(sizes) {
-            list.reserve_exact(n);
+                .store(rows.div_ceil(keys.len()), Ordering::Relaxed);
         }
         if gather {
-            all_children.reserve(rows.len());
-        }
-        for (s, fresh, child) in rows {
-            let list = &mut found[s];
-            // An object new to the session is in no list yet.
-            if fresh || !list.iter().any(|c| Arc::ptr_eq(&c.0, &child.0)) {
-                list.push(child);
-            }
+            all_children.reserve(rows);
         }
         for (i, slot) in todo {
             // The last parent with a key takes its list; the others copy it.
