@@ -303,13 +303,8 @@ pub(crate) fn absorb_fresh<T: Model>(
     match StoredKey::int(key) {
         Ok((i, stored)) => place(identity.slot_int(table, i), value, || stored, fresh),
         Err(key) => {
-            let stored = || StoredKey::new(Some(key.clone()));
-            place(
-                identity.slot_other(table, key.clone()),
-                value,
-                stored,
-                fresh,
-            )
+            let entry = identity.slot_other(table, key.clone());
+            place(entry, value, move || StoredKey::new(Some(key)), fresh)
         }
     }
 }
