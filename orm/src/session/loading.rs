@@ -63,8 +63,9 @@ impl RowAccess for Slice<'_> {
     }
 }
 
-/// The most room an eager load reserves in the identity map ahead of its
-/// rows, whatever the last load of the relationship found.
+/// The most room an eager load reserves ahead of its rows, in the identity
+/// map and in the related objects' lists, whatever the last load of the
+/// relationship found.
 const MAX_RESERVE: usize = 1 << 16;
 
 /// The parent's column `name`, from its table or from the subquery that wraps it.
@@ -719,9 +720,13 @@ impl Session {
         } else {
             (caps.max_bind_params / res.owner_cols.len().max(1)).clamp(1, 500)
         };
-        // How many related rows found a parent; each list starts with
-        // room for as many objects per key as the last load found.
+        // How many related rows found a parent. Each list starts with room
+        // for as many objects per key as the last load found, unless that
+        // would reserve more than `MAX_RESERVE` objects in all (a load of
+        // many parents after one of a few large ones): then the lists grow
+        // as they fill.
         let mut rows = 0usize;
+        let room = if expected <= MAX_RESERVE { per_key } else { 0 };
         // Per related object and folded relationship: what the join found.
         let mut grand: FxHashMap<(usize, usize), Vec<ErasedObj>> = FxHashMap::default();
         let order = order_term(target, info.order_by)?;
@@ -874,7 +879,7 @@ impl Session {
                         // An object new to the session is in no list yet.
                         if absorbed.fresh || !list.iter().any(|c| Arc::ptr_eq(&c.0, &child.0)) {
                             if list.capacity() == 0 {
-                                list.reserve_exact(per_key);
+                                list.reserve_exact(room);
                             }
                             list.push(child);
                         }
