@@ -73,15 +73,28 @@ pub(crate) enum StoredKey {
 
 impl StoredKey {
     /// Stores `key`.
+    #[inline]
     pub(crate) fn new(key: Option<Key>) -> StoredKey {
-        let Some(key) = key else {
-            return StoredKey::None;
-        };
-        match &key.0 {
-            Repr::One(Value::I16(i)) => StoredKey::I16(*i),
-            Repr::One(Value::I32(i)) => StoredKey::I32(*i),
-            Repr::One(Value::I64(i)) => StoredKey::I64(*i),
-            _ => StoredKey::Other(Box::new(key)),
+        // By value: a key of one integer is taken apart, with nothing
+        // left to drop.
+        match key {
+            None => StoredKey::None,
+            Some(Key(Repr::One(Value::I16(i)))) => StoredKey::I16(i),
+            Some(Key(Repr::One(Value::I32(i)))) => StoredKey::I32(i),
+            Some(Key(Repr::One(Value::I64(i)))) => StoredKey::I64(i),
+            Some(key) => StoredKey::Other(Box::new(key)),
+        }
+    }
+
+    /// A key of one integer, widened, and stored: one look at the key's
+    /// value for both. `Err` gives back any other key.
+    #[inline]
+    pub(crate) fn int(key: Key) -> Result<(i64, StoredKey), Key> {
+        match key {
+            Key(Repr::One(Value::I64(i))) => Ok((i, StoredKey::I64(i))),
+            Key(Repr::One(Value::I32(i))) => Ok((i64::from(i), StoredKey::I32(i))),
+            Key(Repr::One(Value::I16(i))) => Ok((i64::from(i), StoredKey::I16(i))),
+            other => Err(other),
         }
     }
 
@@ -104,6 +117,36 @@ impl StoredKey {
     /// Stores `key`, replacing the one stored.
     pub(crate) fn set(&mut self, key: Option<Key>) {
         *self = StoredKey::new(key);
+    }
+}
+
+/// The join columns' values that group a related row under its parent:
+/// a plain integer for a key of one integer column (nearly every one, and
+/// cheap to make, look up and drop), else a [`Key`].
+pub(crate) enum GroupKey {
+    Int(i64),
+    Key(Key),
+}
+
+impl GroupKey {
+    /// The group of one column's value.
+    #[inline]
+    pub(crate) fn of_value(v: Value) -> GroupKey {
+        match v {
+            Value::I64(i) => GroupKey::Int(i),
+            Value::I32(i) => GroupKey::Int(i64::from(i)),
+            Value::I16(i) => GroupKey::Int(i64::from(i)),
+            other => GroupKey::Key(Key::one(other)),
+        }
+    }
+
+    /// The group of a key.
+    #[inline]
+    pub(crate) fn of_key(k: Key) -> GroupKey {
+        match k.as_int() {
+            Some(i) => GroupKey::Int(i),
+            None => GroupKey::Key(k),
+        }
     }
 }
 

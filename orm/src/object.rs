@@ -9,7 +9,6 @@ use aludel_core::{Table, Value};
 use parking_lot::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::any::Any;
 use std::fmt;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 /// Where an object stands with respect to a session and the database
@@ -62,7 +61,7 @@ pub struct ObjectInfo {
 }
 
 /// The bookkeeping a session keeps beside each object's value, kept small
-/// (48 bytes): every loaded object has one.
+/// (40 bytes): every loaded object has one.
 pub(crate) struct Meta {
     pub(crate) state: ObjectState,
     pub(crate) expired: bool,
@@ -76,9 +75,6 @@ pub(crate) struct Meta {
     /// The identity key while the object has a row (an untracked object,
     /// detached from the start, keeps none: its values give it).
     pub(crate) key: StoredKey,
-    /// The session's "something was written" flag, raised by
-    /// [`Obj::write`] so that a flush with nothing to do costs nothing.
-    pub(crate) dirty: Option<Arc<AtomicBool>>,
     /// The column values as the database holds them, taken when the
     /// object is first written after a load or flush; compared with the
     /// current values at flush to find what changed. Boxed: 8 bytes here
@@ -97,7 +93,6 @@ impl Meta {
             seq: 0,
             session: 0,
             key: StoredKey::None,
-            dirty: None,
             committed: None,
         }
     }
@@ -219,8 +214,10 @@ impl<T: Model> Obj<T> {
                 meta.committed = Some(Box::new(value.to_values()));
             }
         }
-        if let Some(d) = &meta.dirty {
-            d.store(true, Ordering::Release);
+        // The session learns that something was written, so that a
+        // flush with nothing to do costs nothing.
+        if meta.session != 0 {
+            crate::session::note_write(meta.session);
         }
         Ok(value)
     }
@@ -491,7 +488,7 @@ impl<T: Model> AnyObj for Cell<T> {
 mod tests {
     /// Every loaded object carries its bookkeeping: it stays small.
     #[test]
-    fn the_bookkeeping_is_48_bytes() {
-        assert_eq!(std::mem::size_of::<super::Meta>(), 48);
+    fn the_bookkeeping_is_40_bytes() {
+        assert_eq!(std::mem::size_of::<super::Meta>(), 40);
     }
 }

@@ -11,7 +11,6 @@ use aludel_core::engine::Connection;
 use aludel_core::{delete, insert, update, Capabilities, Expr, Table, Value};
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::BTreeSet;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 /// Whether a column value means "let the database generate it": NULL, or
@@ -176,16 +175,16 @@ impl Session {
     pub async fn flush(&mut self) -> Result<()> {
         // Nothing added, deleted, linked or written since the last flush:
         // nothing to look at.
-        let written = self.identity.dirty.swap(false, Ordering::AcqRel);
+        let written = self.identity.dirty.take();
         if !written && self.new.is_empty() && self.deleted.is_empty() && self.links.is_empty() {
             return Ok(());
         }
         if let Err(e) = self.collect_links().await {
-            self.identity.dirty.store(true, Ordering::Release);
+            self.identity.dirty.raise();
             return Err(e);
         }
         let mut updates = Vec::new();
-        for o in self.identity.get_ref().values() {
+        for o in self.identity.values() {
             let m = o.meta();
             if m.modified && !m.marked_for_deletion && m.state == ObjectState::Persistent {
                 updates.push(o.clone());
@@ -221,7 +220,7 @@ impl Session {
         if let Err(e) = result {
             // The links stay, to be applied again by the next flush.
             self.undo_flushes(work).await;
-            self.identity.dirty.store(true, Ordering::Release);
+            self.identity.dirty.raise();
             return Err(e);
         }
         self.links.clear();
@@ -238,7 +237,7 @@ impl Session {
         let mut work: Vec<Arc<dyn AnyObj>> = self
             .new
             .iter()
-            .chain(self.identity.get_ref().values())
+            .chain(self.identity.values())
             .filter(|o| !o.relationships().is_empty())
             .cloned()
             .collect();
@@ -383,7 +382,6 @@ impl Session {
                     m.state = ObjectState::Pending;
                     m.session = self.id;
                     m.seq = seq;
-                    m.dirty = Some(self.identity.dirty.clone());
                 }
                 self.new.push(o.clone());
                 Ok(true)
@@ -457,8 +455,8 @@ impl Session {
                     };
                     if let Some(k) = moved {
                         let t = table_id(obj.table());
-                        self.identity.map().remove(&(t, k));
-                        self.identity.map().insert((t, old_key), obj);
+                        self.identity.remove(t, &k);
+                        self.identity.insert(t, old_key, obj);
                     }
                 }
                 Done::Deleted { obj, key } => {
@@ -469,8 +467,7 @@ impl Session {
                         m.key.set(Some(key.clone()));
                     }
                     self.identity
-                        .map()
-                        .insert((table_id(obj.table()), key), obj.clone());
+                        .insert(table_id(obj.table()), key, obj.clone());
                     deleted.push(obj);
                 }
             }
@@ -712,8 +709,7 @@ impl Run<'_> {
             self.apply_fk_links(t, None)?;
             let ups: Vec<Arc<dyn AnyObj>> = self
                 .identity
-                .get_ref()
-                .values()
+                .values_of(table_id(t))
                 .filter(|o| {
                     std::ptr::eq(o.table(), t) && {
                         let m = o.meta();
@@ -749,8 +745,7 @@ impl Run<'_> {
             m.committed = None;
         }
         self.identity
-            .map()
-            .insert((table_id(obj.table()), key), obj.clone());
+            .insert(table_id(obj.table()), key, obj.clone());
         self.journal.push(Done::Inserted { obj, before });
         Ok(())
     }
@@ -1068,8 +1063,8 @@ impl Run<'_> {
                 }
                 if let Some(k) = new_key {
                     let t = table_id(table);
-                    self.identity.map().remove(&(t, c.old_key.clone()));
-                    self.identity.map().insert((t, k), c.obj.clone());
+                    self.identity.remove(t, &c.old_key);
+                    self.identity.insert(t, k, c.obj.clone());
                 }
                 self.journal.push(Done::Updated {
                     obj: c.obj,
@@ -1139,7 +1134,7 @@ impl Run<'_> {
                 m.state = ObjectState::Deleted;
                 m.marked_for_deletion = false;
             }
-            self.identity.map().remove(&(table_id(table), key.clone()));
+            self.identity.remove(table_id(table), &key);
             self.journal.push(Done::Deleted { obj, key });
         }
         Ok(())

@@ -3,13 +3,13 @@
 
 use super::{ensure_conn, row_key, table_id, AbsorbFn, Absorbed, Loaded, Session};
 use crate::error::{Error, Result};
-use crate::key::Key;
+use crate::key::{GroupKey, Key};
 use crate::model::Model;
 use crate::object::{ErasedObj, Obj, ObjectState};
 use crate::relationship::{Direction, Lazy, Load, Rel, RelField, RelInfo, Resolved};
 use aludel_core::engine::RowAccess;
 use aludel_core::expr::OrderBy;
-use aludel_core::{and, or, select, Expr, Name, Select, Table, Value, ValueRef};
+use aludel_core::{and, or, select, Expr, Name, Select, SqlType, Table, Value, ValueRef};
 use rustc_hash::FxHashMap;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -63,8 +63,9 @@ impl RowAccess for Slice<'_> {
     }
 }
 
-/// The most room an eager load reserves in the identity map ahead of its
-/// rows, whatever the last load of the relationship found.
+/// The most room an eager load reserves ahead of its rows, in the identity
+/// map and in the related objects' lists, whatever the last load of the
+/// relationship found.
 const MAX_RESERVE: usize = 1 << 16;
 
 /// The parent's column `name`, from its table or from the subquery that wraps it.
@@ -84,6 +85,14 @@ impl Slots {
         Slots {
             ints: FxHashMap::with_capacity_and_hasher(n, Default::default()),
             others: FxHashMap::default(),
+        }
+    }
+
+    #[inline]
+    fn get_group(&self, k: &GroupKey) -> Option<usize> {
+        match k {
+            GroupKey::Int(i) => self.ints.get(i).copied(),
+            GroupKey::Key(k) => self.get(k),
         }
     }
 
@@ -249,7 +258,7 @@ impl Seen {
             let key = if group.is_empty() {
                 None
             } else {
-                Some(row_key(row, group)?)
+                Some(GroupKey::of_key(row_key(row, group)?))
             };
             return Ok(Absorbed {
                 obj: o.clone(),
@@ -416,6 +425,18 @@ fn join_target(
         }
     };
     Ok((stmt, alias))
+}
+
+/// Whether `table`'s primary key is one integer column (the identity map
+/// holds its objects by that integer).
+fn int_key(table: &Table) -> bool {
+    match table.primary_key.columns.as_slice() {
+        [name] => table.columns.iter().any(|c| {
+            c.name == *name
+                && matches!(c.ty, SqlType::SmallInt | SqlType::Integer | SqlType::BigInt)
+        }),
+        _ => false,
+    }
 }
 
 fn is_pk(table: &Table, cols: &[usize]) -> bool {
@@ -665,24 +686,19 @@ impl Session {
         // reason: each growth of the map hashes every key it holds again.
         let per_key = info.rows_per_key.load(Ordering::Relaxed).max(1);
         let expected = keys.len().saturating_mul(per_key);
-        if tracked {
+        if tracked && int_key(target) {
             self.identity
-                .map()
-                .reserve(expected.min(MAX_RESERVE).max(keys.len()));
+                .reserve(table_id(target), expected.min(MAX_RESERVE).max(keys.len()));
         }
         // The related objects found for each slot.
         let mut found: Vec<Vec<ErasedObj>> = vec![Vec::new(); uses.len()];
         // A many-to-one target already in the identity map needs no query.
         if tracked && res.direction == Direction::ManyToOne && is_pk(target, &res.target_cols) {
             keys.retain(|k| {
-                let hit = self
-                    .identity
-                    .get_ref()
-                    .get(&(table_id(target), k.clone()))
-                    .filter(|o| {
-                        let m = o.meta();
-                        !m.expired && !m.marked_for_deletion
-                    });
+                let hit = self.identity.get(table_id(target), k).filter(|o| {
+                    let m = o.meta();
+                    !m.expired && !m.marked_for_deletion
+                });
                 match hit {
                     Some(o) => {
                         if let Some(s) = slots.get(k) {
@@ -704,10 +720,13 @@ impl Session {
         } else {
             (caps.max_bind_params / res.owner_cols.len().max(1)).clamp(1, 500)
         };
-        // Each related row's slot, in row order (whether its object is new
-        // to the session, and the object): the lists are filled once all
-        // rows are in, each allocated at its size.
-        let mut rows: Vec<(usize, bool, ErasedObj)> = Vec::with_capacity(expected.min(MAX_RESERVE));
+        // How many related rows found a parent. Each list starts with room
+        // for as many objects per key as the last load found, unless that
+        // would reserve more than `MAX_RESERVE` objects in all (a load of
+        // many parents after one of a few large ones): then the lists grow
+        // as they fill.
+        let mut rows = 0usize;
+        let room = if expected <= MAX_RESERVE { per_key } else { 0 };
         // Per related object and folded relationship: what the join found.
         let mut grand: FxHashMap<(usize, usize), Vec<ErasedObj>> = FxHashMap::default();
         let order = order_term(target, info.order_by)?;
@@ -779,7 +798,7 @@ impl Session {
             let target_names: Vec<Name> = target.columns.iter().map(|c| c.name.clone()).collect();
             let session = self.id;
             let mut identity = tracked.then_some(&mut self.identity);
-            let (rows, grand, slots) = (&mut rows, &mut grand, &slots);
+            let (rows, found, grand, slots) = (&mut rows, &mut found, &mut grand, &slots);
             let (seen_target, seen_joined) = (&mut seen_target, &mut seen_joined);
             let target_cols = &res.target_cols;
             // The join columns of a related row, as its model decodes them
@@ -830,16 +849,16 @@ impl Session {
                         }
                     }
                     let k = if extra > 0 {
-                        Key::many(
+                        GroupKey::of_key(Key::many(
                             (0..extra)
                                 .map(|i| row.value(n_target + i))
                                 .collect::<aludel_core::Result<_>>()?,
-                        )
+                        ))
                     } else if tracked && !absorbed.fresh && child.0.meta().modified {
                         // An object the session already held, changed and not
                         // flushed: it belongs where its current values say.
                         match child.0.key_at(target_cols) {
-                            Ok(k) => k,
+                            Ok(k) => GroupKey::of_key(k),
                             Err(e) => {
                                 let stop = aludel_core::Error::InvalidStatement(e.to_string());
                                 failed = Some(e);
@@ -848,12 +867,22 @@ impl Session {
                         }
                     } else {
                         // The row's own join columns, decoded with the object.
-                        absorbed.key.unwrap_or_else(|| Key::many(Vec::new()))
+                        absorbed
+                            .key
+                            .unwrap_or_else(|| GroupKey::Key(Key::many(Vec::new())))
                     };
                     // A row whose key no parent has (a changed object that
                     // moved away) belongs to none of them.
-                    if let Some(s) = slots.get(&k) {
-                        rows.push((s, absorbed.fresh, child));
+                    if let Some(s) = slots.get_group(&k) {
+                        *rows += 1;
+                        let list = &mut found[s];
+                        // An object new to the session is in no list yet.
+                        if absorbed.fresh || !list.iter().any(|c| Arc::ptr_eq(&c.0, &child.0)) {
+                            if list.capacity() == 0 {
+                                list.reserve_exact(room);
+                            }
+                            list.push(child);
+                        }
                     }
                     Ok(())
                 })
@@ -865,24 +894,10 @@ impl Session {
         }
         if !keys.is_empty() {
             info.rows_per_key
-                .store(rows.len().div_ceil(keys.len()), Ordering::Relaxed);
-        }
-        let mut sizes = vec![0usize; found.len()];
-        for &(s, _, _) in &rows {
-            sizes[s] += 1;
-        }
-        for (list, n) in found.iter_mut().zip(sizes) {
-            list.reserve_exact(n);
+                .store(rows.div_ceil(keys.len()), Ordering::Relaxed);
         }
         if gather {
-            all_children.reserve(rows.len());
-        }
-        for (s, fresh, child) in rows {
-            let list = &mut found[s];
-            // An object new to the session is in no list yet.
-            if fresh || !list.iter().any(|c| Arc::ptr_eq(&c.0, &child.0)) {
-                list.push(child);
-            }
+            all_children.reserve(rows);
         }
         for (i, slot) in todo {
             // The last parent with a key takes its list; the others copy it.

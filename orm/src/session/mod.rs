@@ -2,20 +2,23 @@
 //! connection and transaction at a time.
 
 mod flush;
+mod identity;
 mod loading;
 
+pub(crate) use identity::note_write;
+pub use identity::Identity;
+
 use crate::error::{Error, Result};
-use crate::key::{IntoKey, Key, StoredKey};
+use crate::key::{GroupKey, IntoKey, Key, StoredKey};
 use crate::model::Model;
 use crate::object::{AnyObj, Cell, ErasedObj, Meta, Obj, ObjectState};
 use crate::query::{Entity, Plain, Query};
 use aludel_core::engine::{Connection, Engine, FromRow, QueryResult};
 use aludel_core::select::IntoColumns;
 use aludel_core::{select, Expr, FromValue, MetaData, Select, Statement, Table, Value};
-use rustc_hash::FxHashMap;
 use std::collections::hash_map::Entry;
 use std::fmt;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 /// Settings of a [`Session`], as SQLAlchemy's `sessionmaker` takes them.
@@ -99,26 +102,6 @@ impl SessionMaker {
 
 static NEXT_SESSION: AtomicU64 = AtomicU64::new(1);
 
-pub(crate) type IdentityKey = (usize, Key);
-
-/// The identity map: one object per table and primary key.
-#[doc(hidden)]
-pub struct Identity {
-    map: FxHashMap<IdentityKey, Arc<dyn AnyObj>>,
-    /// Raised when an object of the session is written.
-    pub(crate) dirty: Arc<AtomicBool>,
-}
-
-impl Identity {
-    pub(crate) fn map(&mut self) -> &mut FxHashMap<IdentityKey, Arc<dyn AnyObj>> {
-        &mut self.map
-    }
-
-    pub(crate) fn get_ref(&self) -> &FxHashMap<IdentityKey, Arc<dyn AnyObj>> {
-        &self.map
-    }
-}
-
 /// What absorbing one row gave: the object, whether the row made it, and
 /// the decoded row's values at the columns asked for.
 #[doc(hidden)]
@@ -129,7 +112,7 @@ pub struct Absorbed {
     pub(crate) fresh: bool,
     /// The row's values at the `group` columns, as the model decodes them
     /// (`None` when no columns were asked for).
-    pub(crate) key: Option<Key>,
+    pub(crate) key: Option<GroupKey>,
 }
 
 /// Decodes a row of one model into the identity map, or untracked without
@@ -156,7 +139,11 @@ pub fn absorb_erased<T: Model>(
     // Relationship loading SELECTs the target's table (or an alias of
     // it) itself: its columns are in the table's order.
     let v = T::from_row_at(row)?;
-    let key = (!group.is_empty()).then(|| crate::model::key_at(&v, group));
+    let key = match group {
+        [] => None,
+        [i] => Some(GroupKey::of_value(v.column_value(*i))),
+        _ => Some(GroupKey::Key(crate::model::key_at(&v, group))),
+    };
     let Some(identity) = identity else {
         return Ok(Absorbed {
             obj: ErasedObj(Obj::untracked(v).cell),
@@ -266,7 +253,7 @@ impl fmt::Debug for Session {
         f.debug_struct("Session")
             .field("id", &self.id)
             .field("dialect", &self.engine.dialect().name())
-            .field("objects", &self.identity.get_ref().len())
+            .field("objects", &self.identity.len())
             .field("pending", &self.new.len())
             .field("marked_for_deletion", &self.deleted.len())
             .field("in_transaction", &self.in_transaction())
@@ -304,17 +291,32 @@ pub(crate) fn absorb_fresh<T: Model>(
     session: u64,
     value: T,
 ) -> (Obj<T>, bool) {
-    let ik = (table_id(T::table()), value.identity());
-    let dirty = &identity.dirty;
-    let fresh = |value: T, key: &Key| {
+    let key = value.identity();
+    // One hash lookup, whether the row is new to the map or not.
+    let fresh = |value: T, key: StoredKey| {
         let mut meta = Meta::new(ObjectState::Persistent);
         meta.session = session;
-        meta.key = StoredKey::new(Some(key.clone()));
-        meta.dirty = Some(dirty.clone());
+        meta.key = key;
         Obj::with_meta(value, meta)
     };
-    // One hash lookup, whether the row is new to the map or not.
-    match identity.map.entry(ik) {
+    let table = table_id(T::table());
+    match StoredKey::int(key) {
+        Ok((i, stored)) => place(identity.slot_int(table, i), value, || stored, fresh),
+        Err(key) => {
+            let entry = identity.slot_other(table, key.clone());
+            place(entry, value, move || StoredKey::new(Some(key)), fresh)
+        }
+    }
+}
+
+/// [`absorb_fresh`] at the identity map's entry for the value's key.
+fn place<K, T: Model>(
+    entry: Entry<'_, K, Arc<dyn AnyObj>>,
+    value: T,
+    key: impl FnOnce() -> StoredKey,
+    fresh: impl FnOnce(T, StoredKey) -> Obj<T>,
+) -> (Obj<T>, bool) {
+    match entry {
         Entry::Occupied(mut e) => {
             if let Ok(cell) = e.get().clone().into_any().downcast::<Cell<T>>() {
                 if let Some(mut v) = cell.value.try_write() {
@@ -330,12 +332,12 @@ pub(crate) fn absorb_fresh<T: Model>(
             }
             // Another model under the same table and key: the new object
             // takes its place.
-            let obj = fresh(value, &e.key().1);
+            let obj = fresh(value, key());
             e.insert(obj.erased());
             (obj, true)
         }
         Entry::Vacant(e) => {
-            let obj = fresh(value, &e.key().1);
+            let obj = fresh(value, key());
             e.insert(obj.erased());
             (obj, true)
         }
@@ -352,7 +354,7 @@ pub(crate) fn held<T: Model>(
     row: &dyn aludel_core::engine::RowAccess,
 ) -> aludel_core::Result<Option<Obj<T>>> {
     let key = row_key(row, pk)?;
-    let Some(o) = identity.map.get(&(table_id(T::table()), key)) else {
+    let Some(o) = identity.get(table_id(T::table()), &key) else {
         return Ok(None);
     };
     if o.meta().expired {
@@ -409,15 +411,13 @@ impl Session {
 
     /// A session over `engine` with `options`.
     pub fn with_options(engine: Engine, options: SessionOptions) -> Session {
+        let id = NEXT_SESSION.fetch_add(1, Ordering::Relaxed);
         Session {
             engine,
             options,
-            id: NEXT_SESSION.fetch_add(1, Ordering::Relaxed),
+            id,
             conn: None,
-            identity: Identity {
-                map: FxHashMap::default(),
-                dirty: Arc::new(AtomicBool::new(false)),
-            },
+            identity: Identity::new(id),
             new: Vec::new(),
             deleted: Vec::new(),
             journal: Vec::new(),
@@ -509,8 +509,8 @@ impl Session {
                     Some(k) => k,
                     None => obj.erased().current_key()?,
                 };
-                let ik = (table_id(T::table()), key.clone());
-                if self.identity.get_ref().contains_key(&ik) {
+                let table = table_id(T::table());
+                if self.identity.contains(table, &key) {
                     return Err(Error::InvalidState {
                         operation: "attach (this session already holds its row as another object)",
                         model: T::NAME,
@@ -521,14 +521,13 @@ impl Session {
                     let mut m = obj.cell.meta.lock();
                     m.state = ObjectState::Persistent;
                     m.session = self.id;
-                    m.key.set(Some(key));
-                    m.dirty = Some(self.identity.dirty.clone());
+                    m.key.set(Some(key.clone()));
                     // Changes made while detached are flushed here.
                     if m.modified {
-                        self.identity.dirty.store(true, Ordering::Release);
+                        self.identity.dirty.raise();
                     }
                 }
-                self.identity.map().insert(ik, obj.erased());
+                self.identity.insert(table, key, obj.erased());
                 Ok(())
             }
             _ => Err(Error::InvalidState {
@@ -565,7 +564,6 @@ impl Session {
             m.session = self.id;
             m.seq = seq;
             m.expired = false;
-            m.dirty = Some(self.identity.dirty.clone());
         }
         self.new.push(obj);
     }
@@ -615,12 +613,12 @@ impl Session {
 
     /// The number of objects in the identity map.
     pub fn len(&self) -> usize {
-        self.identity.get_ref().len()
+        self.identity.len()
     }
 
     /// Whether the identity map is empty and nothing is pending.
     pub fn is_empty(&self) -> bool {
-        self.identity.get_ref().is_empty() && self.new.is_empty()
+        self.identity.is_empty() && self.new.is_empty()
     }
 
     /// Whether a flush has work to do: pending objects, deletions, or
@@ -629,8 +627,7 @@ impl Session {
         !self.new.is_empty()
             || !self.deleted.is_empty()
             || !self.links.is_empty()
-            || (self.identity.dirty.load(Ordering::Acquire)
-                && self.identity.get_ref().values().any(|o| o.meta().modified))
+            || (self.identity.dirty.get() && self.identity.values().any(|o| o.meta().modified))
     }
 
     /// Loads the object with primary key `key`: from the identity map when
@@ -638,8 +635,8 @@ impl Session {
     /// such row, or if the object is marked for deletion.
     pub async fn get<T: Model>(&mut self, key: impl IntoKey) -> Result<Option<Obj<T>>> {
         let key = key.into_key();
-        let ik = (table_id(T::table()), key);
-        if let Some(existing) = self.identity.get_ref().get(&ik) {
+        let table = table_id(T::table());
+        if let Some(existing) = self.identity.get(table, &key) {
             let m = existing.meta();
             if m.marked_for_deletion || m.state != ObjectState::Persistent {
                 return Ok(None);
@@ -652,7 +649,7 @@ impl Session {
             }
         }
         self.autoflush().await?;
-        let stmt = select(T::table()).where_(key_condition(T::table(), &ik.1)?);
+        let stmt = select(T::table()).where_(key_condition(T::table(), &key)?);
         let conn = ensure_conn(&self.engine, &mut self.conn).await?;
         let row = conn.fetch_optional::<Loaded<T>>(stmt).await?.map(|l| l.0);
         Ok(row.map(|v| absorb(&mut self.identity, self.id, v)))
@@ -717,7 +714,7 @@ impl Session {
 
     /// Expires every persistent object of the session.
     pub fn expire_all(&mut self) {
-        for o in self.identity.get_ref().values() {
+        for o in self.identity.values() {
             {
                 let mut m = o.meta();
                 m.expired = true;
@@ -744,7 +741,7 @@ impl Session {
             _ => ObjectState::Detached,
         };
         if let Some(k) = m.key.get() {
-            self.identity.map().remove(&(table_id(T::table()), k));
+            self.identity.remove(table_id(T::table()), &k);
         }
         drop(m);
         self.new.retain(|o| !Arc::ptr_eq(o, &erased));
@@ -758,12 +755,12 @@ impl Session {
             m.session = 0;
             m.state = ObjectState::Transient;
         }
-        for (_, o) in self.identity.map().drain() {
+        self.identity.drain_each(|o| {
             let mut m = o.meta();
             m.session = 0;
             m.marked_for_deletion = false;
             m.state = ObjectState::Detached;
-        }
+        });
         self.deleted.clear();
     }
 
@@ -802,7 +799,7 @@ impl Session {
             m.key.take()
         };
         if let Some(k) = key {
-            self.identity.map().remove(&(table_id(obj.table()), k));
+            self.identity.remove(table_id(obj.table()), &k);
         }
         // A value still borrowed keeps its key; nothing else.
         let _ = obj.set_columns(before);
@@ -861,11 +858,8 @@ impl Session {
                         m.state = ObjectState::Persistent;
                         m.session = self.id;
                         m.key.set(Some(key.clone()));
-                        m.dirty = Some(self.identity.dirty.clone());
                     }
-                    self.identity
-                        .map()
-                        .insert((table_id(obj.table()), key), obj);
+                    self.identity.insert(table_id(obj.table()), key, obj);
                 }
             }
         }
@@ -1020,10 +1014,10 @@ impl Drop for Session {
             m.state = ObjectState::Transient;
             m.session = 0;
         }
-        for (_, o) in self.identity.map().drain() {
+        self.identity.drain_each(|o| {
             let mut m = o.meta();
             m.state = ObjectState::Detached;
             m.session = 0;
-        }
+        });
     }
 }
