@@ -114,7 +114,14 @@ impl Identity {
         self.tables.iter().find(|t| t.table == table)
     }
 
+    /// The map of `table`, made if the session has none yet.
     fn table_mut(&mut self, table: usize) -> &mut TableMap {
+        // Loads meet the same table row after row: look at the last one
+        // made first.
+        let last = self.tables.len().wrapping_sub(1);
+        if self.tables.get(last).is_some_and(|t| t.table == table) {
+            return &mut self.tables[last];
+        }
         match self.tables.iter().position(|t| t.table == table) {
             Some(i) => &mut self.tables[i],
             None => {
@@ -164,27 +171,16 @@ impl Identity {
         }
     }
 
-    /// The map of `table`, made if the session has none yet.
-    fn table_at(&mut self, table: usize) -> &mut TableMap {
-        // Loads meet the same table row after row: look at the last one
-        // made first.
-        let last = self.tables.len().wrapping_sub(1);
-        if self.tables.get(last).is_some_and(|t| t.table == table) {
-            return &mut self.tables[last];
-        }
-        self.table_mut(table)
-    }
-
     /// The entry of an integer key in `table`'s map (one hash lookup,
     /// whether the key is there or not).
     #[inline]
     pub(crate) fn slot_int(&mut self, table: usize, key: i64) -> Entry<'_, i64, Arc<dyn AnyObj>> {
-        self.table_at(table).ints.entry(key)
+        self.table_mut(table).ints.entry(key)
     }
 
     /// The entry of any other key in `table`'s map.
     pub(crate) fn slot_other(&mut self, table: usize, key: Key) -> Entry<'_, Key, Arc<dyn AnyObj>> {
-        self.table_at(table).others.entry(key)
+        self.table_mut(table).others.entry(key)
     }
 
     /// Room for `n` more objects of `table` (with keys of one integer).
