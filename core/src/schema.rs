@@ -501,6 +501,34 @@ pub struct TableData {
     /// A comment on the table.
     pub comment: Option<String>,
     by_name: FxHashMap<Name, usize>,
+    /// Each column's name as its length and the word of its first eight
+    /// bytes ([`name_word`]): a lookup by name compares these, in one
+    /// small array, before any text.
+    name_words: Box<[(usize, u64)]>,
+}
+
+/// The first eight bytes of a name as a word (zero past its end): with the
+/// length, equal for equal names, and for names of up to eight bytes equal
+/// only for equal names.
+#[inline(always)]
+fn name_word(b: &[u8]) -> u64 {
+    let n = b.len();
+    if let Some(w) = b.first_chunk::<8>() {
+        return u64::from_le_bytes(*w);
+    }
+    if let (Some(lo), Some(hi)) = (b.first_chunk::<4>(), b.last_chunk::<4>()) {
+        // Four to seven bytes: two loads that overlap in the middle.
+        return u64::from(u32::from_le_bytes(*lo))
+            | u64::from(u32::from_le_bytes(*hi)) << (8 * (n - 4));
+    }
+    match b {
+        [] => 0,
+        [a, ..] => {
+            u64::from(*a)
+                | u64::from(b[n / 2]) << (8 * (n / 2))
+                | u64::from(b[n - 1]) << (8 * (n - 1))
+        }
+    }
 }
 
 /// A table: shared, immutable metadata that statements refer to.
@@ -609,12 +637,17 @@ impl Table {
     #[inline]
     fn column_index(&self, name: &str) -> Option<usize> {
         if self.columns.len() <= 16 {
-            self.columns.iter().position(|c| {
-                // Names from the same literal share their text: no byte
-                // comparison then.
-                let n = c.name.as_str();
-                (n.as_ptr() == name.as_ptr() && n.len() == name.len()) || n == name
-            })
+            let (len, word) = (name.len(), name_word(name.as_bytes()));
+            let i = self
+                .name_words
+                .iter()
+                .position(|&(l, w)| l == len && w == word)?;
+            // The first eight bytes matched: only longer names have more
+            // to compare, and names of one length rarely share a start.
+            if len <= 8 || self.columns[i].name.as_str() == name {
+                return Some(i);
+            }
+            self.columns.iter().position(|c| c.name.as_str() == name)
         } else {
             self.by_name.get(name).copied()
         }
@@ -1015,6 +1048,10 @@ impl TableBuilder {
             }
         }
 
+        let name_words = columns
+            .iter()
+            .map(|c| (c.name.len(), name_word(c.name.as_bytes())))
+            .collect();
         Ok(Table(TableRepr::Shared(Arc::new(TableData {
             schema: self.schema,
             name: self.name,
@@ -1026,6 +1063,7 @@ impl TableBuilder {
             indexes,
             comment: self.comment,
             by_name,
+            name_words,
         }))))
     }
 }

@@ -78,6 +78,71 @@ fn declaration_mistakes_are_errors_naming_the_problem() {
 }
 
 #[test]
+fn columns_are_found_by_names_of_every_length_and_shared_starts() {
+    // Names of 1 to 20 bytes, several sharing their first eight bytes and
+    // their length, non-ASCII ones, and (over 16 columns) a hashed lookup.
+    let names: Vec<String> = [
+        "a",
+        "ab",
+        "abc",
+        "abcd",
+        "abcde",
+        "abcdef",
+        "abcdefg",
+        "abcdefgh",
+        "abcdefghi",
+        "created_at_utc",
+        "created_at_loc",
+        "created_on_utc",
+        "é",
+        "éé",
+        "naïve",
+        "x y",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    for count in [names.len(), 3] {
+        let mut b = Table::builder("t");
+        for n in &names[..count] {
+            b = b.column(Column::new(n.clone(), SqlType::Integer));
+        }
+        let t = b.build().unwrap();
+        for n in &names[..count] {
+            match t.c(n).unwrap() {
+                aludel_core::Expr::Column(c) => assert_eq!(c.name.as_str(), n.as_str()),
+                other => panic!("{n}: {other:?}"),
+            }
+            assert_eq!(t.column(n).unwrap().name.as_str(), n.as_str());
+        }
+        for missing in [
+            "",
+            "abcdefgi",
+            "created_at_utx",
+            "created_at_ut",
+            "abcdefghij",
+            "E",
+            "b",
+        ] {
+            assert!(t.column(missing).is_none(), "{missing} is not a column");
+            assert!(
+                matches!(t.c(missing), Err(Error::UnknownColumn { column, .. }) if column == missing)
+            );
+        }
+    }
+    let mut wide = Table::builder("wide");
+    for i in 0..20 {
+        wide = wide.column(Column::new(format!("column_number_{i}"), SqlType::Integer));
+    }
+    let wide = wide.build().unwrap();
+    for i in 0..20 {
+        let n = format!("column_number_{i}");
+        assert_eq!(wide.column(&n).unwrap().name.as_str(), n);
+    }
+    assert!(wide.column("column_number_20").is_none());
+}
+
+#[test]
 fn default_naming_convention_names_indexes_like_sqlalchemy() {
     let t = Table::builder("users")
         .column(int("id").primary_key().index())

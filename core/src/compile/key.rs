@@ -19,7 +19,7 @@
 //! compared by `==`, as every entry was before keys were exact.
 
 use crate::dml::{ConflictAction, InsertData, InsertSource};
-use crate::expr::{Bind, Expr, FrameBound, FrameUnits, OrderBy, Source};
+use crate::expr::{Bind, ColumnRef, Expr, FrameBound, FrameUnits, OrderBy, Source};
 use crate::name::Name;
 use crate::schema::Table;
 use crate::select::{AliasTarget, Distinct, FromItem, Query};
@@ -265,6 +265,26 @@ impl State<'_> {
                     word[..chunk.len()].copy_from_slice(chunk);
                     self.w(u64::from_le_bytes(word));
                 }
+            }
+        }
+    }
+
+    /// A column of a table: what [`Walk::expr`] writes for
+    /// `Expr::Column` with a table as its source, in one step.
+    #[inline(always)]
+    fn table_column(&mut self, t: &Table, n: &Name) {
+        let addr = t.addr() as usize as u64;
+        match n.static_str() {
+            Some(s) => self.words.extend_from_slice(&[
+                E_COLUMN,
+                1,
+                addr,
+                (s.len() as u64) << 1 | 1,
+                s.as_ptr() as u64,
+            ]),
+            None => {
+                self.words.extend_from_slice(&[E_COLUMN, 1, addr]);
+                self.name(n);
             }
         }
     }
@@ -582,6 +602,7 @@ macro_rules! walk_queries {
                 }
             }
 
+            #[inline(always)]
             fn exprs(&mut self, v: & $($m)? [Expr]) {
                 self.0.w(v.len() as u64);
                 for e in v {
@@ -589,6 +610,7 @@ macro_rules! walk_queries {
                 }
             }
 
+            #[inline]
             fn opt_expr(&mut self, e: & $($m)? Option<Expr>) {
                 match e {
                     None => self.0.w(0),
@@ -596,7 +618,22 @@ macro_rules! walk_queries {
                 }
             }
 
+            /// An expression: a table's column and a bound value inline
+            /// (most of what statements hold), the rest through a call.
+            #[inline(always)]
             fn expr(&mut self, e: & $($m)? Expr) {
+                match e {
+                    Expr::Column(ColumnRef {
+                        source: Some(Source::Table(t)),
+                        name,
+                    }) => self.0.table_column(t, name),
+                    Expr::Value(Bind(v)) => self.value(v),
+                    _ => self.expr_other(e),
+                }
+            }
+
+            #[inline(never)]
+            fn expr_other(&mut self, e: & $($m)? Expr) {
                 match e {
                     Expr::Value(Bind(v)) => self.value(v),
                     Expr::Column(c) => {
