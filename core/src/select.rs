@@ -392,8 +392,70 @@ pub enum Distinct {
 ///
 /// One allocation holds the whole statement, its first few select-list
 /// items included, so the builder methods move a pointer.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Select(Box<SelectData>);
+
+thread_local! {
+    /// The allocation of the thread's last SELECT that the statement cache
+    /// was given and is done with, emptied, for the thread's next
+    /// [`Select`] (see [`recycle`]).
+    static SPARE: std::cell::Cell<Option<Box<SelectData>>> = const { std::cell::Cell::new(None) };
+}
+
+impl Default for Select {
+    /// An empty SELECT, in the thread's spare allocation when it has one.
+    #[inline]
+    fn default() -> Self {
+        match SPARE.try_with(|s| s.take()) {
+            Ok(Some(b)) => Select(b),
+            _ => Select(Box::default()),
+        }
+    }
+}
+
+/// Drops `stmt`, keeping the allocation of a plain SELECT (emptied) as
+/// the thread's spare for the next
+/// [`Select`]: a statement built, run and dropped in a loop then costs no
+/// allocation for itself.
+pub(crate) fn recycle(stmt: crate::statement::Statement) {
+    let crate::statement::Statement::Query(Query::Select(Select(mut b))) = stmt else {
+        return;
+    };
+    let SelectData {
+        ctes,
+        distinct,
+        columns,
+        from,
+        where_,
+        group_by,
+        having,
+        order_by,
+        limit,
+        offset,
+        lock,
+    } = &mut *b;
+    // Lists that outgrew their inline room give their memory back: a
+    // thread keeps one small allocation, never a large one.
+    fn empty<A: smallvec::Array>(v: &mut SmallVec<A>) {
+        if v.spilled() {
+            *v = SmallVec::new();
+        } else {
+            v.clear();
+        }
+    }
+    *ctes = Vec::new();
+    *distinct = Distinct::None;
+    empty(columns);
+    empty(from);
+    *where_ = None;
+    *group_by = Vec::new();
+    *having = None;
+    empty(order_by);
+    *limit = None;
+    *offset = None;
+    *lock = None;
+    let _ = SPARE.try_with(|s| s.set(Some(b)));
+}
 
 /// The parts of a [`Select`].
 #[doc(hidden)]

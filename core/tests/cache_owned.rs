@@ -8,6 +8,7 @@ use aludel_core::{
     compile, dialect_by_name, func, insert, select, value, Column, Dialect, MetaData, OnConflict,
     SqlType, Statement, StatementCache, Table, Value,
 };
+use aludel_postgres as _;
 use aludel_sqlite as _;
 use std::sync::Arc;
 
@@ -141,4 +142,45 @@ fn large_statements_compile_through_the_cache() {
         assert_eq!(cache.compile_owned(stmt).unwrap(), direct);
     }
     assert_eq!(cache.len(), 1);
+}
+
+#[test]
+fn a_select_built_after_one_the_cache_dropped_starts_empty() {
+    // The cache keeps the allocation of a SELECT it was given for the
+    // thread's next one: nothing of the first may show in the second, on a
+    // miss or a hit, whatever parts the first had.
+    let t = tables();
+    let u = &t.users;
+    let d = dialect_by_name("postgresql").unwrap();
+    let cache = StatementCache::new(d);
+    let everything = |n: i64| -> Statement {
+        let cte = aludel_core::Cte::new(
+            "named",
+            select([u.c("id").unwrap()]).where_(u.c("id").unwrap().gt(n)),
+        );
+        select([u.c("name").unwrap(), func::count(u.c("id").unwrap())])
+            .with(&cte)
+            .distinct_on([u.c("name").unwrap()])
+            .from(u)
+            .where_(u.c("id").unwrap().in_query(select([cte.c("id").unwrap()])))
+            .group_by([u.c("name").unwrap()])
+            .having(func::count(u.c("id").unwrap()).gt(n))
+            .order_by(u.c("name").unwrap().desc())
+            .limit(5)
+            .offset(2)
+            .for_update()
+            .skip_locked()
+            .into()
+    };
+    let plain = || -> Statement { select([u.c("id").unwrap()]).into() };
+    let expected = compile(&plain(), d).unwrap();
+    assert_eq!(&*expected.sql, "SELECT users.id FROM users");
+    for n in 0..3 {
+        let full = cache.compile_owned(everything(n)).unwrap();
+        assert!(full.sql.contains("DISTINCT ON") && full.sql.contains("SKIP LOCKED"));
+        assert_eq!(full.params, [Value::from(n), Value::from(n)]);
+        let next = cache.compile_owned(plain()).unwrap();
+        assert_eq!(next, expected, "round {n}");
+        assert_eq!(compile(&plain(), d).unwrap(), expected);
+    }
 }

@@ -193,6 +193,7 @@ impl StatementCache {
                         let sql = e.sql.clone();
                         drop(entries);
                         key.recycle();
+                        crate::select::recycle(stmt);
                         return Ok(Compiled { sql, params });
                     }
                     None => true,
@@ -201,7 +202,9 @@ impl StatementCache {
             }
         };
         key.restore(&mut stmt);
-        self.compile_and_store(hash, key, &stmt, values, !stale)
+        let compiled = self.compile_and_store(hash, key, &stmt, values, !stale);
+        crate::select::recycle(stmt);
+        compiled
     }
 
     /// Compiles `stmt`, whose canonical values were moved into `values`,
