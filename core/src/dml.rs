@@ -151,6 +151,18 @@ impl Rows {
         self.cells = cells;
     }
 
+    /// No rows, keeping the list's memory if it is small.
+    fn empty(&mut self) {
+        if self.cells.capacity() > 64 {
+            self.cells = Vec::new();
+        } else {
+            self.cells.clear();
+        }
+        self.count = 0;
+        self.width = 0;
+        self.lengths = Vec::new();
+    }
+
     /// The length of the first row, and every row's length once rows of
     /// different lengths are mixed (otherwise empty).
     pub(crate) fn lengths(&self) -> (usize, &[usize]) {
@@ -329,6 +341,10 @@ impl std::ops::DerefMut for Insert {
 
 /// `INSERT INTO table`.
 pub fn insert(table: &Table) -> Insert {
+    if let Ok(Some(mut spare)) = SPARE.try_with(|s| s.take()) {
+        spare.table = table.clone();
+        return Insert(spare);
+    }
     Insert(Box::new(InsertData {
         table: table.clone(),
         columns: SmallVec::new(),
@@ -336,6 +352,42 @@ pub fn insert(table: &Table) -> Insert {
         on_conflict: None,
         returning: Vec::new(),
     }))
+}
+
+thread_local! {
+    /// The allocation of the thread's last INSERT that the statement cache
+    /// was given and is done with, emptied, for the thread's next
+    /// [`insert`] (see [`recycle_insert`]).
+    static SPARE: std::cell::Cell<Option<Box<InsertData>>> = const { std::cell::Cell::new(None) };
+}
+
+/// Keeps the allocation of an INSERT (emptied; its VALUES list keeps a
+/// modest capacity) as the thread's spare for the next [`insert`] (see
+/// [`crate::statement::recycle`]). Only for a table that lives as long as
+/// the program: the spare holds its table until the next INSERT.
+pub(crate) fn recycle_insert(Insert(mut b): Insert) {
+    if !b.table.is_static() {
+        return;
+    }
+    let InsertData {
+        table: _,
+        columns,
+        source,
+        on_conflict,
+        returning,
+    } = &mut *b;
+    if columns.spilled() {
+        *columns = SmallVec::new();
+    } else {
+        columns.clear();
+    }
+    match source {
+        InsertSource::Values(rows) => rows.empty(),
+        other => *other = InsertSource::Values(Rows::new()),
+    }
+    *on_conflict = None;
+    *returning = Vec::new();
+    let _ = SPARE.try_with(|s| s.set(Some(b)));
 }
 
 impl Insert {

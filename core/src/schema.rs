@@ -562,6 +562,13 @@ impl Table {
         self.data()
     }
 
+    /// Whether this table lives as long as the program
+    /// ([`Table::into_static`]): holding a clone keeps no memory alive.
+    #[inline]
+    pub(crate) fn is_static(&self) -> bool {
+        matches!(self.0, TableRepr::Static(_))
+    }
+
     /// This table, kept for the rest of the program: its clones, and the
     /// column references and statements that name it, then cost no
     /// reference counting. For tables declared once (a schema set up at

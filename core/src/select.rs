@@ -413,14 +413,9 @@ impl Default for Select {
     }
 }
 
-/// Drops `stmt`, keeping the allocation of a plain SELECT (emptied) as
-/// the thread's spare for the next
-/// [`Select`]: a statement built, run and dropped in a loop then costs no
-/// allocation for itself.
-pub(crate) fn recycle(stmt: crate::statement::Statement) {
-    let crate::statement::Statement::Query(Query::Select(Select(mut b))) = stmt else {
-        return;
-    };
+/// Keeps the allocation of a SELECT (emptied) as the thread's spare for
+/// the next [`Select`] (see [`crate::statement::recycle`]).
+pub(crate) fn recycle_select(Select(mut b): Select) {
     let SelectData {
         ctes,
         distinct,

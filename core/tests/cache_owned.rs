@@ -184,3 +184,63 @@ fn a_select_built_after_one_the_cache_dropped_starts_empty() {
         assert_eq!(compile(&plain(), d).unwrap(), expected);
     }
 }
+
+#[test]
+fn an_insert_built_after_one_the_cache_dropped_starts_empty() {
+    // The same for INSERTs into tables that live as long as the program:
+    // the next INSERT, into the same table or another, holds nothing of
+    // the last one, whatever its rows, conflict clause or RETURNING.
+    let t = tables();
+    let users = t.users.clone().into_static();
+    let jobs = t.jobs.clone().into_static();
+    let d = dialect_by_name("postgresql").unwrap();
+    let cache = StatementCache::new(d);
+    let names = |n: i64| {
+        (0..n)
+            .map(|i| value(format!("User {i}")))
+            .collect::<Vec<_>>()
+    };
+    let big = |n: i64| -> Statement {
+        insert(&users)
+            .columns(["name", "hair_color"])
+            .rows(names(40 + n).into_iter().map(|v| [v, value("black")]))
+            .on_conflict(OnConflict::columns(["id"]).do_update([
+                ("name", aludel_core::excluded("name")),
+                ("hair_color", aludel_core::excluded("hair_color")),
+            ]))
+            .returning([users.c("id").unwrap()])
+            .into()
+    };
+    let from_select = || -> Statement {
+        insert(&users)
+            .columns(["name"])
+            .from_query(select([jobs.c("name").unwrap()]))
+            .into()
+    };
+    let one = |table: &Table, name: &str| -> Statement { insert(table).value("name", name).into() };
+    let expected_users = compile(&one(&users, "Ann"), d).unwrap();
+    let expected_jobs = compile(&one(&jobs, "Ann"), d).unwrap();
+    assert_eq!(&*expected_users.sql, "INSERT INTO users (name) VALUES ($1)");
+    assert!(expected_jobs
+        .sql
+        .starts_with("INSERT INTO jobs (name, state) VALUES ($1, $2)"));
+    for n in 0..3 {
+        let full = cache.compile_owned(big(n)).unwrap();
+        assert_eq!(full.params.len(), 2 * (40 + n) as usize, "round {n}");
+        assert_eq!(
+            cache.compile_owned(one(&users, "Ann")).unwrap(),
+            expected_users
+        );
+        cache.compile_owned(big(n)).unwrap();
+        assert_eq!(
+            cache.compile_owned(one(&jobs, "Ann")).unwrap(),
+            expected_jobs
+        );
+        cache.compile_owned(from_select()).unwrap();
+        assert_eq!(
+            cache.compile_owned(one(&users, "Ann")).unwrap(),
+            expected_users
+        );
+        assert_eq!(compile(&one(&users, "Ann"), d).unwrap(), expected_users);
+    }
+}

@@ -193,7 +193,7 @@ impl StatementCache {
                         let sql = e.sql.clone();
                         drop(entries);
                         key.recycle();
-                        crate::select::recycle(stmt);
+                        crate::statement::recycle(stmt);
                         return Ok(Compiled { sql, params });
                     }
                     None => true,
@@ -203,7 +203,7 @@ impl StatementCache {
         };
         key.restore(&mut stmt);
         let compiled = self.compile_and_store(hash, key, &stmt, values, !stale);
-        crate::select::recycle(stmt);
+        crate::statement::recycle(stmt);
         compiled
     }
 

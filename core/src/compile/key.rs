@@ -72,7 +72,9 @@ impl Key {
             return;
         };
         if let InsertSource::Values(rows) = &mut i.source {
-            let mut cells = Vec::with_capacity(d.cells);
+            // The rows hold their list, emptied by the walk.
+            let mut cells = rows.take_cells();
+            cells.reserve(d.cells);
             let mut others = d.others.into_iter().peekable();
             for at in 0..d.cells {
                 match others.next_if(|(j, _)| *j == at) {
@@ -418,7 +420,9 @@ impl Walk<'_, '_> {
                 if rows.is_empty() && columns.is_empty() {
                     defaults.iter().for_each(|v| self.0.copy(v));
                 } else if defaults.is_empty() {
-                    self.detach_cells(rows.take_cells());
+                    let mut cells = rows.take_cells();
+                    self.detach_cells(&mut cells);
+                    rows.put_cells(cells);
                 } else {
                     rows.for_each_row_mut(|row| {
                         self.cells(row);
@@ -476,14 +480,14 @@ impl Walk<'_, '_> {
         self.0.w(0);
     }
 
-    /// [`Walk::cells`] for cells taken out of their rows: consumed, with
-    /// what is not a value kept aside.
-    fn detach_cells(&mut self, cells: Vec<Expr>) {
+    /// [`Walk::cells`] for cells taken out of their rows: drained (the
+    /// list keeps its memory), with what is not a value kept aside.
+    fn detach_cells(&mut self, cells: &mut Vec<Expr>) {
         let total = cells.len();
         self.0.values.reserve(total);
         let mut others = Vec::new();
         let mut run = 0u64;
-        for (at, e) in cells.into_iter().enumerate() {
+        for (at, e) in cells.drain(..).enumerate() {
             match e {
                 Expr::Value(Bind(v)) => {
                     self.0.values.push(v);
