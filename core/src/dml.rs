@@ -185,6 +185,54 @@ impl Rows {
     }
 }
 
+/// A list that holds its first `N` items in place, without an allocation
+/// of its own (an upsert's conflict target, mostly one column); it reads
+/// as a slice.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct ShortList<T, const N: usize>(SmallVec<[T; N]>);
+
+impl<T, const N: usize> ShortList<T, N> {
+    /// Appends an item.
+    pub fn push(&mut self, item: T) {
+        self.0.push(item);
+    }
+}
+
+impl<T, const N: usize> std::ops::Deref for ShortList<T, N> {
+    type Target = [T];
+    #[inline]
+    fn deref(&self) -> &[T] {
+        &self.0
+    }
+}
+
+impl<T, const N: usize> std::ops::DerefMut for ShortList<T, N> {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut [T] {
+        &mut self.0
+    }
+}
+
+impl<T, const N: usize> FromIterator<T> for ShortList<T, N> {
+    fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
+        ShortList(iter.into_iter().collect())
+    }
+}
+
+impl<T, const N: usize> From<Vec<T>> for ShortList<T, N> {
+    fn from(v: Vec<T>) -> Self {
+        ShortList(SmallVec::from_vec(v))
+    }
+}
+
+impl<'a, T, const N: usize> IntoIterator for &'a ShortList<T, N> {
+    type Item = &'a T;
+    type IntoIter = std::slice::Iter<'a, T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
 /// What an upsert does on conflict.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ConflictAction {
@@ -203,7 +251,7 @@ pub enum ConflictAction {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct OnConflict {
     /// The conflict target's columns (ignored on MySQL, where any unique key counts).
-    pub target: Vec<Name>,
+    pub target: ShortList<Name, 1>,
     /// What to do.
     pub action: ConflictAction,
 }
@@ -224,7 +272,7 @@ impl OnConflict {
 /// An [`OnConflict`] waiting for its action.
 #[derive(Debug, Clone)]
 pub struct OnConflictBuilder {
-    target: Vec<Name>,
+    target: ShortList<Name, 1>,
 }
 
 impl OnConflictBuilder {
