@@ -538,28 +538,60 @@ macro_rules! walk_queries {
             fn query(&mut self, q: & $($m)? Query) {
                 match q {
                     Query::Select(s) => {
-                        self.0.w(1);
-                        self.0.w(s.ctes.len() as u64);
-                        for c in &s.ctes {
-                            self.0.cte(c);
-                        }
-                        match & $($m)? s.distinct {
-                            Distinct::None => self.0.w(0),
-                            Distinct::All => self.0.w(1),
-                            Distinct::On(v) => {
-                                self.0.w(2);
-                                self.exprs(v);
+                        // One word says which parts the SELECT has (and how
+                        // many columns it lists); only those follow, each
+                        // as it would be written alone.
+                        let distinct = match &s.distinct {
+                            Distinct::None => 0,
+                            Distinct::All => 1,
+                            Distinct::On(_) => 2,
+                        };
+                        let lock = s.lock.map_or(0, |l| 1 + l.share as u64 + 2 * l.wait as u64);
+                        self.0.w(1
+                            | (!s.ctes.is_empty() as u64) << 1
+                            | distinct << 2
+                            | (!s.from.is_empty() as u64) << 4
+                            | (s.where_.is_some() as u64) << 5
+                            | (!s.group_by.is_empty() as u64) << 6
+                            | (s.having.is_some() as u64) << 7
+                            | (!s.order_by.is_empty() as u64) << 8
+                            | (s.limit.is_some() as u64) << 9
+                            | (s.offset.is_some() as u64) << 10
+                            | lock << 11
+                            | (s.columns.len() as u64) << 16);
+                        if !s.ctes.is_empty() {
+                            self.0.w(s.ctes.len() as u64);
+                            for c in &s.ctes {
+                                self.0.cte(c);
                             }
                         }
-                        self.exprs(& $($m)? s.columns);
-                        self.froms(& $($m)? s.from);
-                        self.opt_expr(& $($m)? s.where_);
-                        self.exprs(& $($m)? s.group_by);
-                        self.opt_expr(& $($m)? s.having);
-                        self.order_by(& $($m)? s.order_by);
-                        self.0.opt_u64(s.limit);
-                        self.0.opt_u64(s.offset);
-                        self.0.w(s.lock.map_or(0, |l| 1 + l.share as u64 + 2 * l.wait as u64));
+                        if let Distinct::On(v) = & $($m)? s.distinct {
+                            self.exprs(v);
+                        }
+                        for e in & $($m)? s.columns {
+                            self.expr(e);
+                        }
+                        if !s.from.is_empty() {
+                            self.froms(& $($m)? s.from);
+                        }
+                        if let Some(e) = & $($m)? s.where_ {
+                            self.expr(e);
+                        }
+                        if !s.group_by.is_empty() {
+                            self.exprs(& $($m)? s.group_by);
+                        }
+                        if let Some(e) = & $($m)? s.having {
+                            self.expr(e);
+                        }
+                        if !s.order_by.is_empty() {
+                            self.order_by(& $($m)? s.order_by);
+                        }
+                        if let Some(n) = s.limit {
+                            self.0.w(n);
+                        }
+                        if let Some(n) = s.offset {
+                            self.0.w(n);
+                        }
                     }
                     Query::Compound(c) => {
                         self.0.w(2);
