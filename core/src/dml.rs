@@ -114,7 +114,16 @@ impl Rows {
             self.cells.reserve(4);
             self.count = 1;
         }
-        if self.count > 1 && self.lengths.is_empty() {
+        if self.count == 1 {
+            // The only row: its end is the list's.
+            self.cells.push(e);
+            self.width += 1;
+            if let Some(first) = self.lengths.first_mut() {
+                *first += 1;
+            }
+            return;
+        }
+        if self.lengths.is_empty() {
             self.lengths = vec![self.width; self.count];
         }
         self.cells.insert(self.width, e);
@@ -215,7 +224,12 @@ impl<T, const N: usize> std::ops::DerefMut for ShortList<T, N> {
 
 impl<T, const N: usize> FromIterator<T> for ShortList<T, N> {
     fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
-        ShortList(iter.into_iter().collect())
+        // Pushed one by one: cheaper than extending for a list of one or two.
+        let mut list = SmallVec::new();
+        for item in iter {
+            list.push(item);
+        }
+        ShortList(list)
     }
 }
 
