@@ -225,6 +225,34 @@ fn statements_that_differ_in_one_part_never_share_sql() {
             .row([value(2), value("b")])
             .into(),
         insert(&u).value("id", 1).returning([id()]).into(),
+        insert(&u)
+            .value("id", 1)
+            .on_conflict(aludel_core::OnConflict::columns(["id"]).do_nothing())
+            .into(),
+        insert(&u)
+            .value("id", 1)
+            .on_conflict(
+                aludel_core::OnConflict::columns(["id"])
+                    .do_update([("name", aludel_core::excluded("name"))]),
+            )
+            .into(),
+        insert(&u)
+            .value("id", 1)
+            .on_conflict(
+                aludel_core::OnConflict::columns(["id"])
+                    .do_update([("name", aludel_core::excluded("name"))])
+                    .where_(id().gt(0)),
+            )
+            .into(),
+        insert(&u)
+            .value("id", 1)
+            .on_conflict(
+                aludel_core::OnConflict::columns(["id", "name"])
+                    .do_update([("name", aludel_core::excluded("name"))]),
+            )
+            .into(),
+        insert(&u).columns(["id"]).from_query(select([id()])).into(),
+        insert(&u).default_values().into(),
         update(&u).set("name", "a").into(),
         update(&u).set("name", "a").where_(id().eq(1)).into(),
         update(&u).set("id", 1).into(),

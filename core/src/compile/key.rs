@@ -18,7 +18,7 @@
 //! clauses): they make the key inexact, and a key-equal entry is then also
 //! compared by `==`, as every entry was before keys were exact.
 
-use crate::dml::{ConflictAction, InsertData, InsertSource};
+use crate::dml::{ConflictAction, InsertData, InsertSource, OnConflict};
 use crate::expr::{Bind, ColumnRef, Expr, FrameBound, FrameUnits, OrderBy, Source};
 use crate::name::Name;
 use crate::schema::Table;
@@ -399,14 +399,45 @@ impl Walk<'_, '_> {
             on_conflict,
             returning,
         } = i;
-        self.0.table(table);
-        self.0.names(columns);
+        // One word for which parts the INSERT has (and how many columns it
+        // names); only those follow.
+        let source_kind = match source {
+            InsertSource::Values(_) => 1,
+            InsertSource::Query(_) => 2,
+            InsertSource::DefaultValues => 3,
+        };
+        let conflict = match on_conflict {
+            None => 0,
+            Some(OnConflict {
+                action: ConflictAction::Nothing,
+                ..
+            }) => 1,
+            Some(OnConflict {
+                action: ConflictAction::Update { where_, .. },
+                ..
+            }) => 2 | (where_.is_some() as u64) << 2,
+        };
+        self.0.w2(
+            source_kind
+                | conflict << 2
+                | (!returning.is_empty() as u64) << 5
+                | (columns.len() as u64) << 8,
+            table.addr() as usize as u64,
+        );
+        for n in columns.iter() {
+            self.0.name(n);
+        }
         match source {
             InsertSource::Values(rows) => {
-                self.0.w(1);
-                self.0.w(rows.len() as u64);
                 let (width, lengths) = rows.lengths();
-                self.0.w(width as u64);
+                // The number of rows and their width in one word when both
+                // fit (always, in practice), else tagged and apart.
+                if rows.len() < 1 << 39 && width < 1 << 24 {
+                    self.0.w((rows.len() as u64) << 1 | (width as u64) << 40);
+                } else {
+                    self.0.w(1);
+                    self.0.w2(rows.len() as u64, width as u64);
+                }
                 self.0.w(lengths.len() as u64);
                 for &n in lengths {
                     self.0.w(n as u64);
@@ -430,28 +461,21 @@ impl Walk<'_, '_> {
                     });
                 }
             }
-            InsertSource::Query(q) => {
-                self.0.w(2);
-                self.query(q);
-            }
-            InsertSource::DefaultValues => self.0.w(3),
+            InsertSource::Query(q) => self.query(q),
+            InsertSource::DefaultValues => {}
         }
-        match on_conflict {
-            None => self.0.w(0),
-            Some(oc) => {
-                self.0.w(1);
-                self.0.names(&oc.target);
-                match &mut oc.action {
-                    ConflictAction::Nothing => self.0.w(1),
-                    ConflictAction::Update { set, where_ } => {
-                        self.0.w(2);
-                        self.assignments(set);
-                        self.opt_expr(where_);
-                    }
+        if let Some(oc) = on_conflict {
+            self.0.names(&oc.target);
+            if let ConflictAction::Update { set, where_ } = &mut oc.action {
+                self.assignments(set);
+                if let Some(e) = where_ {
+                    self.expr(e);
                 }
             }
         }
-        self.exprs(returning);
+        if !returning.is_empty() {
+            self.exprs(returning);
+        }
     }
 
     /// Cells of VALUES rows, mostly bound values: a run of values is one
