@@ -656,12 +656,18 @@ impl Table {
             }
             self.columns.iter().position(|c| c.name.as_str() == name)
         } else {
-            self.by_name.get(name).copied()
+            self.column_index_hashed(name)
         }
     }
 
+    /// [`Table::column_index`] for a table of many columns, by hash.
+    #[inline(never)]
+    fn column_index_hashed(&self, name: &str) -> Option<usize> {
+        self.by_name.get(name).copied()
+    }
+
     /// The column called `name`, as an expression (`users.c.name` in SQLAlchemy).
-    #[inline]
+    #[inline(always)]
     pub fn c(&self, name: &str) -> Result<Expr> {
         match self.column_index(name) {
             Some(i) => Ok(Expr::Column(ColumnRef {
