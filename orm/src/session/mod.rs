@@ -7,6 +7,7 @@ mod loading;
 
 pub(crate) use identity::note_write;
 pub use identity::Identity;
+pub use loading::{absorb_into, RelSink};
 
 use crate::error::{Error, Result};
 use crate::key::{GroupKey, IntoKey, Key, StoredKey};
@@ -127,6 +128,13 @@ pub type AbsorbFn = fn(
     &dyn aludel_core::engine::RowAccess,
     group: &[usize],
 ) -> aludel_core::Result<Absorbed>;
+
+/// Decodes a row of one model into the list of the parents it belongs to
+/// (the derive puts one per relationship target into its
+/// [`RelInfo`](crate::RelInfo)): the hot path of eager loads.
+#[doc(hidden)]
+pub type AbsorbIntoFn =
+    fn(&mut RelSink<'_>, &dyn aludel_core::engine::RowAccess) -> aludel_core::Result<()>;
 
 /// The [`AbsorbFn`] of model `T`.
 #[doc(hidden)]
@@ -286,6 +294,7 @@ pub(crate) fn absorb<T: Model>(identity: &mut Identity, session: u64, value: T) 
 }
 
 /// [`absorb`], and whether the object is new to the identity map.
+#[inline]
 pub(crate) fn absorb_fresh<T: Model>(
     identity: &mut Identity,
     session: u64,
@@ -310,6 +319,7 @@ pub(crate) fn absorb_fresh<T: Model>(
 }
 
 /// [`absorb_fresh`] at the identity map's entry for the value's key.
+#[inline]
 fn place<K, T: Model>(
     entry: Entry<'_, K, Arc<dyn AnyObj>>,
     value: T,
