@@ -147,7 +147,7 @@ pub fn absorb_into<T: Model>(
         Some(identity) => super::absorb_fresh(identity, sink.session, v),
         None => (Obj::untracked(v), true),
     };
-    let group = if !fresh && obj.cell.meta.lock().modified {
+    let group = if !fresh && obj.cell.bookkeeping().modified {
         // An object the session already held, changed and not flushed: it
         // belongs where its current values say.
         match obj.cell.key_at(&[sink.group]) {
@@ -598,7 +598,7 @@ impl Session {
     ) -> Result<()> {
         let info = rel.info();
         {
-            let m = obj.cell.meta.lock();
+            let m = obj.cell.bookkeeping();
             if m.session != self.id || m.state != ObjectState::Persistent {
                 return Err(Error::InvalidState {
                     operation: "load a relationship of (it is not persistent in this session)",

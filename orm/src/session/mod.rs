@@ -330,7 +330,7 @@ fn place<K, T: Model>(
         Entry::Occupied(mut e) => {
             if let Ok(cell) = e.get().clone().into_any().downcast::<Cell<T>>() {
                 if let Some(mut v) = cell.value.try_write() {
-                    let mut meta = cell.meta.lock();
+                    let mut meta = cell.bookkeeping();
                     if meta.expired {
                         *v = value;
                         meta.expired = false;
@@ -503,7 +503,7 @@ impl Session {
     /// error (expunge it there first).
     pub fn add_obj<T: Model>(&mut self, obj: &Obj<T>) -> Result<()> {
         let (state, session, key) = {
-            let m = obj.cell.meta.lock();
+            let m = obj.cell.bookkeeping();
             (m.state, m.session, m.key.get())
         };
         if session == self.id {
@@ -528,7 +528,7 @@ impl Session {
                     });
                 }
                 {
-                    let mut m = obj.cell.meta.lock();
+                    let mut m = obj.cell.bookkeeping();
                     m.state = ObjectState::Persistent;
                     m.session = self.id;
                     m.key.set(Some(key.clone()));
@@ -583,7 +583,7 @@ impl Session {
     /// taken out of the session (it was never INSERTed).
     pub fn delete<T: Model>(&mut self, obj: &Obj<T>) -> Result<()> {
         let (state, session) = {
-            let m = obj.cell.meta.lock();
+            let m = obj.cell.bookkeeping();
             (m.state, m.session)
         };
         if session != self.id {
@@ -599,7 +599,7 @@ impl Session {
                 Ok(())
             }
             ObjectState::Persistent => {
-                let mut m = obj.cell.meta.lock();
+                let mut m = obj.cell.bookkeeping();
                 if !m.marked_for_deletion {
                     m.marked_for_deletion = true;
                     drop(m);
@@ -617,7 +617,7 @@ impl Session {
 
     /// Whether the object is in this session (pending or persistent).
     pub fn contains<T: Model>(&self, obj: &Obj<T>) -> bool {
-        let m = obj.cell.meta.lock();
+        let m = obj.cell.bookkeeping();
         m.session == self.id && matches!(m.state, ObjectState::Pending | ObjectState::Persistent)
     }
 
@@ -670,7 +670,7 @@ impl Session {
     /// flushed first. [`Error::ObjectDeleted`] if the row is gone.
     pub async fn refresh<T: Model>(&mut self, obj: &Obj<T>) -> Result<()> {
         let (state, session, key) = {
-            let m = obj.cell.meta.lock();
+            let m = obj.cell.bookkeeping();
             (m.state, m.session, m.key.get())
         };
         let key = match key {
@@ -686,7 +686,7 @@ impl Session {
         // The object's own unflushed changes are discarded, not flushed
         // (as SQLAlchemy's refresh expires the object first).
         {
-            let mut m = obj.cell.meta.lock();
+            let mut m = obj.cell.bookkeeping();
             m.modified = false;
             m.committed = None;
         }
@@ -704,7 +704,7 @@ impl Session {
             operation: "refreshing it",
         })?;
         *v = fresh;
-        let mut m = obj.cell.meta.lock();
+        let mut m = obj.cell.bookkeeping();
         m.expired = false;
         m.modified = false;
         m.committed = None;
@@ -714,7 +714,7 @@ impl Session {
     /// Expires one object: its next read is an error until it is loaded
     /// again; unflushed changes to it are discarded.
     pub fn expire<T: Model>(&mut self, obj: &Obj<T>) {
-        let mut m = obj.cell.meta.lock();
+        let mut m = obj.cell.bookkeeping();
         if m.session == self.id && m.state == ObjectState::Persistent {
             m.expired = true;
             m.modified = false;
@@ -740,7 +740,7 @@ impl Session {
     /// unwritten.
     pub fn expunge<T: Model>(&mut self, obj: &Obj<T>) {
         let erased = obj.erased();
-        let mut m = obj.cell.meta.lock();
+        let mut m = obj.cell.bookkeeping();
         if m.session != self.id {
             return;
         }
@@ -765,12 +765,8 @@ impl Session {
             m.session = 0;
             m.state = ObjectState::Transient;
         }
-        self.identity.drain_each(|o| {
-            let mut m = o.meta();
-            m.session = 0;
-            m.marked_for_deletion = false;
-            m.state = ObjectState::Detached;
-        });
+        // One store per object, not a lock: its next lock detaches it.
+        self.identity.drain_each(|o| o.detach_later());
         self.deleted.clear();
     }
 
