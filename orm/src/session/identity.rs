@@ -150,6 +150,11 @@ impl Identity {
         }
     }
 
+    /// The object of `table` whose primary key is the one integer `key`.
+    pub(crate) fn get_int(&self, table: usize, key: i64) -> Option<&Arc<dyn AnyObj>> {
+        self.table(table)?.ints.get(&key)
+    }
+
     /// Whether the map holds an object of `table` with primary key `key`.
     pub(crate) fn contains(&self, table: usize, key: &Key) -> bool {
         self.get(table, key).is_some()

@@ -30,8 +30,17 @@ impl Slice<'_> {
             self.names
                 .iter()
                 .position(|x| x == n)
-                .is_none_or(|i| matches!(self.value(i), Ok(Value::Null)))
+                .is_none_or(|i| self.is_null(i))
         })
+    }
+
+    /// Whether column `idx` is NULL, asked of the driver's plain integer
+    /// first (a key is nearly always one), without an owned value.
+    fn is_null(&self, idx: usize) -> bool {
+        match self.get_i64(idx) {
+            Some(v) => v.is_none(),
+            None => matches!(self.value_ref(idx), Ok(ValueRef::Null)),
+        }
     }
 }
 
@@ -1061,7 +1070,7 @@ impl Session {
                 Some(p) => p,
                 None => super::absorb(identity, session, T::from_row(&head)?),
             };
-            let pi = *index.entry(ptr(&ErasedObj(p.erased()))).or_insert_with(|| {
+            let pi = *index.entry(obj_ptr(&p)).or_insert_with(|| {
                 parents.push(p);
                 per.push(vec![Vec::new(); joined.len()]);
                 parents.len() - 1
@@ -1224,6 +1233,12 @@ impl Session {
 
 fn ptr(o: &ErasedObj) -> usize {
     Arc::as_ptr(&o.0).cast::<()>() as usize
+}
+
+/// [`ptr`] of a typed handle, without erasing it (no reference count
+/// taken and given back).
+fn obj_ptr<T: Model>(o: &Obj<T>) -> usize {
+    Arc::as_ptr(&o.cell).cast::<()>() as usize
 }
 
 fn dedupe(v: Vec<ErasedObj>) -> Vec<ErasedObj> {

@@ -363,8 +363,13 @@ pub(crate) fn held<T: Model>(
     pk: &[usize],
     row: &dyn aludel_core::engine::RowAccess,
 ) -> aludel_core::Result<Option<Obj<T>>> {
-    let key = row_key(row, pk)?;
-    let Some(o) = identity.get(table_id(T::table()), &key) else {
+    let table = table_id(T::table());
+    // A key of one integer is looked up as that integer, without a `Key`.
+    let found = match (pk, pk.first().and_then(|&i| row.get_i64(i))) {
+        ([_], Some(Some(i))) => identity.get_int(table, i),
+        _ => identity.get(table, &row_key(row, pk)?),
+    };
+    let Some(o) = found else {
         return Ok(None);
     };
     if o.meta().expired {
