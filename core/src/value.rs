@@ -421,10 +421,13 @@ macro_rules! int_from_value {
             #[inline]
             fn from_column(row: &dyn RowAccess, idx: usize) -> Result<Self> {
                 match row.get_i64(idx) {
-                    Some(Some(v)) => {
-                        <$t>::try_from(v).map_err(|_| out_of_range(stringify!($t), v))
-                    }
-                    _ => Self::from_value_ref(row.value_ref(idx)?),
+                    Some(Some(v)) => match <$t>::try_from(v) {
+                        Ok(x) => Ok(x),
+                        Err(_) => Err(out_of_range(stringify!($t), v)),
+                    },
+                    // Kept out of line, so that the plain integer's path
+                    // inlines into the model's decoding.
+                    _ => from_value_ref_at(row, idx),
                 }
             }
 
@@ -435,7 +438,7 @@ macro_rules! int_from_value {
                         .map(Some)
                         .map_err(|_| out_of_range(stringify!($t), v)),
                     Some(None) => Ok(None),
-                    None => Option::<Self>::from_value_ref(row.value_ref(idx)?),
+                    None => from_value_ref_at(row, idx),
                 }
             }
 
@@ -453,6 +456,13 @@ macro_rules! int_from_value {
             }
         }
     )*};
+}
+
+/// [`FromValue::from_value_ref`] of a row's column: the way a type
+/// decodes a column that the row's plain accessors do not give.
+#[inline(never)]
+fn from_value_ref_at<T: FromValue>(row: &dyn RowAccess, idx: usize) -> Result<T> {
+    T::from_value_ref(row.value_ref(idx)?)
 }
 
 #[cold]
@@ -561,7 +571,7 @@ impl FromValue for String {
     fn from_column(row: &dyn RowAccess, idx: usize) -> Result<Self> {
         match row.get_str(idx) {
             Some(Some(s)) => Ok(s.to_owned()),
-            _ => Self::from_value_ref(row.value_ref(idx)?),
+            _ => from_value_ref_at(row, idx),
         }
     }
 
@@ -570,7 +580,7 @@ impl FromValue for String {
         match row.get_str(idx) {
             Some(Some(s)) => Ok(Some(s.to_owned())),
             Some(None) => Ok(None),
-            None => Option::<Self>::from_value_ref(row.value_ref(idx)?),
+            None => from_value_ref_at(row, idx),
         }
     }
 

@@ -90,12 +90,16 @@ impl StoredKey {
     /// value for both. `Err` gives back any other key.
     #[inline]
     pub(crate) fn int(key: Key) -> Result<(i64, StoredKey), Key> {
-        match key {
-            Key(Repr::One(Value::I64(i))) => Ok((i, StoredKey::I64(i))),
-            Key(Repr::One(Value::I32(i))) => Ok((i64::from(i), StoredKey::I32(i))),
-            Key(Repr::One(Value::I16(i))) => Ok((i64::from(i), StoredKey::I16(i))),
-            other => Err(other),
-        }
+        let int = match &key.0 {
+            Repr::One(Value::I64(i)) => (*i, StoredKey::I64(*i)),
+            Repr::One(Value::I32(i)) => (i64::from(*i), StoredKey::I32(*i)),
+            Repr::One(Value::I16(i)) => (i64::from(*i), StoredKey::I16(*i)),
+            _ => return Err(key),
+        };
+        // A key of one integer owns nothing: skipping its drop glue saves
+        // a call per loaded object.
+        std::mem::forget(key);
+        Ok(int)
     }
 
     /// The key.
@@ -132,11 +136,13 @@ impl GroupKey {
     /// The group of one column's value.
     #[inline]
     pub(crate) fn of_value(v: Value) -> GroupKey {
-        match v {
-            Value::I64(i) => GroupKey::Int(i),
-            Value::I32(i) => GroupKey::Int(i64::from(i)),
-            Value::I16(i) => GroupKey::Int(i64::from(i)),
-            other => GroupKey::Key(Key::one(other)),
+        match int_of(&v) {
+            Some(i) => {
+                // An integer owns nothing: no drop glue to call.
+                std::mem::forget(v);
+                GroupKey::Int(i)
+            }
+            None => GroupKey::Key(Key::one(v)),
         }
     }
 

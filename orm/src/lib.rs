@@ -71,7 +71,9 @@ pub use aludel_core as core;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::object::ErasedObj;
-    pub use crate::session::{absorb_erased, AbsorbFn, Absorbed, Identity};
+    pub use crate::session::{
+        absorb_erased, absorb_into, AbsorbFn, AbsorbIntoFn, Absorbed, Identity, RelSink,
+    };
     pub use aludel_core;
     pub use linkme;
     pub use std::sync::atomic::AtomicUsize;

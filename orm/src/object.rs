@@ -9,6 +9,7 @@ use aludel_core::{Table, Value};
 use parking_lot::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::any::Any;
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 /// Where an object stands with respect to a session and the database
@@ -84,6 +85,14 @@ pub(crate) struct Meta {
 }
 
 impl Meta {
+    /// Out of its session: what `close()` and `expunge_all()` do to every
+    /// persistent object.
+    pub(crate) fn detach(&mut self) {
+        self.session = 0;
+        self.marked_for_deletion = false;
+        self.state = ObjectState::Detached;
+    }
+
     pub(crate) fn new(state: ObjectState) -> Meta {
         Meta {
             state,
@@ -103,7 +112,25 @@ impl Meta {
 /// both are locked, the value is locked first.
 pub(crate) struct Cell<T> {
     pub(crate) value: RwLock<T>,
-    pub(crate) meta: Mutex<Meta>,
+    /// Read and changed through [`Cell::bookkeeping`] only.
+    meta: Mutex<Meta>,
+    /// Raised by the session's `close()` instead of locking `meta`: the
+    /// object is detached, which the next lock of `meta` records.
+    detached: AtomicBool,
+}
+
+impl<T> Cell<T> {
+    /// Locks the bookkeeping, first recording a detachment that
+    /// `close()` left pending.
+    #[inline]
+    pub(crate) fn bookkeeping(&self) -> MutexGuard<'_, Meta> {
+        let mut meta = self.meta.lock();
+        if self.detached.load(Ordering::Acquire) {
+            self.detached.store(false, Ordering::Relaxed);
+            meta.detach();
+        }
+        meta
+    }
 }
 
 /// A handle to a mapped object, shared with the session that tracks it.
@@ -140,7 +167,7 @@ impl<T: Model> Eq for Obj<T> {}
 impl<T: Model + fmt::Debug> fmt::Debug for Obj<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (state, expired) = {
-            let m = self.cell.meta.lock();
+            let m = self.cell.bookkeeping();
             (m.state, m.expired)
         };
         let mut d = f.debug_struct("Obj");
@@ -177,6 +204,7 @@ impl<T: Model> Obj<T> {
             cell: Arc::new(Cell {
                 value: RwLock::new(value),
                 meta: Mutex::new(meta),
+                detached: AtomicBool::new(false),
             }),
         }
     }
@@ -189,7 +217,7 @@ impl<T: Model> Obj<T> {
             model: T::NAME,
             operation: "reading it",
         })?;
-        let meta = self.cell.meta.lock();
+        let meta = self.cell.bookkeeping();
         if meta.expired {
             return Err(expired::<T>(&meta));
         }
@@ -204,7 +232,7 @@ impl<T: Model> Obj<T> {
             model: T::NAME,
             operation: "writing it",
         })?;
-        let mut meta = self.cell.meta.lock();
+        let mut meta = self.cell.bookkeeping();
         if meta.expired {
             return Err(expired::<T>(&meta));
         }
@@ -224,18 +252,18 @@ impl<T: Model> Obj<T> {
 
     /// The object's state.
     pub fn state(&self) -> ObjectState {
-        self.cell.meta.lock().state
+        self.cell.bookkeeping().state
     }
 
     /// Whether its loaded state is expired.
     pub fn is_expired(&self) -> bool {
-        self.cell.meta.lock().expired
+        self.cell.bookkeeping().expired
     }
 
     /// Its identity key, once it has a row.
     pub fn key(&self) -> Option<Key> {
         let (state, key) = {
-            let m = self.cell.meta.lock();
+            let m = self.cell.bookkeeping();
             (m.state, m.key.get())
         };
         key.or_else(|| self.untracked_key(state))
@@ -251,7 +279,7 @@ impl<T: Model> Obj<T> {
     /// Everything the session knows about the object.
     pub fn inspect(&self) -> ObjectInfo {
         let mut info = {
-            let meta = self.cell.meta.lock();
+            let meta = self.cell.bookkeeping();
             ObjectInfo {
                 state: meta.state,
                 key: meta.key.get(),
@@ -308,6 +336,10 @@ pub(crate) trait AnyObj: Send + Sync + 'static {
     fn version_column(&self) -> Option<usize>;
     /// The bookkeeping.
     fn meta(&self) -> MutexGuard<'_, Meta>;
+    /// Detaches the object from its session without locking its
+    /// bookkeeping (the next lock records it): how `close()` lets go of
+    /// every object it holds, with one store each.
+    fn detach_later(&self);
     /// The current values, in column order (fails while borrowed).
     fn values(&self) -> Result<Vec<Value>>;
     /// The identity key computed from the current values.
@@ -359,7 +391,11 @@ impl<T: Model> AnyObj for Cell<T> {
     }
 
     fn meta(&self) -> MutexGuard<'_, Meta> {
-        self.meta.lock()
+        self.bookkeeping()
+    }
+
+    fn detach_later(&self) {
+        self.detached.store(true, Ordering::Release);
     }
 
     fn values(&self) -> Result<Vec<Value>> {

@@ -131,6 +131,10 @@ pub struct RelInfo {
     /// model's loader).
     #[doc(hidden)]
     pub absorb: crate::session::AbsorbFn,
+    /// Decodes a target row of a plain selectin load straight into its
+    /// parent's list (the target model's, as `absorb`).
+    #[doc(hidden)]
+    pub absorb_into: crate::session::AbsorbIntoFn,
     /// The target model's relationships.
     #[doc(hidden)]
     pub target_relationships: fn() -> &'static [RelInfo],

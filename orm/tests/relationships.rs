@@ -146,6 +146,7 @@ on_every_backend!(
     self_referential_tree,
     lazy_loads_are_explicit_and_free_the_second_time,
     selectin_loads_with_one_query_per_level,
+    selectin_groups_unflushed_objects_by_their_current_keys,
     selectin_chunks_keys_under_the_bind_limit,
     joined_loads_in_one_query_and_respects_limit,
     nested_options_mix_strategies,
@@ -160,7 +161,7 @@ on_every_backend!(
 mod cases {
     use super::common::Backend;
     use super::*;
-    use aludel_orm::{joined, selectin, Error, IntoKey, Obj, ObjectState, Session};
+    use aludel_orm::{joined, selectin, Error, IntoKey, Obj, ObjectState, Session, SessionMaker};
 
     type R = Result<(), Error>;
 
@@ -563,6 +564,60 @@ mod cases {
         assert_eq!(counts, [2, 1, 0]);
         let a1 = users[0].read()?.posts.loaded()?[0].clone();
         assert_eq!(a1.read()?.comments.loaded()?.len(), 2);
+        Ok(())
+    }
+
+    pub async fn selectin_groups_unflushed_objects_by_their_current_keys(b: &Backend) -> R {
+        seed(b).await?;
+        let mut db = SessionMaker::new(b.engine.clone())
+            .autoflush(false)
+            .session();
+        let alice = db
+            .query::<Author>()
+            .filter(Author::name.eq("Alice"))
+            .one()
+            .await?;
+        let alice_id = alice.read()?.id;
+        // B1 moves from Bob to Alice in memory only.
+        let b1 = db
+            .query::<Article>()
+            .filter(Article::title.eq("B1"))
+            .one()
+            .await?;
+        b1.write()?.owner_id = Some(alice_id);
+        b.recorder.take();
+        let users = db
+            .query::<Author>()
+            .order_by(Author::id.asc())
+            .options(selectin(Author::posts))
+            .all()
+            .await?;
+        assert_eq!(selects(b), 2);
+        assert!(users[0] == alice);
+        let posts: Vec<Vec<String>> = users
+            .iter()
+            .map(|u| titles(u.read()?.posts.loaded()?))
+            .collect::<Result<_, Error>>()?;
+        // The database still has B1 under Bob; the session's object, which
+        // the load returns, is Alice's now.
+        assert_eq!(posts, [vec!["A1", "A2", "B1"], vec![], vec![]]);
+        assert!(users[0].read()?.posts.loaded()?[2] == b1);
+        // Untracked, the rows are what the database holds.
+        let plain = db
+            .query::<Author>()
+            .order_by(Author::id.asc())
+            .options(selectin(Author::posts))
+            .plain()
+            .all()
+            .await?;
+        let counts: Vec<usize> = plain
+            .iter()
+            .map(|u| Ok(u.posts.loaded()?.len()))
+            .collect::<Result<_, Error>>()?;
+        assert_eq!(counts, [2, 1, 0]);
+        db.close().await?;
+        assert_eq!(b1.state(), ObjectState::Detached);
+        assert_eq!(users[1].state(), ObjectState::Detached);
         Ok(())
     }
 

@@ -11,6 +11,7 @@ on_every_backend!(
     queries_keep_unflushed_changes_and_autoflush_pending_objects,
     sessions_are_isolated,
     object_states_through_a_lifetime,
+    close_detaches_every_object_for_another_session_to_take,
     inserts_are_batched_and_keys_read_back_in_order,
     flush_orders_tables_by_foreign_keys,
     self_referential_rows_insert_parents_first_and_delete_children_first,
@@ -139,6 +140,54 @@ mod cases {
         assert_eq!(obj.state(), ObjectState::Detached);
         let e = db.delete(&obj).unwrap_err();
         assert!(matches!(e, Error::InvalidState { .. }), "{e}");
+        Ok(())
+    }
+
+    pub async fn close_detaches_every_object_for_another_session_to_take(b: &Backend) -> R {
+        let mut db = Session::new(b.engine.clone());
+        db.add_all([user("Alice"), user("Bob")]);
+        db.commit().await?;
+        let mut db = Session::new(b.engine.clone());
+        let users = db.query::<User>().order_by(User::id.asc()).all().await?;
+        assert_eq!(users.len(), 2);
+        users[0].write()?.name = Some("Al".into());
+        db.delete(&users[1])?;
+        db.close().await?;
+        for u in &users {
+            let info = u.inspect();
+            assert_eq!(info.state, ObjectState::Detached);
+            assert!(!info.marked_for_deletion);
+            assert!(!db.contains(u));
+        }
+        // Values and keys stay readable; the unflushed change stays in memory.
+        assert_eq!(users[0].read()?.name.as_deref(), Some("Al"));
+        assert!(users[1].key().is_some());
+        // Another session takes a detached object back, and so does the
+        // closed session, reused.
+        let mut other = Session::new(b.engine.clone());
+        other.add_obj(&users[0])?;
+        assert_eq!(users[0].state(), ObjectState::Persistent);
+        assert!(other.contains(&users[0]));
+        assert!(other.get::<User>(users[0].key().expect("a key")).await? == Some(users[0].clone()));
+        db.add_obj(&users[1])?;
+        assert_eq!(users[1].state(), ObjectState::Persistent);
+        // The session that holds it now flushes the change made before.
+        other.commit().await?;
+        db.close().await?;
+        let mut db = Session::new(b.engine.clone());
+        let names: Vec<Option<String>> = db
+            .query::<User>()
+            .order_by(User::id.asc())
+            .all()
+            .await?
+            .iter()
+            .map(|u| Ok(u.read()?.name.clone()))
+            .collect::<Result<_, Error>>()?;
+        assert_eq!(names, [Some("Al".to_string()), Some("Bob".to_string())]);
+        // expunge_all detaches as close does.
+        let held = db.query::<User>().all().await?;
+        db.expunge_all();
+        assert!(held.iter().all(|u| u.state() == ObjectState::Detached));
         Ok(())
     }
 

@@ -461,6 +461,7 @@ pub(crate) fn derive(input: &DeriveInput, orm: &TokenStream) -> syn::Result<Toke
                 passive_deletes: #passive,
                 foreign_key: #fk,
                 absorb: #orm::__private::absorb_erased::<#target>,
+                absorb_into: #orm::__private::absorb_into::<#target>,
                 target_relationships: <#target as #orm::Model>::relationships,
                 resolved: #orm::__private::OnceLock::new(),
                 rows_per_key: #orm::__private::AtomicUsize::new(0),

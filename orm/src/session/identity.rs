@@ -115,6 +115,7 @@ impl Identity {
     }
 
     /// The map of `table`, made if the session has none yet.
+    #[inline]
     fn table_mut(&mut self, table: usize) -> &mut TableMap {
         // Loads meet the same table row after row: look at the last one
         // made first.
@@ -122,6 +123,12 @@ impl Identity {
         if self.tables.get(last).is_some_and(|t| t.table == table) {
             return &mut self.tables[last];
         }
+        self.table_mut_slow(table)
+    }
+
+    /// [`Identity::table_mut`] for a table other than the last one made.
+    #[cold]
+    fn table_mut_slow(&mut self, table: usize) -> &mut TableMap {
         match self.tables.iter().position(|t| t.table == table) {
             Some(i) => &mut self.tables[i],
             None => {
@@ -141,6 +148,11 @@ impl Identity {
             Some(i) => t.ints.get(&i),
             None => t.others.get(key),
         }
+    }
+
+    /// The object of `table` whose primary key is the one integer `key`.
+    pub(crate) fn get_int(&self, table: usize, key: i64) -> Option<&Arc<dyn AnyObj>> {
+        self.table(table)?.ints.get(&key)
     }
 
     /// Whether the map holds an object of `table` with primary key `key`.

@@ -5,7 +5,7 @@ use super::{ensure_conn, row_key, table_id, AbsorbFn, Absorbed, Loaded, Session}
 use crate::error::{Error, Result};
 use crate::key::{GroupKey, Key};
 use crate::model::Model;
-use crate::object::{ErasedObj, Obj, ObjectState};
+use crate::object::{AnyObj, ErasedObj, Obj, ObjectState};
 use crate::relationship::{Direction, Lazy, Load, Rel, RelField, RelInfo, Resolved};
 use aludel_core::engine::RowAccess;
 use aludel_core::expr::OrderBy;
@@ -30,8 +30,17 @@ impl Slice<'_> {
             self.names
                 .iter()
                 .position(|x| x == n)
-                .is_none_or(|i| matches!(self.value(i), Ok(Value::Null)))
+                .is_none_or(|i| self.is_null(i))
         })
+    }
+
+    /// Whether column `idx` is NULL, asked of the driver's plain integer
+    /// first (a key is nearly always one), without an owned value.
+    fn is_null(&self, idx: usize) -> bool {
+        match self.get_i64(idx) {
+            Some(v) => v.is_none(),
+            None => matches!(self.value_ref(idx), Ok(ValueRef::Null)),
+        }
     }
 }
 
@@ -109,6 +118,74 @@ impl Slots {
             None => self.others.insert(k, slot),
         };
     }
+}
+
+/// Where the rows of a plain eager load go, one at a time, through the
+/// target model's [`AbsorbIntoFn`](super::AbsorbIntoFn): a one-to-many
+/// or many-to-one load with no joins folded in, grouped by one column.
+#[doc(hidden)]
+pub struct RelSink<'a> {
+    /// The session's identity map; `None` for an untracked load.
+    identity: Option<&'a mut super::Identity>,
+    session: u64,
+    /// The join column, in the target's column order.
+    group: usize,
+    slots: &'a Slots,
+    /// The related objects found for each slot.
+    found: &'a mut [Vec<ErasedObj>],
+    /// The room a list starts with.
+    room: usize,
+    /// How many rows found a parent.
+    rows: usize,
+    /// An error of the ORM's met while decoding, which stops the rows.
+    failed: Option<Error>,
+}
+
+/// The [`AbsorbIntoFn`](super::AbsorbIntoFn) of model `T`: decodes a row
+/// holding `T`'s columns in the table's order, puts the object into the
+/// identity map (or makes it untracked), and adds it to the list of the
+/// parents whose key its join column holds.
+#[doc(hidden)]
+pub fn absorb_into<T: Model>(
+    sink: &mut RelSink<'_>,
+    row: &dyn RowAccess,
+) -> aludel_core::Result<()> {
+    let v = T::from_row_at(row)?;
+    let group = GroupKey::of_value(v.column_value(sink.group));
+    let (obj, fresh) = match sink.identity.as_deref_mut() {
+        Some(identity) => super::absorb_fresh(identity, sink.session, v),
+        None => (Obj::untracked(v), true),
+    };
+    let group = if !fresh && obj.cell.bookkeeping().modified {
+        // An object the session already held, changed and not flushed: it
+        // belongs where its current values say.
+        match obj.cell.key_at(&[sink.group]) {
+            Ok(k) => GroupKey::of_key(k),
+            Err(e) => {
+                let stop = aludel_core::Error::InvalidStatement(e.to_string());
+                sink.failed = Some(e);
+                return Err(stop);
+            }
+        }
+    } else {
+        group
+    };
+    // A row whose key no parent has (a changed object that moved away)
+    // belongs to none of them.
+    let Some(s) = sink.slots.get_group(&group) else {
+        return Ok(());
+    };
+    sink.rows += 1;
+    let child = ErasedObj(obj.cell);
+    let list = &mut sink.found[s];
+    // An object new to the session is in no list yet.
+    if fresh || !list.iter().any(|c| Arc::ptr_eq(&c.0, &child.0)) {
+        if list.capacity() == 0 {
+            list.reserve_exact(sink.room);
+        }
+        list.push(child);
+    }
+    Ok(())
 }
 
 fn rel_index(
@@ -285,6 +362,7 @@ fn pk_positions(table: &Table) -> Option<Vec<usize>> {
 
 /// Decodes a related row: into the identity map, or untracked (through
 /// `seen` when the load may meet the row again).
+#[inline]
 fn absorb_row(
     absorb: AbsorbFn,
     identity: Option<&mut super::Identity>,
@@ -529,7 +607,7 @@ impl Session {
     ) -> Result<()> {
         let info = rel.info();
         {
-            let m = obj.cell.meta.lock();
+            let m = obj.cell.bookkeeping();
             if m.session != self.id || m.state != ObjectState::Persistent {
                 return Err(Error::InvalidState {
                     operation: "load a relationship of (it is not persistent in this session)",
@@ -795,7 +873,6 @@ impl Session {
                 |t, k| format!("{}_j{k}", t.name.as_str()),
             )?;
             let n_target = target.columns.len();
-            let target_names: Vec<Name> = target.columns.iter().map(|c| c.name.clone()).collect();
             let session = self.id;
             let mut identity = tracked.then_some(&mut self.identity);
             let (rows, found, grand, slots) = (&mut rows, &mut found, &mut grand, &slots);
@@ -809,19 +886,38 @@ impl Session {
             let conn = ensure_conn(&self.engine, &mut self.conn).await?;
             // Rows are decoded as the driver hands them over, never copied
             // into owned rows first.
-            let done = conn
-                .for_each(stmt, |row| {
-                    let head = Slice {
-                        row,
-                        offset: 0,
-                        names: &target_names,
-                    };
+            // A plain one-to-many or many-to-one load (no folded joins, no
+            // association table, no row met twice): each row goes
+            // straight into its parent's list through the target model's
+            // own code.
+            let plain = extra == 0 && layout.is_empty() && seen_target.is_none();
+            let done = if let (true, [g]) = (plain, group) {
+                let mut sink = RelSink {
+                    identity: identity.as_deref_mut(),
+                    session,
+                    group: *g,
+                    slots,
+                    found: &mut found[..],
+                    room,
+                    rows: 0,
+                    failed: None,
+                };
+                let absorb_into = info.absorb_into;
+                let done = conn.for_each(stmt, |row| absorb_into(&mut sink, row)).await;
+                *rows += sink.rows;
+                failed = sink.failed;
+                done
+            } else {
+                conn.for_each(stmt, |row| {
+                    // The row starts with the target's columns in the
+                    // table's order, under their own names: the model
+                    // decodes from the driver's row directly.
                     let absorbed = absorb_row(
                         info.absorb,
                         identity.as_deref_mut(),
                         session,
                         seen_target.as_mut(),
-                        &head,
+                        row,
                         group,
                     )?;
                     let child = absorbed.obj;
@@ -886,7 +982,8 @@ impl Session {
                     }
                     Ok(())
                 })
-                .await;
+                .await
+            };
             if let Some(e) = failed {
                 return Err(e);
             }
@@ -973,7 +1070,7 @@ impl Session {
                 Some(p) => p,
                 None => super::absorb(identity, session, T::from_row(&head)?),
             };
-            let pi = *index.entry(ptr(&ErasedObj(p.erased()))).or_insert_with(|| {
+            let pi = *index.entry(obj_ptr(&p)).or_insert_with(|| {
                 parents.push(p);
                 per.push(vec![Vec::new(); joined.len()]);
                 parents.len() - 1
@@ -1136,6 +1233,12 @@ impl Session {
 
 fn ptr(o: &ErasedObj) -> usize {
     Arc::as_ptr(&o.0).cast::<()>() as usize
+}
+
+/// [`ptr`] of a typed handle, without erasing it (no reference count
+/// taken and given back).
+fn obj_ptr<T: Model>(o: &Obj<T>) -> usize {
+    Arc::as_ptr(&o.cell).cast::<()>() as usize
 }
 
 fn dedupe(v: Vec<ErasedObj>) -> Vec<ErasedObj> {

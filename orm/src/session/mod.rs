@@ -7,6 +7,7 @@ mod loading;
 
 pub(crate) use identity::note_write;
 pub use identity::Identity;
+pub use loading::{absorb_into, RelSink};
 
 use crate::error::{Error, Result};
 use crate::key::{GroupKey, IntoKey, Key, StoredKey};
@@ -127,6 +128,13 @@ pub type AbsorbFn = fn(
     &dyn aludel_core::engine::RowAccess,
     group: &[usize],
 ) -> aludel_core::Result<Absorbed>;
+
+/// Decodes a row of one model into the list of the parents it belongs to
+/// (the derive puts one per relationship target into its
+/// [`RelInfo`](crate::RelInfo)): the hot path of eager loads.
+#[doc(hidden)]
+pub type AbsorbIntoFn =
+    fn(&mut RelSink<'_>, &dyn aludel_core::engine::RowAccess) -> aludel_core::Result<()>;
 
 /// The [`AbsorbFn`] of model `T`.
 #[doc(hidden)]
@@ -286,6 +294,7 @@ pub(crate) fn absorb<T: Model>(identity: &mut Identity, session: u64, value: T) 
 }
 
 /// [`absorb`], and whether the object is new to the identity map.
+#[inline]
 pub(crate) fn absorb_fresh<T: Model>(
     identity: &mut Identity,
     session: u64,
@@ -310,6 +319,7 @@ pub(crate) fn absorb_fresh<T: Model>(
 }
 
 /// [`absorb_fresh`] at the identity map's entry for the value's key.
+#[inline]
 fn place<K, T: Model>(
     entry: Entry<'_, K, Arc<dyn AnyObj>>,
     value: T,
@@ -320,7 +330,7 @@ fn place<K, T: Model>(
         Entry::Occupied(mut e) => {
             if let Ok(cell) = e.get().clone().into_any().downcast::<Cell<T>>() {
                 if let Some(mut v) = cell.value.try_write() {
-                    let mut meta = cell.meta.lock();
+                    let mut meta = cell.bookkeeping();
                     if meta.expired {
                         *v = value;
                         meta.expired = false;
@@ -353,8 +363,13 @@ pub(crate) fn held<T: Model>(
     pk: &[usize],
     row: &dyn aludel_core::engine::RowAccess,
 ) -> aludel_core::Result<Option<Obj<T>>> {
-    let key = row_key(row, pk)?;
-    let Some(o) = identity.get(table_id(T::table()), &key) else {
+    let table = table_id(T::table());
+    // A key of one integer is looked up as that integer, without a `Key`.
+    let found = match (pk, pk.first().and_then(|&i| row.get_i64(i))) {
+        ([_], Some(Some(i))) => identity.get_int(table, i),
+        _ => identity.get(table, &row_key(row, pk)?),
+    };
+    let Some(o) = found else {
         return Ok(None);
     };
     if o.meta().expired {
@@ -493,7 +508,7 @@ impl Session {
     /// error (expunge it there first).
     pub fn add_obj<T: Model>(&mut self, obj: &Obj<T>) -> Result<()> {
         let (state, session, key) = {
-            let m = obj.cell.meta.lock();
+            let m = obj.cell.bookkeeping();
             (m.state, m.session, m.key.get())
         };
         if session == self.id {
@@ -518,7 +533,7 @@ impl Session {
                     });
                 }
                 {
-                    let mut m = obj.cell.meta.lock();
+                    let mut m = obj.cell.bookkeeping();
                     m.state = ObjectState::Persistent;
                     m.session = self.id;
                     m.key.set(Some(key.clone()));
@@ -573,7 +588,7 @@ impl Session {
     /// taken out of the session (it was never INSERTed).
     pub fn delete<T: Model>(&mut self, obj: &Obj<T>) -> Result<()> {
         let (state, session) = {
-            let m = obj.cell.meta.lock();
+            let m = obj.cell.bookkeeping();
             (m.state, m.session)
         };
         if session != self.id {
@@ -589,7 +604,7 @@ impl Session {
                 Ok(())
             }
             ObjectState::Persistent => {
-                let mut m = obj.cell.meta.lock();
+                let mut m = obj.cell.bookkeeping();
                 if !m.marked_for_deletion {
                     m.marked_for_deletion = true;
                     drop(m);
@@ -607,7 +622,7 @@ impl Session {
 
     /// Whether the object is in this session (pending or persistent).
     pub fn contains<T: Model>(&self, obj: &Obj<T>) -> bool {
-        let m = obj.cell.meta.lock();
+        let m = obj.cell.bookkeeping();
         m.session == self.id && matches!(m.state, ObjectState::Pending | ObjectState::Persistent)
     }
 
@@ -660,7 +675,7 @@ impl Session {
     /// flushed first. [`Error::ObjectDeleted`] if the row is gone.
     pub async fn refresh<T: Model>(&mut self, obj: &Obj<T>) -> Result<()> {
         let (state, session, key) = {
-            let m = obj.cell.meta.lock();
+            let m = obj.cell.bookkeeping();
             (m.state, m.session, m.key.get())
         };
         let key = match key {
@@ -676,7 +691,7 @@ impl Session {
         // The object's own unflushed changes are discarded, not flushed
         // (as SQLAlchemy's refresh expires the object first).
         {
-            let mut m = obj.cell.meta.lock();
+            let mut m = obj.cell.bookkeeping();
             m.modified = false;
             m.committed = None;
         }
@@ -694,7 +709,7 @@ impl Session {
             operation: "refreshing it",
         })?;
         *v = fresh;
-        let mut m = obj.cell.meta.lock();
+        let mut m = obj.cell.bookkeeping();
         m.expired = false;
         m.modified = false;
         m.committed = None;
@@ -704,7 +719,7 @@ impl Session {
     /// Expires one object: its next read is an error until it is loaded
     /// again; unflushed changes to it are discarded.
     pub fn expire<T: Model>(&mut self, obj: &Obj<T>) {
-        let mut m = obj.cell.meta.lock();
+        let mut m = obj.cell.bookkeeping();
         if m.session == self.id && m.state == ObjectState::Persistent {
             m.expired = true;
             m.modified = false;
@@ -730,7 +745,7 @@ impl Session {
     /// unwritten.
     pub fn expunge<T: Model>(&mut self, obj: &Obj<T>) {
         let erased = obj.erased();
-        let mut m = obj.cell.meta.lock();
+        let mut m = obj.cell.bookkeeping();
         if m.session != self.id {
             return;
         }
@@ -755,12 +770,8 @@ impl Session {
             m.session = 0;
             m.state = ObjectState::Transient;
         }
-        self.identity.drain_each(|o| {
-            let mut m = o.meta();
-            m.session = 0;
-            m.marked_for_deletion = false;
-            m.state = ObjectState::Detached;
-        });
+        // One store per object, not a lock: its next lock detaches it.
+        self.identity.drain_each(|o| o.detach_later());
         self.deleted.clear();
     }
 
