@@ -324,13 +324,13 @@ impl OnConflictBuilder {
         N: Into<Name>,
         E: IntoExpr,
     {
+        let set = set.into_iter();
+        let mut list = assignment_list(set.size_hint().0);
+        list.extend(set.map(|(n, e)| (n.into(), e.into_expr())));
         OnConflict {
             target: self.target,
             action: ConflictAction::Update {
-                set: set
-                    .into_iter()
-                    .map(|(n, e)| (n.into(), e.into_expr()))
-                    .collect(),
+                set: list,
                 where_: None,
             },
         }
@@ -447,9 +447,33 @@ pub(crate) fn recycle_insert(Insert(mut b): Insert) {
         InsertSource::Values(rows) => rows.empty(),
         other => *other = InsertSource::Values(Rows::new()),
     }
-    *on_conflict = None;
+    if let Some(OnConflict {
+        action: ConflictAction::Update { mut set, .. },
+        ..
+    }) = on_conflict.take()
+    {
+        if set.capacity() <= 16 {
+            set.clear();
+            let _ = SPARE_SET.try_with(|s| s.set(set));
+        }
+    }
     *returning = Vec::new();
     let _ = SPARE.try_with(|s| s.set(Some(b)));
+}
+
+thread_local! {
+    /// The assignment list of the thread's last upsert that the statement
+    /// cache was done with, emptied, for the thread's next
+    /// [`OnConflictBuilder::do_update`].
+    static SPARE_SET: std::cell::Cell<Vec<(Name, Expr)>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+/// An empty assignment list with room for `n`: the thread's spare when it
+/// has one.
+fn assignment_list(n: usize) -> Vec<(Name, Expr)> {
+    let mut list = SPARE_SET.try_with(|s| s.take()).unwrap_or_default();
+    list.reserve(n);
+    list
 }
 
 impl Insert {

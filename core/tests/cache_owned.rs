@@ -218,6 +218,19 @@ fn an_insert_built_after_one_the_cache_dropped_starts_empty() {
             .into()
     };
     let one = |table: &Table, name: &str| -> Statement { insert(table).value("name", name).into() };
+    let upsert_one = || -> Statement {
+        insert(&users)
+            .value("id", 1)
+            .on_conflict(
+                OnConflict::columns(["name"]).do_update([("id", aludel_core::excluded("id"))]),
+            )
+            .into()
+    };
+    let expected_upsert = compile(&upsert_one(), d).unwrap();
+    assert_eq!(
+        &*expected_upsert.sql,
+        "INSERT INTO users (id) VALUES ($1) ON CONFLICT (name) DO UPDATE SET id = excluded.id"
+    );
     let expected_users = compile(&one(&users, "Ann"), d).unwrap();
     let expected_jobs = compile(&one(&jobs, "Ann"), d).unwrap();
     assert_eq!(&*expected_users.sql, "INSERT INTO users (name) VALUES ($1)");
@@ -242,5 +255,7 @@ fn an_insert_built_after_one_the_cache_dropped_starts_empty() {
             expected_users
         );
         assert_eq!(compile(&one(&users, "Ann"), d).unwrap(), expected_users);
+        cache.compile_owned(big(n)).unwrap();
+        assert_eq!(cache.compile_owned(upsert_one()).unwrap(), expected_upsert);
     }
 }

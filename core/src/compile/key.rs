@@ -688,6 +688,10 @@ macro_rules! walk_queries {
                         name,
                     }) => self.0.table_column(t, name),
                     Expr::Value(Bind(v)) => self.value(v),
+                    Expr::Excluded(n) => {
+                        self.0.w(E_EXCLUDED);
+                        self.0.name(n);
+                    }
                     _ => self.expr_other(e),
                 }
             }
