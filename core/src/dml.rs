@@ -479,6 +479,7 @@ fn assignment_list(n: usize) -> Vec<(Name, Expr)> {
 impl Insert {
     /// Sets one column of a single-row insert: `.value("name", "Alice")`.
     /// (Use [`Insert::columns`] and [`Insert::row`] for several rows.)
+    #[inline]
     pub fn value(mut self, column: impl Into<Name>, v: impl IntoExpr) -> Self {
         self.columns.push(column.into());
         let v = v.into_expr();
