@@ -390,18 +390,20 @@ type JoinLayout = Vec<(&'static Table, usize, Vec<Name>)>;
 fn add_joined(
     row: &dyn RowAccess,
     layout: &JoinLayout,
+    keys: &[Vec<Option<usize>>],
     lists: &mut [Vec<ErasedObj>],
     all: &mut [Vec<ErasedObj>],
     fresh_only: bool,
     mut absorb: impl FnMut(usize, &dyn RowAccess) -> aludel_core::Result<Absorbed>,
 ) -> aludel_core::Result<()> {
-    for (k, (target, off, names)) in layout.iter().enumerate() {
+    for (k, (_, off, names)) in layout.iter().enumerate() {
         let slice = Slice {
             row,
             offset: *off,
             names,
         };
-        if slice.is_missing(target) {
+        // The outer join found no row here: its primary key is NULL.
+        if keys[k].iter().all(|i| i.is_none_or(|i| slice.is_null(i))) {
             continue;
         }
         let absorbed = absorb(k, &slice)?;
@@ -415,6 +417,31 @@ fn add_joined(
         }
     }
     Ok(())
+}
+
+/// Where each folded join's primary-key columns are among its columns
+/// (`None` for one it does not select, which counts as NULL), worked out
+/// once for every row of a joined load ([`Slice::is_missing`]'s question).
+fn layout_keys(layout: &JoinLayout) -> Vec<Vec<Option<usize>>> {
+    layout
+        .iter()
+        .map(|(target, _, names)| {
+            target
+                .primary_key
+                .columns
+                .iter()
+                .map(|n| names.iter().position(|x| x == n))
+                .collect()
+        })
+        .collect()
+}
+
+/// The parent's primary key in `row` when it is one integer column.
+fn parent_int_key(pk: Option<&[usize]>, row: &dyn RowAccess) -> Option<i64> {
+    match pk {
+        Some(&[i]) => row.get_i64(i).flatten(),
+        _ => None,
+    }
 }
 
 /// `cols IN (keys)`, for one column or several. With `arrays` (a dialect
@@ -1052,33 +1079,51 @@ impl Session {
             .collect();
         // Where the parent's primary key is in each row.
         let pk = pk_positions(parent_table);
+        let keys = layout_keys(&layout);
+        // The parent of the last row, by its integer key: the join repeats
+        // a parent in consecutive rows, found again without a lookup.
+        let mut last: Option<(i64, usize)> = None;
         let (identity, session) = (&mut self.identity, self.id);
         let conn = ensure_conn(&self.engine, &mut self.conn).await?;
         conn.for_each(stmt, |row| {
-            let head = Slice {
-                row,
-                offset: 0,
-                names: &head_names,
+            let int = parent_int_key(pk.as_deref(), row);
+            let pi = match (int, last) {
+                (Some(k), Some((lk, lpi))) if k == lk => lpi,
+                _ => {
+                    let head = Slice {
+                        row,
+                        offset: 0,
+                        names: &head_names,
+                    };
+                    // A parent repeated by the join is the object already
+                    // held: no need to decode it again.
+                    let held = match &pk {
+                        Some(pk) => super::held::<T>(identity, pk, &head)?,
+                        None => None,
+                    };
+                    let p = match held {
+                        Some(p) => p,
+                        None => super::absorb(identity, session, T::from_row(&head)?),
+                    };
+                    let pi = *index.entry(obj_ptr(&p)).or_insert_with(|| {
+                        parents.push(p);
+                        per.push(vec![Vec::new(); joined.len()]);
+                        parents.len() - 1
+                    });
+                    last = int.map(|k| (k, pi));
+                    pi
+                }
             };
-            // A parent repeated by the join is the object already held:
-            // no need to decode it again.
-            let held = match &pk {
-                Some(pk) => super::held::<T>(identity, pk, &head)?,
-                None => None,
-            };
-            let p = match held {
-                Some(p) => p,
-                None => super::absorb(identity, session, T::from_row(&head)?),
-            };
-            let pi = *index.entry(obj_ptr(&p)).or_insert_with(|| {
-                parents.push(p);
-                per.push(vec![Vec::new(); joined.len()]);
-                parents.len() - 1
-            });
             // Every related object met, for the caller (deduplicated below).
-            add_joined(row, &layout, &mut per[pi], &mut all, false, |k, slice| {
-                (joined[k].rel.absorb)(Some(&mut *identity), session, slice, &[])
-            })
+            add_joined(
+                row,
+                &layout,
+                &keys,
+                &mut per[pi],
+                &mut all,
+                false,
+                |k, slice| (joined[k].rel.absorb)(Some(&mut *identity), session, slice, &[]),
+            )
         })
         .await?;
         for (p, lists) in parents.iter().zip(per) {
@@ -1115,31 +1160,48 @@ impl Session {
             .map(|c| c.name.clone())
             .collect();
         let pk = pk_positions(parent_table);
+        let keys = layout_keys(&layout);
+        // The parent of the last row, by its integer key (see `run_joined`).
+        let mut last: Option<(i64, usize)> = None;
         let conn = ensure_conn(&self.engine, &mut self.conn).await?;
         conn.for_each(stmt, |row| {
-            let head = Slice {
-                row,
-                offset: 0,
-                names: &head_names,
-            };
-            // A parent repeated by the join is decoded once.
-            let key = pk.as_ref().map(|pk| row_key(&head, pk)).transpose()?;
-            let pi = match key.as_ref().and_then(|k| index.get(k)) {
-                Some(&i) => i,
-                None => {
-                    parents.push(T::from_row(&head)?);
-                    per.push(vec![Vec::new(); joined.len()]);
-                    if let Some(k) = key {
-                        index.insert(k, parents.len() - 1);
-                    }
-                    parents.len() - 1
+            let int = parent_int_key(pk.as_deref(), row);
+            let pi = match (int, last) {
+                (Some(k), Some((lk, lpi))) if k == lk => lpi,
+                _ => {
+                    let head = Slice {
+                        row,
+                        offset: 0,
+                        names: &head_names,
+                    };
+                    // A parent repeated by the join is decoded once.
+                    let key = pk.as_ref().map(|pk| row_key(&head, pk)).transpose()?;
+                    let pi = match key.as_ref().and_then(|k| index.get(k)) {
+                        Some(&i) => i,
+                        None => {
+                            parents.push(T::from_row(&head)?);
+                            per.push(vec![Vec::new(); joined.len()]);
+                            if let Some(k) = key {
+                                index.insert(k, parents.len() - 1);
+                            }
+                            parents.len() - 1
+                        }
+                    };
+                    last = int.map(|k| (k, pi));
+                    pi
                 }
             };
             // Untracked, an object met again is the one `seen` made: each
             // goes to the caller once, when made.
-            add_joined(row, &layout, &mut per[pi], &mut all, true, |k, slice| {
-                absorb_row(joined[k].rel.absorb, None, 0, seen[k].as_mut(), slice, &[])
-            })
+            add_joined(
+                row,
+                &layout,
+                &keys,
+                &mut per[pi],
+                &mut all,
+                true,
+                |k, slice| absorb_row(joined[k].rel.absorb, None, 0, seen[k].as_mut(), slice, &[]),
+            )
         })
         .await?;
         let mut values = Values(&mut parents);
