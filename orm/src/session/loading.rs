@@ -436,11 +436,34 @@ fn layout_keys(layout: &JoinLayout) -> Vec<Vec<Option<usize>>> {
         .collect()
 }
 
-/// The parent's primary key in `row` when it is one integer column.
-fn parent_int_key(pk: Option<&[usize]>, row: &dyn RowAccess) -> Option<i64> {
-    match pk {
-        Some(&[i]) => row.get_i64(i).flatten(),
-        _ => None,
+/// The parent of the last row of a joined load, by its integer primary
+/// key: the join repeats a parent in consecutive rows, found again
+/// without a lookup.
+#[derive(Default)]
+struct LastParent(Option<(i64, usize)>);
+
+impl LastParent {
+    /// The index of the parent of `row` (whose primary key is in columns
+    /// `pk`): the last one's when the row repeats it, else what `find`
+    /// gives, remembered for the next row.
+    fn index(
+        &mut self,
+        pk: Option<&[usize]>,
+        row: &dyn RowAccess,
+        find: impl FnOnce() -> aludel_core::Result<usize>,
+    ) -> aludel_core::Result<usize> {
+        let int = match pk {
+            Some(&[i]) => row.get_i64(i).flatten(),
+            _ => None,
+        };
+        if let (Some(k), Some((last, at))) = (int, self.0) {
+            if k == last {
+                return Ok(at);
+            }
+        }
+        let at = find()?;
+        self.0 = int.map(|k| (k, at));
+        Ok(at)
     }
 }
 
@@ -1080,40 +1103,32 @@ impl Session {
         // Where the parent's primary key is in each row.
         let pk = pk_positions(parent_table);
         let keys = layout_keys(&layout);
-        // The parent of the last row, by its integer key: the join repeats
-        // a parent in consecutive rows, found again without a lookup.
-        let mut last: Option<(i64, usize)> = None;
+        let mut last = LastParent::default();
         let (identity, session) = (&mut self.identity, self.id);
         let conn = ensure_conn(&self.engine, &mut self.conn).await?;
         conn.for_each(stmt, |row| {
-            let int = parent_int_key(pk.as_deref(), row);
-            let pi = match (int, last) {
-                (Some(k), Some((lk, lpi))) if k == lk => lpi,
-                _ => {
-                    let head = Slice {
-                        row,
-                        offset: 0,
-                        names: &head_names,
-                    };
-                    // A parent repeated by the join is the object already
-                    // held: no need to decode it again.
-                    let held = match &pk {
-                        Some(pk) => super::held::<T>(identity, pk, &head)?,
-                        None => None,
-                    };
-                    let p = match held {
-                        Some(p) => p,
-                        None => super::absorb(identity, session, T::from_row(&head)?),
-                    };
-                    let pi = *index.entry(obj_ptr(&p)).or_insert_with(|| {
-                        parents.push(p);
-                        per.push(vec![Vec::new(); joined.len()]);
-                        parents.len() - 1
-                    });
-                    last = int.map(|k| (k, pi));
-                    pi
-                }
-            };
+            let pi = last.index(pk.as_deref(), row, || {
+                let head = Slice {
+                    row,
+                    offset: 0,
+                    names: &head_names,
+                };
+                // A parent repeated by the join is the object already
+                // held: no need to decode it again.
+                let held = match &pk {
+                    Some(pk) => super::held::<T>(identity, pk, &head)?,
+                    None => None,
+                };
+                let p = match held {
+                    Some(p) => p,
+                    None => super::absorb(identity, session, T::from_row(&head)?),
+                };
+                Ok(*index.entry(obj_ptr(&p)).or_insert_with(|| {
+                    parents.push(p);
+                    per.push(vec![Vec::new(); joined.len()]);
+                    parents.len() - 1
+                }))
+            })?;
             // Every related object met, for the caller (deduplicated below).
             add_joined(
                 row,
@@ -1161,36 +1176,29 @@ impl Session {
             .collect();
         let pk = pk_positions(parent_table);
         let keys = layout_keys(&layout);
-        // The parent of the last row, by its integer key (see `run_joined`).
-        let mut last: Option<(i64, usize)> = None;
+        let mut last = LastParent::default();
         let conn = ensure_conn(&self.engine, &mut self.conn).await?;
         conn.for_each(stmt, |row| {
-            let int = parent_int_key(pk.as_deref(), row);
-            let pi = match (int, last) {
-                (Some(k), Some((lk, lpi))) if k == lk => lpi,
-                _ => {
-                    let head = Slice {
-                        row,
-                        offset: 0,
-                        names: &head_names,
-                    };
-                    // A parent repeated by the join is decoded once.
-                    let key = pk.as_ref().map(|pk| row_key(&head, pk)).transpose()?;
-                    let pi = match key.as_ref().and_then(|k| index.get(k)) {
-                        Some(&i) => i,
-                        None => {
-                            parents.push(T::from_row(&head)?);
-                            per.push(vec![Vec::new(); joined.len()]);
-                            if let Some(k) = key {
-                                index.insert(k, parents.len() - 1);
-                            }
-                            parents.len() - 1
+            let pi = last.index(pk.as_deref(), row, || {
+                let head = Slice {
+                    row,
+                    offset: 0,
+                    names: &head_names,
+                };
+                // A parent repeated by the join is decoded once.
+                let key = pk.as_ref().map(|pk| row_key(&head, pk)).transpose()?;
+                Ok(match key.as_ref().and_then(|k| index.get(k)) {
+                    Some(&i) => i,
+                    None => {
+                        parents.push(T::from_row(&head)?);
+                        per.push(vec![Vec::new(); joined.len()]);
+                        if let Some(k) = key {
+                            index.insert(k, parents.len() - 1);
                         }
-                    };
-                    last = int.map(|k| (k, pi));
-                    pi
-                }
-            };
+                        parents.len() - 1
+                    }
+                })
+            })?;
             // Untracked, an object met again is the one `seen` made: each
             // goes to the caller once, when made.
             add_joined(
