@@ -438,11 +438,7 @@ pub(crate) fn recycle_insert(Insert(mut b): Insert) {
         on_conflict,
         returning,
     } = &mut *b;
-    if columns.spilled() {
-        *columns = SmallVec::new();
-    } else {
-        columns.clear();
-    }
+    crate::statement::empty(columns);
     match source {
         InsertSource::Values(rows) => rows.empty(),
         other => *other = InsertSource::Values(Rows::new()),

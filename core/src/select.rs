@@ -429,15 +429,7 @@ pub(crate) fn recycle_select(Select(mut b): Select) {
         offset,
         lock,
     } = &mut *b;
-    // Lists that outgrew their inline room give their memory back: a
-    // thread keeps one small allocation, never a large one.
-    fn empty<A: smallvec::Array>(v: &mut SmallVec<A>) {
-        if v.spilled() {
-            *v = SmallVec::new();
-        } else {
-            v.clear();
-        }
-    }
+    use crate::statement::empty;
     *ctes = Vec::new();
     *distinct = Distinct::None;
     empty(columns);

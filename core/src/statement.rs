@@ -29,14 +29,27 @@ pub enum Statement {
 
 /// Drops a statement the statement cache is done with, keeping the
 /// allocation of a plain SELECT, or of an INSERT into a table that lives as
-/// long as the program, emptied, as the thread's spare for its next one: a
-/// statement built, run and dropped in a loop then costs no allocation for
-/// itself (and an INSERT none for its first row's values either).
+/// long as the program (with an upsert's assignment list), emptied, as the
+/// thread's spare for its next one: a statement built, run and dropped in
+/// a loop then costs no allocation for itself (and an INSERT none for its
+/// first row's values either).
 pub(crate) fn recycle(stmt: Statement) {
     match stmt {
         Statement::Query(Query::Select(s)) => crate::select::recycle_select(s),
         Statement::Insert(i) => crate::dml::recycle_insert(i),
         _ => {}
+    }
+}
+
+/// Empties a list of a statement kept for reuse ([`recycle`]): one that
+/// outgrew its inline room gives its memory back, so that a thread keeps
+/// one small allocation, never a large one.
+#[inline]
+pub(crate) fn empty<A: smallvec::Array>(v: &mut smallvec::SmallVec<A>) {
+    if v.spilled() {
+        *v = smallvec::SmallVec::new();
+    } else {
+        v.clear();
     }
 }
 

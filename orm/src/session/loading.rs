@@ -23,15 +23,10 @@ pub(crate) struct Slice<'a> {
 }
 
 impl Slice<'_> {
-    /// Whether the outer join found no row of `table` here: its primary
-    /// key is NULL.
-    fn is_missing(&self, table: &Table) -> bool {
-        table.primary_key.columns.iter().all(|n| {
-            self.names
-                .iter()
-                .position(|x| x == n)
-                .is_none_or(|i| self.is_null(i))
-        })
+    /// Whether the outer join found no row here: the primary key, whose
+    /// columns are at `key` ([`layout_keys`]), is NULL.
+    fn is_missing(&self, key: &[Option<usize>]) -> bool {
+        key.iter().all(|i| i.is_none_or(|i| self.is_null(i)))
     }
 
     /// Whether column `idx` is NULL, asked of the driver's plain integer
@@ -402,8 +397,7 @@ fn add_joined(
             offset: *off,
             names,
         };
-        // The outer join found no row here: its primary key is NULL.
-        if keys[k].iter().all(|i| i.is_none_or(|i| slice.is_null(i))) {
+        if slice.is_missing(&keys[k]) {
             continue;
         }
         let absorbed = absorb(k, &slice)?;
@@ -421,7 +415,7 @@ fn add_joined(
 
 /// Where each folded join's primary-key columns are among its columns
 /// (`None` for one it does not select, which counts as NULL), worked out
-/// once for every row of a joined load ([`Slice::is_missing`]'s question).
+/// once for every row of a joined load (for [`Slice::is_missing`]).
 fn layout_keys(layout: &JoinLayout) -> Vec<Vec<Option<usize>>> {
     layout
         .iter()
@@ -940,6 +934,7 @@ impl Session {
             // association table, no row met twice): each row goes
             // straight into its parent's list through the target model's
             // own code.
+            let keys = layout_keys(&layout);
             let plain = extra == 0 && layout.is_empty() && seen_target.is_none();
             let done = if let (true, [g]) = (plain, group) {
                 let mut sink = RelSink {
@@ -971,14 +966,14 @@ impl Session {
                         group,
                     )?;
                     let child = absorbed.obj;
-                    for (k, (jt, off, names)) in layout.iter().enumerate() {
+                    for (k, (_, off, names)) in layout.iter().enumerate() {
                         let slice = Slice {
                             row,
                             offset: *off,
                             names,
                         };
                         let entry = grand.entry((ptr(&child), k)).or_default();
-                        if slice.is_missing(jt) {
+                        if slice.is_missing(&keys[k]) {
                             continue;
                         }
                         let g = absorb_row(
