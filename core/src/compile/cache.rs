@@ -10,6 +10,36 @@ use parking_lot::RwLock;
 use rustc_hash::FxHashMap;
 use std::sync::Arc;
 
+thread_local! {
+    /// The parameter list of the thread's last statement that the engine
+    /// ran, emptied, for the next [`StatementCache::compile_owned`].
+    static SPARE_PARAMS: std::cell::Cell<Vec<Value>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+/// The most values a kept parameter list has room for: a thread keeps one
+/// small list, never a large one.
+const SPARE_PARAMS_MAX: usize = 64;
+
+/// An empty parameter list with room for `n` values: the thread's spare
+/// when it has one.
+#[inline]
+fn param_list(n: usize) -> Vec<Value> {
+    let mut list = SPARE_PARAMS.try_with(|s| s.take()).unwrap_or_default();
+    list.reserve(n);
+    list
+}
+
+/// Keeps `params`, the parameter list of a statement that has run, for the
+/// thread's next statement (emptied; a list with room for more than 64
+/// values is freed instead).
+#[inline]
+pub(crate) fn recycle_params(mut params: Vec<Value>) {
+    if params.capacity() <= SPARE_PARAMS_MAX {
+        params.clear();
+        let _ = SPARE_PARAMS.try_with(|s| s.set(params));
+    }
+}
+
 struct Entry {
     /// The key of the statement the SQL was compiled from.
     key: Box<[u64]>,
@@ -173,8 +203,9 @@ impl StatementCache {
             return b.into_compiled(self.dialect);
         }
         // One allocation, no regrowth: most statements bind a few values,
-        // a VALUES insert about one per cell.
-        let mut values = Vec::with_capacity(key::values_hint(&stmt));
+        // a VALUES insert about one per cell. The engine gives back the
+        // list of the thread's last statement (`recycle_params`).
+        let mut values = param_list(key::values_hint(&stmt));
         let Some(mut key) = key::take(&mut stmt, &mut values) else {
             return super::compile(&stmt, self.dialect);
         };

@@ -63,6 +63,16 @@ impl Ready {
             Ready::Prepared(_, params) => params,
         }
     }
+
+    /// Done with: the parameter list is kept for the thread's next
+    /// statement.
+    #[inline]
+    fn recycle(self) {
+        match self {
+            Ready::Compiled(c) => crate::compile::cache::recycle_params(c.params),
+            Ready::Prepared(_, params) => crate::compile::cache::recycle_params(params),
+        }
+    }
 }
 
 /// Polls once a future of a driver that completes in place. One that is
@@ -485,7 +495,9 @@ impl Connection {
         let ready = self.ready(stmt)?;
         self.before(ready.sql(), ready.params());
         let r = self.start(ready.sql(), ready.params(), sink).await;
-        self.after(r, ready.sql())
+        let r = self.after(r, ready.sql());
+        ready.recycle();
+        r
     }
 
     /// [`Connection::run`] for a driver that completes in place (see
@@ -506,7 +518,9 @@ impl Connection {
         let ready = self.ready(stmt)?;
         self.before(ready.sql(), ready.params());
         let r = poll_in_place(dialect, self.start(ready.sql(), ready.params(), sink));
-        self.after(r, ready.sql())
+        let r = self.after(r, ready.sql());
+        ready.recycle();
+        r
     }
 
     /// Runs a statement and buffers its rows (if it returns any).

@@ -82,6 +82,87 @@ fn repeated_multi_row_inserts_store_every_value() {
     }
 }
 
+/// Statements of a few values each, between statements of more values than
+/// a thread keeps room for, blocking (in place) and async: each runs with
+/// its own values only, whatever the statement before it bound.
+#[test]
+fn each_statement_runs_with_its_own_values_after_larger_and_smaller_ones() {
+    let mut md = MetaData::new();
+    let users = md
+        .add(
+            aludel_core::Table::builder("users")
+                .column(Column::new("id", SqlType::Integer).primary_key())
+                .column(Column::new("name", SqlType::string(50)).not_null()),
+        )
+        .unwrap();
+    let engine = blocking::create_engine("sqlite://").unwrap();
+    let mut conn = engine.connect().unwrap();
+    conn.execute(create_table(&users)).unwrap();
+    // 80 values, then 40: more than the kept list's room, then less.
+    for (from, n) in [(1, 80), (81, 40)] {
+        let rows = (from..from + n).map(|i: i64| [value(i), value(format!("User {i}"))]);
+        let ins = insert(&users).columns(["id", "name"]).rows(rows);
+        assert_eq!(conn.execute(ins).unwrap().rows_affected(), n as u64);
+    }
+    let id = users.c("id").unwrap();
+    let names = |conn: &mut blocking::Connection, ids: Vec<i64>| -> Vec<String> {
+        let q = select([users.c("name").unwrap()])
+            .where_(id.clone().in_(ids))
+            .order_by(id.clone());
+        conn.fetch_all::<(String,)>(q)
+            .unwrap()
+            .into_iter()
+            .map(|(n,)| n)
+            .collect()
+    };
+    let by_id = |conn: &mut blocking::Connection, i: i64| -> Option<(String,)> {
+        conn.fetch_optional(select([users.c("name").unwrap()]).where_(id.clone().eq(i)))
+            .unwrap()
+    };
+    for round in 0..3 {
+        assert_eq!(
+            by_id(&mut conn, 7 + round),
+            Some((format!("User {}", 7 + round),))
+        );
+        assert_eq!(
+            names(&mut conn, vec![3, 90, 120]),
+            ["User 3", "User 90", "User 120"]
+        );
+        let many: Vec<i64> = (1..=70).rev().collect();
+        assert_eq!(names(&mut conn, many).len(), 70);
+        assert_eq!(by_id(&mut conn, 121), None);
+        assert_eq!(names(&mut conn, vec![44]), ["User 44"]);
+    }
+    drop(conn);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let engine = aludel_core::create_engine("sqlite://").unwrap();
+        let mut conn = engine.connect().await.unwrap();
+        conn.execute(create_table(&users)).await.unwrap();
+        let rows = (1..=100).map(|i: i64| [value(i), value(format!("User {i}"))]);
+        let ins = insert(&users).columns(["id", "name"]).rows(rows);
+        conn.execute(ins).await.unwrap();
+        for i in [5_i64, 100, 1] {
+            let q = select([users.c("name").unwrap()]).where_(id.clone().eq(i));
+            let row: (String,) = conn.fetch_one(q).await.unwrap();
+            assert_eq!(row.0, format!("User {i}"));
+            let q = select([users.c("id").unwrap()])
+                .where_(id.clone().in_([i, i + 1, 0]))
+                .order_by(id.clone());
+            let ids: Vec<(i64,)> = conn.fetch_all(q).await.unwrap();
+            let expected: Vec<(i64,)> = [i, i + 1]
+                .into_iter()
+                .filter(|&x| x <= 100)
+                .map(|x| (x,))
+                .collect();
+            assert_eq!(ids, expected);
+        }
+    });
+}
+
 #[derive(Debug, PartialEq, aludel_core::FromRow)]
 struct Person {
     id: i64,
