@@ -110,13 +110,18 @@ impl Meta {
 /// An object: its value, and apart from it (so that the session's
 /// bookkeeping never waits for a guard the user holds) its [`Meta`]. Where
 /// both are locked, the value is locked first.
+///
+/// The flag and the bookkeeping come first, next to the shared pointer's
+/// counts: `close()` and the last handle's drop read and write only the
+/// start of the allocation, mostly one cache line.
+#[repr(C)]
 pub(crate) struct Cell<T> {
-    pub(crate) value: RwLock<T>,
-    /// Read and changed through [`Cell::bookkeeping`] only.
-    meta: Mutex<Meta>,
     /// Raised by the session's `close()` instead of locking `meta`: the
     /// object is detached, which the next lock of `meta` records.
     detached: AtomicBool,
+    /// Read and changed through [`Cell::bookkeeping`] only.
+    meta: Mutex<Meta>,
+    pub(crate) value: RwLock<T>,
 }
 
 impl<T> Cell<T> {
