@@ -123,6 +123,10 @@ pub struct EngineOptions {
     /// Connections opened beyond `pool_size` under load, closed when returned.
     pub max_overflow: usize,
     /// How long a checkout waits for a free connection before failing.
+    /// Waiting uses tokio's timers: an async engine whose pool can run
+    /// out needs a runtime with time enabled (`#[tokio::main]` and
+    /// `#[tokio::test]` enable it); a checkout that finds a free
+    /// connection needs none.
     pub pool_timeout: Duration,
     /// Test a pooled connection with a cheap query before handing it out;
     /// a dead one is replaced.

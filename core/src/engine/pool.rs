@@ -88,22 +88,27 @@ impl Pool {
     }
 
     pub(crate) async fn checkout(self: &Arc<Self>) -> Result<PooledConn> {
-        let permit =
-            match tokio::time::timeout(self.timeout, self.permits.clone().acquire_owned()).await {
-                Ok(Ok(p)) => p,
-                Ok(Err(_)) => {
-                    return Err(Error::database(
-                        DbErrorKind::Connection,
-                        "the pool is closed",
-                    ))
+        let closed = || Error::database(DbErrorKind::Connection, "the pool is closed");
+        // A free slot is taken at once: no clock is read and no timer set
+        // (so a runtime without timers can run statements); only waiting
+        // for a connection that another task holds needs the timeout.
+        let permit = match self.permits.clone().try_acquire_owned() {
+            Ok(p) => p,
+            Err(tokio::sync::TryAcquireError::Closed) => return Err(closed()),
+            Err(tokio::sync::TryAcquireError::NoPermits) => {
+                match tokio::time::timeout(self.timeout, self.permits.clone().acquire_owned()).await
+                {
+                    Ok(Ok(p)) => p,
+                    Ok(Err(_)) => return Err(closed()),
+                    Err(_) => {
+                        return Err(Error::PoolTimeout {
+                            timeout: self.timeout,
+                            max: self.max,
+                        })
+                    }
                 }
-                Err(_) => {
-                    return Err(Error::PoolTimeout {
-                        timeout: self.timeout,
-                        max: self.max,
-                    })
-                }
-            };
+            }
+        };
         loop {
             let candidate = self.idle.lock().pop();
             let Some(mut idle) = candidate else { break };

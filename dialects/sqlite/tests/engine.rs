@@ -153,6 +153,28 @@ async fn insert_select_and_result_accessors() {
     assert_eq!(upd.last_insert_id(), None);
 }
 
+/// A runtime built without timers runs statements as long as the pool has
+/// a free connection: only waiting for one needs a timer.
+#[test]
+fn a_runtime_without_timers_runs_statements() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let engine = create_engine("sqlite://").unwrap();
+        for _ in 0..3 {
+            let mut conn = engine.connect().await.unwrap();
+            let v: Option<i64> = conn
+                .execute(text("SELECT 41 + 1"))
+                .await
+                .unwrap()
+                .scalar()
+                .unwrap();
+            assert_eq!(v, Some(42));
+        }
+    });
+}
+
 #[tokio::test]
 async fn text_statements_with_named_binds() {
     let engine = create_engine("sqlite:///:memory:").unwrap();
