@@ -1,6 +1,6 @@
 //! The ORM benchmark's `loading_associations` workload (`benches/orm.rs`)
-//! on SQLite in memory, Aludel's side only, in a plain loop for counting
-//! instructions under callgrind:
+//! on SQLite in memory, in a plain loop for counting instructions (and,
+//! with `--cache-sim=yes`, cache misses) under callgrind:
 //!
 //! ```text
 //! valgrind --tool=callgrind --toggle-collect='*assoc_profile::measured*' \
@@ -8,8 +8,9 @@
 //! ```
 //!
 //! Arguments: the strategy (`selectin` or `joined`; `selectin_plain` or
-//! `joined_plain` for the same untracked, through `plain()`; or `raw` for
-//! the raw driver's side, the floor), the number of users (each with 10
+//! `joined_plain` for the same untracked, through `plain()`; `raw` for
+//! the raw driver's side, the floor; `diesel` for diesel's
+//! `belonging_to` + `grouped_by`), the number of users (each with 10
 //! posts, each post with 10 comments), the number of iterations. Each
 //! iteration opens a session, loads the users with their posts and the
 //! posts' comments, and closes the session, as the benchmark does; `raw`
@@ -183,10 +184,83 @@ fn measured_plain(engine: &aludel::blocking::Engine, options: &Load) -> usize {
     users.len()
 }
 
+/// diesel's side of the benchmark: `belonging_to` and `grouped_by` at
+/// both levels, as `benches/orm.rs` runs it.
+mod diesel_model {
+    diesel::table! {
+        users (id) {
+            id -> BigInt,
+            name -> Text,
+            hair_color -> Nullable<Text>,
+        }
+    }
+
+    diesel::table! {
+        posts (id) {
+            id -> BigInt,
+            user_id -> BigInt,
+            title -> Text,
+            body -> Nullable<Text>,
+        }
+    }
+
+    diesel::table! {
+        comments (id) {
+            id -> BigInt,
+            post_id -> BigInt,
+            text -> Text,
+        }
+    }
+
+    #[derive(Debug, diesel::Queryable, diesel::Identifiable)]
+    #[diesel(table_name = users)]
+    pub struct User {
+        pub id: i64,
+        pub name: String,
+        pub hair_color: Option<String>,
+    }
+
+    #[derive(Debug, diesel::Queryable, diesel::Identifiable, diesel::Associations)]
+    #[diesel(table_name = posts, belongs_to(User))]
+    pub struct Post {
+        pub id: i64,
+        pub user_id: i64,
+        pub title: String,
+        pub body: Option<String>,
+    }
+
+    #[derive(Debug, diesel::Queryable, diesel::Identifiable, diesel::Associations)]
+    #[diesel(table_name = comments, belongs_to(Post))]
+    pub struct Comment {
+        pub id: i64,
+        pub post_id: i64,
+        pub text: String,
+    }
+
+    /// Each user with its posts, each post with its comments.
+    pub type Tree = Vec<(User, Vec<(Post, Vec<Comment>)>)>;
+}
+
+#[inline(never)]
+fn measured_diesel(conn: &mut diesel::SqliteConnection) -> usize {
+    use diesel::prelude::*;
+    use diesel_model::{users, Comment, Post, User};
+    let all = users::table.load::<User>(conn).expect("users");
+    let posts = Post::belonging_to(&all).load::<Post>(conn).expect("posts");
+    let comments = Comment::belonging_to(&posts)
+        .load::<Comment>(conn)
+        .expect("comments")
+        .grouped_by(&posts);
+    let posts_and_comments = posts.into_iter().zip(comments).grouped_by(&all);
+    let tree: diesel_model::Tree = all.into_iter().zip(posts_and_comments).collect();
+    black_box(&tree);
+    tree.len()
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let usage =
-        "usage: assoc_profile selectin|joined|selectin_plain|joined_plain|raw USERS ITERATIONS";
+        "usage: assoc_profile selectin|joined|selectin_plain|joined_plain|raw|diesel USERS ITERATIONS";
     let users: usize = args.get(2).and_then(|a| a.parse().ok()).expect(usage);
     let iterations: usize = args.get(3).and_then(|a| a.parse().ok()).expect(usage);
     let strategy = args.get(1).map(String::as_str).unwrap_or("");
@@ -202,6 +276,19 @@ fn main() {
             let mut total = 0;
             for _ in 0..iterations {
                 total += black_box(measured_raw(&conn));
+            }
+            assert_eq!(total, users * iterations);
+            return;
+        }
+        "diesel" if !plain => {
+            use diesel::connection::SimpleConnection;
+            use diesel::Connection;
+            let mut conn = diesel::SqliteConnection::establish(":memory:").expect("a database");
+            conn.batch_execute(&seed_sql(users).join(";\n"))
+                .expect("seeding");
+            let mut total = 0;
+            for _ in 0..iterations {
+                total += black_box(measured_diesel(&mut conn));
             }
             assert_eq!(total, users * iterations);
             return;
