@@ -3,7 +3,11 @@
 //! of `reqwest::blocking`. Each call drives the async implementation to
 //! completion on a small runtime the engine owns; no logic is written twice.
 //!
-//! Do not call these from inside an async runtime (use the async API there).
+//! Do not call these from inside an async runtime (use the async API there):
+//! a call that has to wait (a server's round trip) cannot block a thread
+//! that a runtime is driving, as with `reqwest::blocking`. Dropping the
+//! last handle of a blocking engine there is safe: its runtime is shut
+//! down without waiting.
 //!
 //! ```
 //! use aludel_core::blocking::create_engine;
@@ -26,6 +30,30 @@ use std::future::Future;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use tokio::runtime::Runtime;
+
+/// The runtime a blocking engine owns, shut down without blocking when its
+/// last handle drops inside an async context (where tokio refuses to wait
+/// for a runtime's shutdown).
+struct OwnedRuntime(Option<Runtime>);
+
+impl std::ops::Deref for OwnedRuntime {
+    type Target = Runtime;
+    #[inline]
+    fn deref(&self) -> &Runtime {
+        // Always `Some` until dropped.
+        self.0.as_ref().unwrap_or_else(|| unreachable!())
+    }
+}
+
+impl Drop for OwnedRuntime {
+    fn drop(&mut self) {
+        if let Some(rt) = self.0.take() {
+            if tokio::runtime::Handle::try_current().is_ok() {
+                rt.shutdown_background();
+            }
+        }
+    }
+}
 
 /// Drives `fut` to completion. Work that needs no waiting (SQLite's, which
 /// runs in-process) completes on the first poll, without entering the
@@ -56,7 +84,7 @@ fn drive_statement<F: Future>(rt: &Runtime, in_place: bool, fut: F) -> F::Output
 #[derive(Clone)]
 pub struct Engine {
     inner: engine::Engine,
-    rt: Arc<Runtime>,
+    rt: Arc<OwnedRuntime>,
 }
 
 impl fmt::Debug for Engine {
@@ -94,7 +122,7 @@ impl Engine {
             })?;
         Ok(Engine {
             inner,
-            rt: Arc::new(rt),
+            rt: Arc::new(OwnedRuntime(Some(rt))),
         })
     }
 
@@ -133,7 +161,7 @@ impl Engine {
 /// A blocking connection; see [`engine::Connection`].
 pub struct Connection {
     inner: engine::Connection,
-    rt: Arc<Runtime>,
+    rt: Arc<OwnedRuntime>,
     /// The driver finishes statements in place (see [`drive_statement`]).
     in_place: bool,
 }

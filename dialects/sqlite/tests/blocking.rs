@@ -395,3 +395,32 @@ fn sqlite_statements_finish_in_place_outside_the_runtime() {
         ]
     );
 }
+
+/// A blocking engine whose last handle drops inside an async runtime (a
+/// program that set one up with `#[tokio::main]` and kept a blocking
+/// engine for a script's work) does not bring the program down: its own
+/// runtime is shut down without waiting.
+#[test]
+fn a_blocking_engine_dropped_inside_an_async_runtime() {
+    let outer = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (engine, _users) = setup("sqlite://");
+    let n = outer.block_on(async move {
+        // SQLite's statements complete in place: no blocking wait.
+        let mut conn = engine.connect().unwrap();
+        let n: Option<i64> = conn
+            .execute(text("SELECT 6 * 7"))
+            .unwrap()
+            .scalar()
+            .unwrap();
+        drop(conn);
+        drop(engine);
+        n
+    });
+    assert_eq!(n, Some(42));
+    // And one dropped outside any runtime, as before.
+    let (engine, _users) = setup("sqlite://");
+    drop(engine);
+}
