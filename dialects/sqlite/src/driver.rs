@@ -74,6 +74,24 @@ pub fn check_url(url: &DatabaseUrl) -> Result<()> {
     Ok(())
 }
 
+/// Whether `sql` is one transaction-control statement as the engine writes
+/// them (`BEGIN`, `COMMIT`, `ROLLBACK`, `SAVEPOINT sp_1`, `RELEASE
+/// SAVEPOINT sp_1`, `ROLLBACK TO SAVEPOINT sp_1`): one statement, no
+/// script.
+fn is_transaction_control(sql: &str) -> bool {
+    sql.len() <= 64
+        && !sql.contains(';')
+        && [
+            "BEGIN",
+            "COMMIT",
+            "ROLLBACK",
+            "SAVEPOINT ",
+            "RELEASE SAVEPOINT ",
+        ]
+        .iter()
+        .any(|p| sql.starts_with(p))
+}
+
 /// Maps a rusqlite error to the core's kinds, keeping the constraint or
 /// column SQLite names ("UNIQUE constraint failed: users.email").
 pub fn map_error(e: rusqlite::Error) -> Error {
@@ -564,7 +582,13 @@ impl DriverConnection for SqliteConnection {
     }
 
     fn execute_script<'a>(&'a mut self, sql: &'a str) -> BoxFuture<'a, Result<()>> {
-        let r = self.raw().execute_batch(sql).map_err(map_error);
+        let r = if is_transaction_control(sql) {
+            // Every transaction runs these: kept prepared like any other
+            // statement rather than parsed anew by `sqlite3_exec`.
+            self.execute_sync(sql, &[]).map(drop)
+        } else {
+            self.raw().execute_batch(sql).map_err(map_error)
+        };
         Box::pin(std::future::ready(r))
     }
 
