@@ -187,72 +187,12 @@ fn measured_plain(engine: &aludel::blocking::Engine, options: &Load) -> usize {
 /// diesel's side of the benchmark: `belonging_to` and `grouped_by` at
 /// both levels, as `benches/orm.rs` runs it.
 mod diesel_model {
-    diesel::table! {
-        users (id) {
-            id -> BigInt,
-            name -> Text,
-            hair_color -> Nullable<Text>,
-        }
-    }
-
-    diesel::table! {
-        posts (id) {
-            id -> BigInt,
-            user_id -> BigInt,
-            title -> Text,
-            body -> Nullable<Text>,
-        }
-    }
-
-    diesel::table! {
-        comments (id) {
-            id -> BigInt,
-            post_id -> BigInt,
-            text -> Text,
-        }
-    }
-
-    #[derive(Debug, diesel::Queryable, diesel::Identifiable)]
-    #[diesel(table_name = users)]
-    pub struct User {
-        pub id: i64,
-        pub name: String,
-        pub hair_color: Option<String>,
-    }
-
-    #[derive(Debug, diesel::Queryable, diesel::Identifiable, diesel::Associations)]
-    #[diesel(table_name = posts, belongs_to(User))]
-    pub struct Post {
-        pub id: i64,
-        pub user_id: i64,
-        pub title: String,
-        pub body: Option<String>,
-    }
-
-    #[derive(Debug, diesel::Queryable, diesel::Identifiable, diesel::Associations)]
-    #[diesel(table_name = comments, belongs_to(Post))]
-    pub struct Comment {
-        pub id: i64,
-        pub post_id: i64,
-        pub text: String,
-    }
-
-    /// Each user with its posts, each post with its comments.
-    pub type Tree = Vec<(User, Vec<(Post, Vec<Comment>)>)>;
+    include!("../shared/diesel_assoc.rs");
 }
 
 #[inline(never)]
 fn measured_diesel(conn: &mut diesel::SqliteConnection) -> usize {
-    use diesel::prelude::*;
-    use diesel_model::{users, Comment, Post, User};
-    let all = users::table.load::<User>(conn).expect("users");
-    let posts = Post::belonging_to(&all).load::<Post>(conn).expect("posts");
-    let comments = Comment::belonging_to(&posts)
-        .load::<Comment>(conn)
-        .expect("comments")
-        .grouped_by(&posts);
-    let posts_and_comments = posts.into_iter().zip(comments).grouped_by(&all);
-    let tree: diesel_model::Tree = all.into_iter().zip(posts_and_comments).collect();
+    let tree = diesel_model::associations(conn);
     black_box(&tree);
     tree.len()
 }
