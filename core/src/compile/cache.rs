@@ -10,36 +10,6 @@ use parking_lot::RwLock;
 use rustc_hash::FxHashMap;
 use std::sync::Arc;
 
-thread_local! {
-    /// The parameter list of the thread's last statement that the engine
-    /// ran, emptied, for the next [`StatementCache::compile_owned`].
-    static SPARE_PARAMS: std::cell::Cell<Vec<Value>> = const { std::cell::Cell::new(Vec::new()) };
-}
-
-/// The most values a kept parameter list has room for: a thread keeps one
-/// small list, never a large one.
-const SPARE_PARAMS_MAX: usize = 64;
-
-/// An empty parameter list with room for `n` values: the thread's spare
-/// when it has one.
-#[inline]
-fn param_list(n: usize) -> Vec<Value> {
-    let mut list = SPARE_PARAMS.try_with(|s| s.take()).unwrap_or_default();
-    list.reserve(n);
-    list
-}
-
-/// Keeps `params`, the parameter list of a statement that has run, for the
-/// thread's next statement (emptied; a list with room for more than 64
-/// values is freed instead).
-#[inline]
-pub(crate) fn recycle_params(mut params: Vec<Value>) {
-    if params.capacity() <= SPARE_PARAMS_MAX {
-        params.clear();
-        let _ = SPARE_PARAMS.try_with(|s| s.set(params));
-    }
-}
-
 struct Entry {
     /// The key of the statement the SQL was compiled from.
     key: Box<[u64]>,
@@ -198,14 +168,30 @@ impl StatementCache {
     /// move into the parameters rather than being copied (except those it
     /// shares with other statements: the bodies of alias and CTE objects,
     /// columns' client-side defaults).
-    pub fn compile_owned(&self, mut stmt: Statement) -> Result<Compiled> {
+    pub fn compile_owned(&self, stmt: Statement) -> Result<Compiled> {
+        self.compile_owned_into(stmt, Vec::new())
+    }
+
+    /// [`StatementCache::compile_owned`] with `list`, an empty list, for
+    /// the parameters when it has room enough (the engine's connection
+    /// keeps the list of its last statement for its next one).
+    #[inline(always)]
+    pub(crate) fn compile_owned_into(
+        &self,
+        mut stmt: Statement,
+        list: Vec<Value>,
+    ) -> Result<Compiled> {
         if let Statement::Bound(b) = stmt {
             return b.into_compiled(self.dialect);
         }
         // One allocation, no regrowth: most statements bind a few values,
-        // a VALUES insert about one per cell. The engine gives back the
-        // list of the thread's last statement (`recycle_params`).
-        let mut values = param_list(key::values_hint(&stmt));
+        // a VALUES insert about one per cell.
+        let hint = key::values_hint(&stmt);
+        let mut values = if list.capacity() >= hint {
+            list
+        } else {
+            Vec::with_capacity(hint)
+        };
         let Some(mut key) = key::take(&mut stmt, &mut values) else {
             return super::compile(&stmt, self.dialect);
         };

@@ -5,7 +5,7 @@
 //! [`Compiler::push_ident`], [`Compiler::push_bind`]); dialect differences
 //! come from the dialect's [`Capabilities`] and its few hooks.
 
-pub(crate) mod cache;
+mod cache;
 mod ddl;
 mod dml;
 mod key;

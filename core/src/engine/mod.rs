@@ -64,13 +64,20 @@ impl Ready {
         }
     }
 
-    /// Done with: the parameter list is kept for the thread's next
-    /// statement.
+    /// The parameter list of a statement from the cache, for the
+    /// connection's next one: emptied, or `None` for a list with room for
+    /// more than 64 values (a connection keeps one small list, never a
+    /// large one). A prepared statement's list is dropped: its next run
+    /// brings its own.
     #[inline]
-    fn recycle(self) {
+    fn into_spare(self) -> Option<Vec<Value>> {
         match self {
-            Ready::Compiled(c) => crate::compile::cache::recycle_params(c.params),
-            Ready::Prepared(_, params) => crate::compile::cache::recycle_params(params),
+            Ready::Compiled(c) if c.params.capacity() <= 64 => {
+                let mut params = c.params;
+                params.clear();
+                Some(params)
+            }
+            _ => None,
         }
     }
 }
@@ -305,6 +312,7 @@ impl Engine {
             conn,
             tx_depth: 0,
             pending_rollback: None,
+            spare_params: Vec::new(),
         })
     }
 
@@ -362,6 +370,9 @@ pub struct Connection {
     /// Set when a transaction was dropped without commit or rollback: the
     /// depth to roll back to before the next statement runs.
     pending_rollback: Option<usize>,
+    /// The parameter list of the last statement run, emptied, for the next
+    /// one's values.
+    spare_params: Vec<Value>,
 }
 
 impl fmt::Debug for Connection {
@@ -450,16 +461,36 @@ impl Connection {
         r.map_err(|e| e.with_sql(sql))
     }
 
+    /// Keeps the parameter list of a statement that has run for the next
+    /// statement's values.
+    #[inline]
+    fn keep_params(&mut self, ready: Ready) {
+        if let Some(list) = ready.into_spare() {
+            self.spare_params = list;
+        }
+    }
+
     /// The SQL and parameters of `stmt` for this connection's dialect.
-    fn ready(&self, stmt: Statement) -> Result<Ready> {
+    #[inline]
+    fn ready(&mut self, stmt: Statement) -> Result<Ready> {
         if let Statement::Bound(b) = stmt {
             // The SQL is borrowed from the prepared statement.
             let (prepared, params) = b.into_parts(self.engine.0.dialect)?;
             return Ok(Ready::Prepared(prepared, params));
         }
+        self.ready_cached(stmt)
+    }
+
+    /// [`Connection::ready`] for a statement of the statement cache.
+    #[inline(never)]
+    fn ready_cached(&mut self, stmt: Statement) -> Result<Ready> {
         // The statement is not needed again: its values may move into the
-        // parameters instead of being copied.
-        Ok(Ready::Compiled(self.engine.0.cache.compile_owned(stmt)?))
+        // parameters instead of being copied, into the list the last
+        // statement left.
+        let list = std::mem::take(&mut self.spare_params);
+        Ok(Ready::Compiled(
+            self.engine.0.cache.compile_owned_into(stmt, list)?,
+        ))
     }
 
     /// Before the driver runs `sql`: echo and the statement hook, and the
@@ -500,7 +531,7 @@ impl Connection {
         self.before(ready.sql(), ready.params());
         let r = self.start(ready.sql(), ready.params(), sink).await;
         let r = self.after(r, ready.sql());
-        ready.recycle();
+        self.keep_params(ready);
         r
     }
 
@@ -523,7 +554,7 @@ impl Connection {
         self.before(ready.sql(), ready.params());
         let r = poll_in_place(dialect, self.start(ready.sql(), ready.params(), sink));
         let r = self.after(r, ready.sql());
-        ready.recycle();
+        self.keep_params(ready);
         r
     }
 
