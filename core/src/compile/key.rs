@@ -540,6 +540,21 @@ impl Walk<'_, '_> {
     fn assignments(&mut self, set: &mut [(Name, Expr)]) {
         self.0.w(set.len() as u64);
         for (n, e) in set {
+            // `name = excluded(other)` with both names in code (an upsert's
+            // usual assignment): the words `name` and `expr` would write,
+            // in one step.
+            if let (Some(a), Expr::Excluded(b)) = (n.static_str(), &*e) {
+                if let Some(b) = b.static_str() {
+                    self.0.words.extend_from_slice(&[
+                        (a.len() as u64) << 1 | 1,
+                        a.as_ptr() as u64,
+                        E_EXCLUDED,
+                        (b.len() as u64) << 1 | 1,
+                        b.as_ptr() as u64,
+                    ]);
+                    continue;
+                }
+            }
             self.0.name(n);
             self.expr(e);
         }
