@@ -358,7 +358,7 @@ pub(crate) fn client_defaults<'t>(
     table: &'t Table,
     columns: &[Name],
 ) -> Vec<&'t crate::schema::ColumnDef> {
-    if !table.columns.iter().any(|c| c.default.is_some()) {
+    if !table.has_client_defaults() {
         return Vec::new();
     }
     table

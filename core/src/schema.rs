@@ -505,6 +505,9 @@ pub struct TableData {
     /// bytes ([`name_word`]): a lookup by name compares these, in one
     /// small array, before any text.
     name_words: Box<[(usize, u64)]>,
+    /// Whether some column has a client-side default (which an INSERT
+    /// leaving the column out adds to each row).
+    client_defaults: bool,
 }
 
 /// The first eight bytes of a name as a word (zero past its end): with the
@@ -560,6 +563,12 @@ impl Table {
     #[inline]
     pub(crate) fn addr(&self) -> *const TableData {
         self.data()
+    }
+
+    /// Whether some column has a client-side default.
+    #[inline]
+    pub(crate) fn has_client_defaults(&self) -> bool {
+        self.data().client_defaults
     }
 
     /// Whether this table lives as long as the program
@@ -1061,6 +1070,7 @@ impl TableBuilder {
             }
         }
 
+        let columns_with_defaults = columns.iter().any(|c| c.default.is_some());
         let name_words = columns
             .iter()
             .map(|c| (c.name.len(), name_word(c.name.as_bytes())))
@@ -1077,6 +1087,7 @@ impl TableBuilder {
             comment: self.comment,
             by_name,
             name_words,
+            client_defaults: columns_with_defaults,
         }))))
     }
 }

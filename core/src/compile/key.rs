@@ -444,10 +444,14 @@ impl Walk<'_, '_> {
                 }
                 // The values of each row, then the client-side defaults the
                 // compiler adds to it (copied: the table holds them).
-                let defaults: SmallVec<[&Value; 2]> = crate::dml::client_defaults(table, columns)
-                    .into_iter()
-                    .filter_map(|c| c.default.as_ref())
-                    .collect();
+                let defaults: SmallVec<[&Value; 2]> = if table.has_client_defaults() {
+                    crate::dml::client_defaults(table, columns)
+                        .into_iter()
+                        .filter_map(|c| c.default.as_ref())
+                        .collect()
+                } else {
+                    SmallVec::new()
+                };
                 if rows.is_empty() && columns.is_empty() {
                     defaults.iter().for_each(|v| self.0.copy(v));
                 } else if defaults.is_empty() {
