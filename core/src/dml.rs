@@ -318,6 +318,7 @@ impl OnConflictBuilder {
     }
 
     /// Update the existing row with explicit assignments.
+    #[inline]
     pub fn do_update<I, N, E>(self, set: I) -> OnConflict
     where
         I: IntoIterator<Item = (N, E)>,
@@ -475,7 +476,7 @@ fn assignment_list(n: usize) -> Vec<(Name, Expr)> {
 impl Insert {
     /// Sets one column of a single-row insert: `.value("name", "Alice")`.
     /// (Use [`Insert::columns`] and [`Insert::row`] for several rows.)
-    #[inline]
+    #[inline(always)]
     pub fn value(mut self, column: impl Into<Name>, v: impl IntoExpr) -> Self {
         self.columns.push(column.into());
         let v = v.into_expr();
@@ -547,6 +548,7 @@ impl Insert {
     }
 
     /// Adds an upsert clause.
+    #[inline]
     pub fn on_conflict(mut self, c: OnConflict) -> Self {
         self.on_conflict = Some(c);
         self
