@@ -334,8 +334,7 @@ pub struct ErasedObj(pub(crate) Arc<dyn AnyObj>);
 
 /// The type-erased view of an object that the unit of work and the
 /// identity map use.
-pub(crate) trait AnyObj: Send + Sync + 'static {
-    fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
+pub(crate) trait AnyObj: Any + Send + Sync {
     fn table(&self) -> &'static Table;
     fn model_name(&self) -> &'static str;
     fn version_column(&self) -> Option<usize>;
@@ -379,10 +378,6 @@ pub(crate) trait AnyObj: Send + Sync + 'static {
 }
 
 impl<T: Model> AnyObj for Cell<T> {
-    fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync> {
-        self
-    }
-
     fn table(&self) -> &'static Table {
         T::table()
     }

@@ -603,10 +603,9 @@ pub trait ErasedRel: Send + Sync {
 }
 
 fn downcast<T: Model>(o: ErasedObj) -> Option<Obj<T>> {
-    o.0.into_any()
-        .downcast::<Cell<T>>()
-        .ok()
-        .map(|cell| Obj { cell })
+    // Upcast to `Any` (a vtable switch, no call) and check the type once.
+    let any: std::sync::Arc<dyn std::any::Any + Send + Sync> = o.0;
+    any.downcast::<Cell<T>>().ok().map(|cell| Obj { cell })
 }
 
 impl<T: Model> ErasedRel for One<T> {

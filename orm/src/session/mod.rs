@@ -17,6 +17,7 @@ use crate::query::{Entity, Plain, Query};
 use aludel_core::engine::{Connection, Engine, FromRow, QueryResult};
 use aludel_core::select::IntoColumns;
 use aludel_core::{select, Expr, FromValue, MetaData, Select, Statement, Table, Value};
+use std::any::Any;
 use std::collections::hash_map::Entry;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -328,7 +329,8 @@ fn place<K, T: Model>(
 ) -> (Obj<T>, bool) {
     match entry {
         Entry::Occupied(mut e) => {
-            if let Ok(cell) = e.get().clone().into_any().downcast::<Cell<T>>() {
+            let any: Arc<dyn Any + Send + Sync> = e.get().clone();
+            if let Ok(cell) = any.downcast::<Cell<T>>() {
                 if let Some(mut v) = cell.value.try_write() {
                     let mut meta = cell.bookkeeping();
                     if meta.expired {
@@ -375,11 +377,8 @@ pub(crate) fn held<T: Model>(
     if o.meta().expired {
         return Ok(None);
     }
-    Ok(o.clone()
-        .into_any()
-        .downcast::<Cell<T>>()
-        .ok()
-        .map(|cell| Obj { cell }))
+    let any: Arc<dyn Any + Send + Sync> = o.clone();
+    Ok(any.downcast::<Cell<T>>().ok().map(|cell| Obj { cell }))
 }
 
 /// A model decoded as a Core row type.
@@ -658,7 +657,8 @@ impl Session {
             }
             if !m.expired {
                 drop(m);
-                if let Ok(cell) = existing.clone().into_any().downcast::<Cell<T>>() {
+                let any: Arc<dyn Any + Send + Sync> = existing.clone();
+                if let Ok(cell) = any.downcast::<Cell<T>>() {
                     return Ok(Some(Obj { cell }));
                 }
             }
