@@ -332,6 +332,14 @@ fn expired<T: Model>(meta: &Meta) -> Error {
 #[derive(Clone)]
 pub struct ErasedObj(pub(crate) Arc<dyn AnyObj>);
 
+/// The typed cell behind an erased handle, if it is of model `T` (upcast
+/// to `Any`, a switch of vtables, and one check of the type).
+#[inline]
+pub(crate) fn downcast_cell<T: Model>(o: Arc<dyn AnyObj>) -> Option<Arc<Cell<T>>> {
+    let any: Arc<dyn Any + Send + Sync> = o;
+    any.downcast::<Cell<T>>().ok()
+}
+
 /// The type-erased view of an object that the unit of work and the
 /// identity map use.
 pub(crate) trait AnyObj: Any + Send + Sync {

@@ -11,7 +11,7 @@
 
 use crate::error::{Error, Result};
 use crate::model::{registered_models, Model};
-use crate::object::{Cell, ErasedObj, Obj};
+use crate::object::{downcast_cell, ErasedObj, Obj};
 use aludel_core::Table;
 use std::fmt;
 use std::marker::PhantomData;
@@ -603,9 +603,7 @@ pub trait ErasedRel: Send + Sync {
 }
 
 fn downcast<T: Model>(o: ErasedObj) -> Option<Obj<T>> {
-    // Upcast to `Any` (a vtable switch, no call) and check the type once.
-    let any: std::sync::Arc<dyn std::any::Any + Send + Sync> = o.0;
-    any.downcast::<Cell<T>>().ok().map(|cell| Obj { cell })
+    downcast_cell::<T>(o.0).map(|cell| Obj { cell })
 }
 
 impl<T: Model> ErasedRel for One<T> {

@@ -170,6 +170,13 @@ pub(super) fn take(stmt: &mut Statement, values: &mut Vec<Value>) -> Option<Key>
     })
 }
 
+/// The words of a name declared in code: its length (tagged odd, where a
+/// name made at run time starts with an even word) and its address.
+#[inline(always)]
+fn static_name(s: &'static str) -> [u64; 2] {
+    [(s.len() as u64) << 1 | 1, s.as_ptr() as u64]
+}
+
 /// What a key's walk writes and collects.
 struct State<'v> {
     words: Vec<u64>,
@@ -258,7 +265,7 @@ impl State<'_> {
     #[inline(always)]
     fn name(&mut self, n: &Name) {
         match n.static_str() {
-            Some(s) => self.w2((s.len() as u64) << 1 | 1, s.as_ptr() as u64),
+            Some(s) => self.words.extend_from_slice(&static_name(s)),
             None => {
                 let b = n.as_bytes();
                 self.w((b.len() as u64) << 1);
@@ -277,13 +284,10 @@ impl State<'_> {
     fn table_column(&mut self, t: &Table, n: &Name) {
         let addr = t.addr() as usize as u64;
         match n.static_str() {
-            Some(s) => self.words.extend_from_slice(&[
-                E_COLUMN,
-                1,
-                addr,
-                (s.len() as u64) << 1 | 1,
-                s.as_ptr() as u64,
-            ]),
+            Some(s) => {
+                let [len, ptr] = static_name(s);
+                self.words.extend_from_slice(&[E_COLUMN, 1, addr, len, ptr]);
+            }
             None => {
                 self.words.extend_from_slice(&[E_COLUMN, 1, addr]);
                 self.name(n);
@@ -549,13 +553,10 @@ impl Walk<'_, '_> {
             // in one step.
             if let (Some(a), Expr::Excluded(b)) = (n.static_str(), &*e) {
                 if let Some(b) = b.static_str() {
-                    self.0.words.extend_from_slice(&[
-                        (a.len() as u64) << 1 | 1,
-                        a.as_ptr() as u64,
-                        E_EXCLUDED,
-                        (b.len() as u64) << 1 | 1,
-                        b.as_ptr() as u64,
-                    ]);
+                    let ([a_len, a_ptr], [b_len, b_ptr]) = (static_name(a), static_name(b));
+                    self.0
+                        .words
+                        .extend_from_slice(&[a_len, a_ptr, E_EXCLUDED, b_len, b_ptr]);
                     continue;
                 }
             }

@@ -12,12 +12,11 @@ pub use loading::{absorb_into, RelSink};
 use crate::error::{Error, Result};
 use crate::key::{GroupKey, IntoKey, Key, StoredKey};
 use crate::model::Model;
-use crate::object::{AnyObj, Cell, ErasedObj, Meta, Obj, ObjectState};
+use crate::object::{downcast_cell, AnyObj, ErasedObj, Meta, Obj, ObjectState};
 use crate::query::{Entity, Plain, Query};
 use aludel_core::engine::{Connection, Engine, FromRow, QueryResult};
 use aludel_core::select::IntoColumns;
 use aludel_core::{select, Expr, FromValue, MetaData, Select, Statement, Table, Value};
-use std::any::Any;
 use std::collections::hash_map::Entry;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -329,8 +328,7 @@ fn place<K, T: Model>(
 ) -> (Obj<T>, bool) {
     match entry {
         Entry::Occupied(mut e) => {
-            let any: Arc<dyn Any + Send + Sync> = e.get().clone();
-            if let Ok(cell) = any.downcast::<Cell<T>>() {
+            if let Some(cell) = downcast_cell::<T>(e.get().clone()) {
                 if let Some(mut v) = cell.value.try_write() {
                     let mut meta = cell.bookkeeping();
                     if meta.expired {
@@ -377,8 +375,7 @@ pub(crate) fn held<T: Model>(
     if o.meta().expired {
         return Ok(None);
     }
-    let any: Arc<dyn Any + Send + Sync> = o.clone();
-    Ok(any.downcast::<Cell<T>>().ok().map(|cell| Obj { cell }))
+    Ok(downcast_cell::<T>(o.clone()).map(|cell| Obj { cell }))
 }
 
 /// A model decoded as a Core row type.
@@ -657,8 +654,7 @@ impl Session {
             }
             if !m.expired {
                 drop(m);
-                let any: Arc<dyn Any + Send + Sync> = existing.clone();
-                if let Ok(cell) = any.downcast::<Cell<T>>() {
+                if let Some(cell) = downcast_cell::<T>(existing.clone()) {
                     return Ok(Some(Obj { cell }));
                 }
             }
