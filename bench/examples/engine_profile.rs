@@ -41,6 +41,7 @@ fn users_table() -> Table {
             .column(Column::new("hair_color", SqlType::String(None))),
     )
     .expect("the users table")
+    .into_static()
 }
 
 fn insert_users_sql(rows: usize) -> String {

@@ -144,6 +144,10 @@ pub struct RelInfo {
     /// the identity map before the next one.
     #[doc(hidden)]
     pub rows_per_key: AtomicUsize,
+    /// Related objects, in all, at the last joined load (0: none yet), to
+    /// size the identity map before the next one.
+    #[doc(hidden)]
+    pub joined_rows: AtomicUsize,
 }
 
 impl fmt::Debug for RelInfo {

@@ -465,6 +465,7 @@ pub(crate) fn derive(input: &DeriveInput, orm: &TokenStream) -> syn::Result<Toke
                 target_relationships: <#target as #orm::Model>::relationships,
                 resolved: #orm::__private::OnceLock::new(),
                 rows_per_key: #orm::__private::AtomicUsize::new(0),
+                joined_rows: #orm::__private::AtomicUsize::new(0),
             }
         });
         let doc = format!("The `{field_name}` relationship of `{struct_name_lit}`.");

@@ -1099,6 +1099,17 @@ impl Session {
         let pk = pk_positions(parent_table);
         let keys = layout_keys(&layout);
         let mut last = LastParent::default();
+        // Room in the identity map for as many related objects as the last
+        // joined load of each relationship found: one growth instead of
+        // one per doubling, each of which hashes every key again.
+        for l in joined {
+            let target = (l.rel.target)();
+            let expected = l.rel.joined_rows.load(Ordering::Relaxed);
+            if expected > 0 && int_key(target) {
+                self.identity
+                    .reserve(table_id(target), expected.min(MAX_RESERVE));
+            }
+        }
         let (identity, session) = (&mut self.identity, self.id);
         let conn = ensure_conn(&self.engine, &mut self.conn).await?;
         conn.for_each(stmt, |row| {
@@ -1145,7 +1156,11 @@ impl Session {
                 }
             }
         }
-        Ok((parents, all.into_iter().map(dedupe).collect()))
+        let all: Vec<Vec<ErasedObj>> = all.into_iter().map(dedupe).collect();
+        for (l, found) in joined.iter().zip(&all) {
+            l.rel.joined_rows.store(found.len(), Ordering::Relaxed);
+        }
+        Ok((parents, all))
     }
 
     /// [`Session::run_joined`] untracked: the parents as plain values,
