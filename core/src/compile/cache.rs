@@ -36,6 +36,22 @@ struct Entry {
 }
 
 impl Entry {
+    /// Whether this entry's statement has the shape of `stmt`, whose key
+    /// words are `key` (`stmt` compared by `==` when the key is inexact).
+    #[inline]
+    fn matches(&self, key: &[u64], stmt: &Statement) -> bool {
+        *self.key == *key
+            && if self.exact {
+                debug_assert!(
+                    same_shape(&self.shape, stmt),
+                    "equal exact keys for statements of different shapes"
+                );
+                true
+            } else {
+                same_shape(&self.shape, stmt)
+            }
+    }
+
     /// The parameters, in placeholder order, of a statement of this entry's
     /// shape whose canonical values are `values` (taken with `key`); `None`
     /// when the entry does not apply to it (see `Entry::shared`).
@@ -82,24 +98,89 @@ pub struct StatementCache {
 
 #[derive(Default)]
 struct Entries {
-    by_hash: FxHashMap<u64, Vec<Entry>>,
+    by_hash: FxHashMap<u64, Vec<Arc<Entry>>>,
     count: usize,
 }
 
 impl Entries {
-    fn find(&self, hash: u64, key: &[u64], stmt: &Statement) -> Option<&Entry> {
-        self.by_hash.get(&hash)?.iter().find(|e| {
-            *e.key == *key
-                && if e.exact {
-                    debug_assert!(
-                        same_shape(&e.shape, stmt),
-                        "equal exact keys for statements of different shapes"
-                    );
-                    true
-                } else {
-                    same_shape(&e.shape, stmt)
-                }
-        })
+    fn find(&self, hash: u64, key: &[u64], stmt: &Statement) -> Option<&Arc<Entry>> {
+        self.by_hash
+            .get(&hash)?
+            .iter()
+            .find(|e| e.matches(key, stmt))
+    }
+}
+
+/// The number of entries a [`LocalCache`] holds.
+const LOCAL_SLOTS: usize = 32;
+
+/// A connection's own front of a [`StatementCache`]: the entries it hit
+/// last, one per slot chosen by the key's hash, looked up before the
+/// shared cache and without its lock. A slot also keeps a handle on its
+/// SQL that it lends to the statement that hit it and takes back when the
+/// statement has run ([`LocalCache::give_back`]), so that a hit here
+/// counts no reference, as a hit in the shared cache does (its lock, and
+/// the SQL's count).
+///
+/// An entry stays valid when the shared cache lets it go (the same shape
+/// always compiles to the same SQL); it keeps its statement's tables
+/// alive until its slot is taken by another shape or the connection
+/// closes.
+pub(crate) struct LocalCache {
+    slots: Box<[Option<LocalSlot>]>,
+    /// The slot whose SQL the last statement it answered holds: given
+    /// back, the SQL stays in the slot.
+    lent: Option<usize>,
+}
+
+struct LocalSlot {
+    hash: u64,
+    entry: Arc<Entry>,
+    /// The entry's SQL, while not lent out (`None` until the first
+    /// statement that hit the slot gives it back).
+    sql: Option<Arc<str>>,
+}
+
+impl Default for LocalCache {
+    /// An empty front, which allocates its slots when it first keeps an
+    /// entry.
+    fn default() -> Self {
+        LocalCache {
+            slots: Box::new([]),
+            lent: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for LocalCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let held = self.slots.iter().filter(|s| s.is_some()).count();
+        f.debug_struct("LocalCache").field("held", &held).finish()
+    }
+}
+
+impl LocalCache {
+    /// The slot of a key's hash.
+    #[inline]
+    fn slot(hash: u64) -> usize {
+        (hash as usize) % LOCAL_SLOTS
+    }
+
+    /// Takes back the SQL of a statement that has run, if a slot lent it.
+    #[inline]
+    pub(crate) fn give_back(&mut self, sql: Arc<str>) {
+        let Some(i) = self.lent.take() else { return };
+        if let Some(Some(s)) = self.slots.get_mut(i) {
+            if s.sql.is_none() && Arc::ptr_eq(&s.entry.sql, &sql) {
+                s.sql = Some(sql);
+            }
+        }
+    }
+
+    /// The number of entries held.
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.slots.iter().filter(|s| s.is_some()).count()
     }
 }
 
@@ -176,10 +257,19 @@ impl StatementCache {
     /// the parameters when it has room enough (the engine's connection
     /// keeps the list of its last statement for its next one).
     #[inline(always)]
-    pub(crate) fn compile_owned_into(
+    pub(crate) fn compile_owned_into(&self, stmt: Statement, list: Vec<Value>) -> Result<Compiled> {
+        self.compile_owned_local(stmt, list, None)
+    }
+
+    /// [`StatementCache::compile_owned_into`], looking in a connection's
+    /// `local` front first (and keeping there what the shared cache
+    /// answered). Give the SQL back to `local` when the statement has run.
+    #[inline(always)]
+    pub(crate) fn compile_owned_local(
         &self,
         mut stmt: Statement,
         list: Vec<Value>,
+        mut local: Option<&mut LocalCache>,
     ) -> Result<Compiled> {
         if let Statement::Bound(b) = stmt {
             return b.into_compiled(self.dialect);
@@ -202,13 +292,42 @@ impl StatementCache {
             // also where the key is exact: see `Entries::find`).
             key.restore(&mut stmt);
         }
+        if let Some(local) = local.as_deref_mut() {
+            let i = LocalCache::slot(hash);
+            if let Some(Some(s)) = local.slots.get_mut(i) {
+                if s.hash == hash && s.entry.matches(&key.words, &stmt) {
+                    if let Some(params) = s.entry.params(&key, &mut values) {
+                        // Lent (counting no reference), or shared the
+                        // first time; given back either way.
+                        let sql = s.sql.take().unwrap_or_else(|| s.entry.sql.clone());
+                        local.lent = Some(i);
+                        key.recycle();
+                        crate::statement::recycle(stmt);
+                        return Ok(Compiled { sql, params });
+                    }
+                }
+            }
+        }
         let stale = {
             let entries = self.entries.read();
             match entries.find(hash, &key.words, &stmt) {
                 Some(e) => match e.params(&key, &mut values) {
                     Some(params) => {
                         let sql = e.sql.clone();
+                        let kept = local.is_some().then(|| e.clone());
                         drop(entries);
+                        if let (Some(local), Some(entry)) = (local, kept) {
+                            let i = LocalCache::slot(hash);
+                            if local.slots.is_empty() {
+                                local.slots = (0..LOCAL_SLOTS).map(|_| None).collect();
+                            }
+                            local.lent = Some(i);
+                            local.slots[i] = Some(LocalSlot {
+                                hash,
+                                entry,
+                                sql: None,
+                            });
+                        }
                         key.recycle();
                         crate::statement::recycle(stmt);
                         return Ok(Compiled { sql, params });
@@ -291,7 +410,7 @@ impl StatementCache {
             let moves = map
                 .iter()
                 .all(|&i| !std::mem::replace(&mut seen[i as usize], true));
-            let entry = Entry {
+            let entry = Arc::new(Entry {
                 key: key.words.as_slice().into(),
                 exact: key.exact,
                 moves,
@@ -304,7 +423,7 @@ impl StatementCache {
                 },
                 values: canon.len(),
                 shared: shared.into_boxed_slice(),
-            };
+            });
             let mut entries = self.entries.write();
             if entries.count >= self.capacity {
                 entries.by_hash.clear();
@@ -317,5 +436,122 @@ impl StatementCache {
             }
         }
         Ok(compiled)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{compile, select, text, Column, GenericDialect, MetaData, SqlType, Table};
+
+    const D: &dyn Dialect = &GenericDialect;
+
+    fn users() -> Table {
+        let mut md = MetaData::new();
+        md.add(
+            Table::builder("users")
+                .column(Column::new("id", SqlType::Integer).primary_key())
+                .column(Column::new("name", SqlType::String(Some(50)))),
+        )
+        .unwrap()
+    }
+
+    /// Compiles `stmt` through `cache` and `local` as a connection does,
+    /// checks the result against an uncached compile, and gives the SQL
+    /// back as the connection does once the statement has run.
+    fn through(cache: &StatementCache, local: &mut LocalCache, stmt: Statement) -> Arc<str> {
+        let expected = compile(&stmt, D).unwrap();
+        let got = cache
+            .compile_owned_local(stmt, Vec::new(), Some(local))
+            .unwrap();
+        assert_eq!(got, expected);
+        let sql = got.sql.clone();
+        local.give_back(got.sql);
+        sql
+    }
+
+    #[test]
+    fn a_connection_front_answers_a_shape_again_with_its_new_values() {
+        let u = users();
+        let by_id = |n: i32| -> Statement { select(&u).where_(u.c("id").unwrap().eq(n)).into() };
+        let cache = StatementCache::new(D);
+        let mut local = LocalCache::default();
+        // Compiled and stored in the shared cache, then kept in the front.
+        let first = through(&cache, &mut local, by_id(1));
+        assert_eq!(local.len(), 0);
+        assert!(Arc::ptr_eq(&through(&cache, &mut local, by_id(2)), &first));
+        assert_eq!(local.len(), 1);
+        // Answered by the front: the same SQL, lent and given back.
+        for n in 3..10 {
+            assert!(Arc::ptr_eq(&through(&cache, &mut local, by_id(n)), &first));
+        }
+        assert_eq!((local.len(), cache.len()), (1, 1));
+        let held = local.slots.iter().flatten().next().unwrap();
+        assert!(held.sql.as_ref().is_some_and(|s| Arc::ptr_eq(s, &first)));
+    }
+
+    #[test]
+    fn shapes_sharing_a_slot_each_get_their_own_sql() {
+        let u = users();
+        let limited = |n: u64| -> Statement { select(&u).limit(n).into() };
+        let cache = StatementCache::new(D);
+        let mut local = LocalCache::default();
+        // More shapes than slots: some share one, and take it in turn.
+        for _ in 0..3 {
+            for n in 0..(LOCAL_SLOTS as u64 + 8) {
+                let sql = through(&cache, &mut local, limited(n));
+                assert!(sql.ends_with(&format!("LIMIT {n}")), "{sql}");
+            }
+        }
+        assert!(local.len() <= LOCAL_SLOTS);
+        assert_eq!(cache.len(), LOCAL_SLOTS + 8);
+    }
+
+    #[test]
+    fn an_entry_the_shared_cache_let_go_still_answers_from_the_front() {
+        let u = users();
+        let by_id = |n: i32| -> Statement { select(&u).where_(u.c("id").unwrap().eq(n)).into() };
+        let by_name = |s: &str| -> Statement {
+            select(&u)
+                .where_(u.c("name").unwrap().eq(s.to_string()))
+                .into()
+        };
+        // A shared cache of one shape: the second shape empties it.
+        let cache = StatementCache::with_capacity(D, 1);
+        let mut local = LocalCache::default();
+        let a = through(&cache, &mut local, by_id(1));
+        through(&cache, &mut local, by_id(2));
+        let b = through(&cache, &mut local, by_name("ann"));
+        assert_ne!(a, b);
+        assert_eq!(cache.len(), 1);
+        // The front still holds the first shape: no compile, no store
+        // (which would empty the shared cache again).
+        assert!(Arc::ptr_eq(&through(&cache, &mut local, by_id(3)), &a));
+        let mut other = LocalCache::default();
+        assert!(Arc::ptr_eq(
+            &through(&cache, &mut other, by_name("bob")),
+            &b
+        ));
+    }
+
+    #[test]
+    fn text_clauses_are_compared_whole_through_the_front() {
+        let cache = StatementCache::new(D);
+        let mut local = LocalCache::default();
+        for _ in 0..3 {
+            for (sql, n) in [("SELECT :n", 1), ("SELECT :n + 1", 2), ("SELECT :n", 3)] {
+                let stmt: Statement = text(sql).bind("n", n).into();
+                let got = through(&cache, &mut local, stmt);
+                assert_eq!(&*got, sql.replace(":n", "?").as_str());
+            }
+        }
+    }
+
+    #[test]
+    fn sql_from_elsewhere_is_not_kept() {
+        let mut local = LocalCache::default();
+        local.give_back(Arc::from("SELECT 1"));
+        assert_eq!(local.len(), 0);
+        assert!(local.lent.is_none());
     }
 }

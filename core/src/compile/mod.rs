@@ -11,6 +11,7 @@ mod dml;
 mod key;
 mod walk;
 
+pub(crate) use cache::LocalCache;
 pub use cache::StatementCache;
 pub use walk::collect_values;
 pub(crate) use walk::visit_sources;

@@ -64,20 +64,24 @@ impl Ready {
         }
     }
 
-    /// The parameter list of a statement from the cache, for the
-    /// connection's next one: emptied, or `None` for a list with room for
-    /// more than 64 values (a connection keeps one small list, never a
-    /// large one). A prepared statement's list is dropped: its next run
-    /// brings its own.
+    /// What a statement from the cache leaves for the connection's next
+    /// one: its SQL, for the connection's front of the cache, and its
+    /// parameter list, emptied, or `None` for a list with room for more
+    /// than 64 values (a connection keeps one small list, never a large
+    /// one). A prepared statement leaves nothing: its SQL is its own, and
+    /// its next run brings its own list.
     #[inline]
-    fn into_spare(self) -> Option<Vec<Value>> {
+    fn into_spare(self) -> Option<(Arc<str>, Option<Vec<Value>>)> {
         match self {
-            Ready::Compiled(c) if c.params.capacity() <= 64 => {
-                let mut params = c.params;
-                params.clear();
-                Some(params)
+            Ready::Compiled(c) => {
+                let params = (c.params.capacity() <= 64).then(|| {
+                    let mut params = c.params;
+                    params.clear();
+                    params
+                });
+                Some((c.sql, params))
             }
-            _ => None,
+            Ready::Prepared(..) => None,
         }
     }
 }
@@ -465,8 +469,11 @@ impl Connection {
     /// statement's values.
     #[inline]
     fn keep_params(&mut self, ready: Ready) {
-        if let Some(list) = ready.into_spare() {
-            self.spare_params = list;
+        if let Some((sql, list)) = ready.into_spare() {
+            self.conn.local.give_back(sql);
+            if let Some(list) = list {
+                self.spare_params = list;
+            }
         }
     }
 
@@ -488,9 +495,11 @@ impl Connection {
         // parameters instead of being copied, into the list the last
         // statement left.
         let list = std::mem::take(&mut self.spare_params);
-        Ok(Ready::Compiled(
-            self.engine.0.cache.compile_owned_into(stmt, list)?,
-        ))
+        Ok(Ready::Compiled(self.engine.0.cache.compile_owned_local(
+            stmt,
+            list,
+            Some(&mut self.conn.local),
+        )?))
     }
 
     /// Before the driver runs `sql`: echo and the statement hook, and the

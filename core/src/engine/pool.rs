@@ -5,6 +5,7 @@
 use super::driver::{ConnectOptions, DriverConnection};
 use super::url::DatabaseUrl;
 use super::EngineOptions;
+use crate::compile::LocalCache;
 use crate::dialect::Dialect;
 use crate::error::{DbErrorKind, Error, Result};
 use parking_lot::Mutex;
@@ -19,6 +20,8 @@ struct Idle {
     created: Instant,
     /// The engine's schema generation its statement cache matches.
     schema_seen: u64,
+    /// Its front of the engine's statement cache.
+    local: LocalCache,
 }
 
 pub(crate) struct Pool {
@@ -131,6 +134,7 @@ impl Pool {
                 conn: Some(idle.conn),
                 schema_seen: idle.schema_seen,
                 created: idle.created,
+                local: idle.local,
                 pool: self.clone(),
                 permit: Some(permit),
                 broken: false,
@@ -147,6 +151,7 @@ impl Pool {
             conn: Some(conn),
             schema_seen: self.schema_generation(),
             created: Instant::now(),
+            local: LocalCache::default(),
             pool: self.clone(),
             permit: Some(permit),
             broken: false,
@@ -161,6 +166,9 @@ pub(crate) struct PooledConn {
     /// matches; see [`PooledConn::sync_schema`].
     schema_seen: u64,
     created: Instant,
+    /// The connection's front of the engine's statement cache, kept with
+    /// it in the pool.
+    pub(crate) local: LocalCache,
     pool: Arc<Pool>,
     /// Held until the connection is back in the pool (or closed), so that
     /// no more than `max` connections are ever out or being cleaned.
@@ -243,6 +251,7 @@ impl PooledConn {
                 conn: Some(conn),
                 schema_seen: self.schema_seen,
                 created: self.created,
+                local: std::mem::take(&mut self.local),
                 pool: self.pool.clone(),
                 _permit: self.permit.take(),
             };
@@ -253,7 +262,12 @@ impl PooledConn {
                 };
                 if rolled_back {
                     if let Some(conn) = back.conn.take() {
-                        back.pool.put_back(conn, back.created, back.schema_seen);
+                        back.pool.put_back(Idle {
+                            conn,
+                            created: back.created,
+                            schema_seen: back.schema_seen,
+                            local: std::mem::take(&mut back.local),
+                        });
                     }
                 }
                 // Otherwise `back` closes the connection when dropped.
@@ -270,7 +284,12 @@ impl PooledConn {
             }
             return;
         }
-        self.pool.put_back(conn, self.created, self.schema_seen);
+        self.pool.put_back(Idle {
+            conn,
+            created: self.created,
+            schema_seen: self.schema_seen,
+            local: std::mem::take(&mut self.local),
+        });
     }
 }
 
@@ -281,6 +300,7 @@ struct Returning {
     conn: Option<Box<dyn DriverConnection>>,
     schema_seen: u64,
     created: Instant,
+    local: LocalCache,
     pool: Arc<Pool>,
     _permit: Option<OwnedSemaphorePermit>,
 }
@@ -296,17 +316,13 @@ impl Drop for Returning {
 impl Pool {
     /// Keeps `conn` as an idle connection, or closes it when the pool
     /// already holds `pool_size` idle ones.
-    fn put_back(&self, conn: Box<dyn DriverConnection>, created: Instant, schema_seen: u64) {
+    fn put_back(&self, conn: Idle) {
         let mut idle = self.idle.lock();
         if idle.len() >= self.pool_size {
             drop(idle);
-            self.discard(conn);
+            self.discard(conn.conn);
         } else {
-            idle.push(Idle {
-                conn,
-                created,
-                schema_seen,
-            });
+            idle.push(conn);
         }
     }
 }
