@@ -14,7 +14,9 @@
 //! of a table of N on the PostgreSQL database `ALUDEL_PROFILE_PG_URL` names
 //! (its `users` table is dropped and refilled); then the number of
 //! iterations. Compare the `raw` and `aludel` totals: the raw driver is the
-//! floor.
+//! floor. `paired` in place of the implementation times the three in
+//! turn, in batches, and prints medians of per-batch ratios (a quick
+//! check of time on a noisy machine; criterion's figures are the record).
 
 use aludel::{bindparam, insert, select, value, Column, MetaData, SqlType, Table};
 use std::hint::black_box;
@@ -318,7 +320,45 @@ fn main() {
         _ => 0,
     };
     let mut s = setup(rows);
+    if imp == "paired" {
+        paired(&mut s, &workload, n);
+        return;
+    }
     // Warm the caches outside the measured function.
     measured(&mut s, &imp, &workload, 1);
     measured(&mut s, &imp, &workload, n);
+}
+
+/// `paired`: the three implementations in turn, in batches of 1,000
+/// calls, `n` batches each, in one process. Each batch of `aludel` and
+/// `prepared` is timed against the `raw` batch just before it, so that a
+/// slow spell of a shared machine slows both sides of a ratio alike;
+/// prints the median time per call and the median of the batch ratios.
+fn paired(s: &mut Setup, workload: &str, n: usize) {
+    const BATCH: usize = 1000;
+    let list = std::env::var("PAIRED").unwrap_or_else(|_| "raw,aludel,prepared".into());
+    let imps: Vec<&str> = list.split(',').collect();
+    for imp in &imps {
+        measured(s, imp, workload, BATCH);
+    }
+    let mut times: Vec<Vec<f64>> = vec![Vec::with_capacity(n); imps.len()];
+    for _ in 0..n {
+        for (k, imp) in imps.iter().enumerate() {
+            let t = std::time::Instant::now();
+            measured(s, imp, workload, BATCH);
+            times[k].push(t.elapsed().as_secs_f64() * 1e9 / BATCH as f64);
+        }
+    }
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    for (k, imp) in imps.iter().enumerate() {
+        let ratios: Vec<f64> = times[k].iter().zip(&times[0]).map(|(a, r)| a / r).collect();
+        println!(
+            "{workload} {imp:>8}: {:8.1} ns per call, {:.3}x raw (median of {n} paired batches)",
+            median(times[k].clone()),
+            median(ratios)
+        );
+    }
 }
