@@ -15,6 +15,9 @@
 //! iteration opens a session, loads the users with their posts and the
 //! posts' comments, and closes the session, as the benchmark does; `raw`
 //! runs the benchmark's three rusqlite queries and groups the rows.
+//! `paired` in place of the strategy times them all in turn, in batches,
+//! and prints medians of per-round ratios (a quick check of time on a
+//! noisy machine; criterion's figures are the record).
 
 use aludel::orm::blocking::Session;
 use aludel::orm::{joined, selectin, Load, Many};
@@ -204,6 +207,10 @@ fn main() {
     let users: usize = args.get(2).and_then(|a| a.parse().ok()).expect(usage);
     let iterations: usize = args.get(3).and_then(|a| a.parse().ok()).expect(usage);
     let strategy = args.get(1).map(String::as_str).unwrap_or("");
+    if strategy == "paired" {
+        paired(users, iterations);
+        return;
+    }
     let plain = strategy.ends_with("_plain");
     let options = match strategy.trim_end_matches("_plain") {
         "selectin" => selectin(User::posts).selectin(Post::comments),
@@ -250,4 +257,77 @@ fn main() {
         });
     }
     assert_eq!(total, users * iterations);
+}
+
+/// `paired`: raw, diesel and Aludel's tracked and untracked loads in turn,
+/// `iterations` rounds of batches of 20 loads, in one process. Each
+/// batch is timed against the raw batch of its round, so that a slow
+/// spell of a shared machine slows both sides of a ratio alike; prints
+/// the median time per load and the median of the per-round ratios to
+/// raw and to diesel.
+fn paired(users: usize, rounds: usize) {
+    use diesel::connection::SimpleConnection;
+    use diesel::Connection;
+    const BATCH: usize = 20;
+    let raw = rusqlite::Connection::open_in_memory().expect("a database");
+    let mut dconn = diesel::SqliteConnection::establish(":memory:").expect("a database");
+    let engine = aludel::blocking::create_engine("sqlite://").expect("the engine");
+    let mut db = Session::new(&engine);
+    for s in seed_sql(users) {
+        raw.execute_batch(&s).expect("seeding");
+        db.execute(aludel::text(&s)).expect("seeding");
+    }
+    dconn
+        .batch_execute(&seed_sql(users).join(";\n"))
+        .expect("seeding");
+    db.commit().expect("commit");
+    drop(db);
+    let selectin_opts = selectin(User::posts).selectin(Post::comments);
+    let joined_opts = joined(User::posts).joined(Post::comments);
+    let names = [
+        "raw",
+        "diesel",
+        "selectin",
+        "joined",
+        "selectin_plain",
+        "joined_plain",
+    ];
+    let mut run = |k: usize| -> usize {
+        match k {
+            0 => measured_raw(&raw),
+            1 => measured_diesel(&mut dconn),
+            2 => measured(&engine, &selectin_opts),
+            3 => measured(&engine, &joined_opts),
+            4 => measured_plain(&engine, &selectin_opts),
+            _ => measured_plain(&engine, &joined_opts),
+        }
+    };
+    let mut times: Vec<Vec<f64>> = vec![Vec::with_capacity(rounds); names.len()];
+    for k in 0..names.len() {
+        for _ in 0..BATCH {
+            assert_eq!(black_box(run(k)), users);
+        }
+    }
+    for _ in 0..rounds {
+        for (k, t) in times.iter_mut().enumerate() {
+            let start = std::time::Instant::now();
+            for _ in 0..BATCH {
+                black_box(run(k));
+            }
+            t.push(start.elapsed().as_secs_f64() * 1e6 / BATCH as f64);
+        }
+    }
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let ratio = |a: &[f64], b: &[f64]| median(a.iter().zip(b).map(|(x, y)| x / y).collect());
+    for (k, name) in names.iter().enumerate() {
+        println!(
+            "{name:>15}: {:8.1} us per load, {:.3}x raw, {:.3}x diesel (medians of {rounds} paired rounds)",
+            median(times[k].clone()),
+            ratio(&times[k], &times[0]),
+            ratio(&times[k], &times[1]),
+        );
+    }
 }
