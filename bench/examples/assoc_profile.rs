@@ -260,15 +260,21 @@ fn main() {
 }
 
 /// `paired`: raw, diesel and Aludel's tracked and untracked loads in turn,
-/// `iterations` rounds of batches of 20 loads, in one process. Each
-/// batch is timed against the raw batch of its round, so that a slow
-/// spell of a shared machine slows both sides of a ratio alike; prints
-/// the median time per load and the median of the per-round ratios to
-/// raw and to diesel.
+/// `iterations` rounds of batches of 200 loads (`PAIRED_BATCH` sets
+/// another size), in one process. Each batch is timed against the raw
+/// and diesel batches of its round, so that a slow spell of a shared
+/// machine slows both sides of a ratio alike; prints the median time per
+/// load and the median of the per-round ratios to raw and to diesel.
+/// Batches much smaller than that favour Aludel: the heap each batch
+/// starts from is the one the previous implementation left, and a
+/// load's allocation costs depend on it.
 fn paired(users: usize, rounds: usize) {
     use diesel::connection::SimpleConnection;
     use diesel::Connection;
-    const BATCH: usize = 20;
+    let batch: usize = std::env::var("PAIRED_BATCH")
+        .ok()
+        .and_then(|b| b.parse().ok())
+        .unwrap_or(200);
     let raw = rusqlite::Connection::open_in_memory().expect("a database");
     let mut dconn = diesel::SqliteConnection::establish(":memory:").expect("a database");
     let engine = aludel::blocking::create_engine("sqlite://").expect("the engine");
@@ -304,17 +310,17 @@ fn paired(users: usize, rounds: usize) {
     };
     let mut times: Vec<Vec<f64>> = vec![Vec::with_capacity(rounds); names.len()];
     for k in 0..names.len() {
-        for _ in 0..BATCH {
+        for _ in 0..batch {
             assert_eq!(black_box(run(k)), users);
         }
     }
     for _ in 0..rounds {
         for (k, t) in times.iter_mut().enumerate() {
             let start = std::time::Instant::now();
-            for _ in 0..BATCH {
+            for _ in 0..batch {
                 black_box(run(k));
             }
-            t.push(start.elapsed().as_secs_f64() * 1e6 / BATCH as f64);
+            t.push(start.elapsed().as_secs_f64() * 1e6 / batch as f64);
         }
     }
     let median = |mut v: Vec<f64>| {
