@@ -166,6 +166,22 @@ impl LocalCache {
         (hash as usize) % LOCAL_SLOTS
     }
 
+    /// Keeps `entry`, which the shared cache answered for a key of
+    /// `hash`, in its slot; the statement it answered gives its SQL back
+    /// to the slot.
+    fn keep(&mut self, hash: u64, entry: Arc<Entry>) {
+        if self.slots.is_empty() {
+            self.slots = (0..LOCAL_SLOTS).map(|_| None).collect();
+        }
+        let i = LocalCache::slot(hash);
+        self.lent = Some(i);
+        self.slots[i] = Some(LocalSlot {
+            hash,
+            entry,
+            sql: None,
+        });
+    }
+
     /// Takes back the SQL of a statement that has run, if a slot lent it.
     #[inline]
     pub(crate) fn give_back(&mut self, sql: Arc<str>) {
@@ -250,20 +266,14 @@ impl StatementCache {
     /// shares with other statements: the bodies of alias and CTE objects,
     /// columns' client-side defaults).
     pub fn compile_owned(&self, stmt: Statement) -> Result<Compiled> {
-        self.compile_owned_into(stmt, Vec::new())
+        self.compile_owned_local(stmt, Vec::new(), None)
     }
 
     /// [`StatementCache::compile_owned`] with `list`, an empty list, for
-    /// the parameters when it has room enough (the engine's connection
-    /// keeps the list of its last statement for its next one).
-    #[inline(always)]
-    pub(crate) fn compile_owned_into(&self, stmt: Statement, list: Vec<Value>) -> Result<Compiled> {
-        self.compile_owned_local(stmt, list, None)
-    }
-
-    /// [`StatementCache::compile_owned_into`], looking in a connection's
-    /// `local` front first (and keeping there what the shared cache
-    /// answered). Give the SQL back to `local` when the statement has run.
+    /// the parameters when it has room enough, and a connection's `local`
+    /// front of the cache, looked in first and keeping what the shared
+    /// cache answered (the engine's connection keeps both from its last
+    /// statement). Give the SQL back to `local` when the statement has run.
     #[inline(always)]
     pub(crate) fn compile_owned_local(
         &self,
@@ -317,16 +327,7 @@ impl StatementCache {
                         let kept = local.is_some().then(|| e.clone());
                         drop(entries);
                         if let (Some(local), Some(entry)) = (local, kept) {
-                            let i = LocalCache::slot(hash);
-                            if local.slots.is_empty() {
-                                local.slots = (0..LOCAL_SLOTS).map(|_| None).collect();
-                            }
-                            local.lent = Some(i);
-                            local.slots[i] = Some(LocalSlot {
-                                hash,
-                                entry,
-                                sql: None,
-                            });
+                            local.keep(hash, entry);
                         }
                         key.recycle();
                         crate::statement::recycle(stmt);
