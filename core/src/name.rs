@@ -35,6 +35,14 @@ impl Name {
         }
     }
 
+    /// Whether two names are one text (clones of one name, or one
+    /// literal): `==` without comparing bytes; `false` says nothing.
+    #[inline(always)]
+    pub(crate) fn same_text(&self, other: &Name) -> bool {
+        let (a, b) = (self.as_str(), other.as_str());
+        a.as_ptr() == b.as_ptr() && a.len() == b.len()
+    }
+
     /// The name as a string slice.
     #[inline]
     pub fn as_str(&self) -> &str {

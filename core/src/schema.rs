@@ -508,6 +508,24 @@ pub struct TableData {
     /// Whether some column has a client-side default (which an INSERT
     /// leaving the column out adds to each row).
     client_defaults: bool,
+    /// Every column as an expression, made once when the table is kept
+    /// for the program ([`Table::into_static`]).
+    all_columns: StaticColumns,
+}
+
+/// [`TableData::all_columns`]: set once, after the table is kept.
+#[derive(Default)]
+struct StaticColumns(std::sync::OnceLock<Box<[crate::expr::Expr]>>);
+
+impl fmt::Debug for StaticColumns {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The expressions name the table itself: not printed again.
+        f.write_str(if self.0.get().is_some() {
+            "made"
+        } else {
+            "not made"
+        })
+    }
 }
 
 /// The first eight bytes of a name as a word (zero past its end): with the
@@ -571,6 +589,17 @@ impl Table {
         self.data().client_defaults
     }
 
+    /// Every column as an expression, in declaration order, for a table
+    /// kept for the program: one list shared by every statement that
+    /// selects the whole table.
+    #[inline]
+    pub(crate) fn static_column_exprs(&self) -> Option<&'static [crate::expr::Expr]> {
+        match self.0 {
+            TableRepr::Static(r) => r.all_columns.0.get().map(|l| &**l),
+            TableRepr::Shared(_) => None,
+        }
+    }
+
     /// Whether this table lives as long as the program
     /// ([`Table::into_static`]): holding a clone keeps no memory alive.
     #[inline]
@@ -590,7 +619,10 @@ impl Table {
             TableRepr::Static(_) => self,
             TableRepr::Shared(a) => {
                 let kept: &'static Arc<TableData> = Box::leak(Box::new(a));
-                Table(TableRepr::Static(kept))
+                let table = Table(TableRepr::Static(kept));
+                // Only this call has the kept table: the list is not set.
+                let _ = kept.all_columns.0.set(table.column_exprs().collect());
+                table
             }
         }
     }
@@ -1088,6 +1120,7 @@ impl TableBuilder {
             by_name,
             name_words,
             client_defaults: columns_with_defaults,
+            all_columns: StaticColumns::default(),
         }))))
     }
 }

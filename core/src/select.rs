@@ -432,9 +432,18 @@ pub(crate) fn recycle_select(Select(mut b): Select) {
     use crate::statement::empty;
     *ctes = Vec::new();
     *distinct = Distinct::None;
-    empty(columns);
+    match columns {
+        ColumnList::Table(_) => *columns = ColumnList::default(),
+        ColumnList::Own(v) if !v.spilled() && v.iter().all(Expr::owns_nothing) => {
+            // Nothing to free: the items are let go without their drop glue.
+            std::mem::forget(std::mem::take(v));
+        }
+        ColumnList::Own(v) => empty(v),
+    }
     empty(from);
-    *where_ = None;
+    if let Some(e) = where_.take() {
+        crate::expr::release(e);
+    }
     *group_by = Vec::new();
     *having = None;
     empty(order_by);
@@ -444,13 +453,120 @@ pub(crate) fn recycle_select(Select(mut b): Select) {
     let _ = SPARE.try_with(|s| s.set(Some(b)));
 }
 
+/// A SELECT's list of items: its own, or every column of a table kept for
+/// the program ([`Table::into_static`]), one list that every statement
+/// selecting the whole table shares. A shared list costs nothing to build
+/// or drop, and the statement cache compares and keys it by address.
+#[derive(Clone)]
+// The items stay inline (the SELECT itself is boxed): a box for them would
+// cost an allocation per statement.
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum ColumnList {
+    /// Items of this statement.
+    Own(SmallVec<[Expr; 4]>),
+    /// A table's columns, from [`Table::static_column_exprs`].
+    Table(&'static [Expr]),
+}
+
+impl Default for ColumnList {
+    #[inline]
+    fn default() -> Self {
+        ColumnList::Own(SmallVec::new())
+    }
+}
+
+impl ColumnList {
+    /// The items, made the statement's own (a shared list is copied).
+    pub(crate) fn to_mut(&mut self) -> &mut SmallVec<[Expr; 4]> {
+        if let ColumnList::Table(l) = *self {
+            *self = ColumnList::Own(l.iter().cloned().collect());
+        }
+        match self {
+            ColumnList::Own(v) => v,
+            ColumnList::Table(_) => unreachable!("made own above"),
+        }
+    }
+
+    /// The shared list of a table, if that is what this is.
+    #[inline]
+    pub(crate) fn table_list(&self) -> Option<&'static [Expr]> {
+        match *self {
+            ColumnList::Table(l) => Some(l),
+            ColumnList::Own(_) => None,
+        }
+    }
+}
+
+impl std::ops::Deref for ColumnList {
+    type Target = [Expr];
+    #[inline]
+    fn deref(&self) -> &[Expr] {
+        match self {
+            ColumnList::Own(v) => v,
+            ColumnList::Table(l) => l,
+        }
+    }
+}
+
+impl<'a> IntoIterator for &'a ColumnList {
+    type Item = &'a Expr;
+    type IntoIter = std::slice::Iter<'a, Expr>;
+    #[inline]
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+/// The items a walk that moves values out of a statement visits: a
+/// statement's own, none of a table's shared list (which holds columns
+/// only, and is never changed).
+impl<'a> IntoIterator for &'a mut ColumnList {
+    type Item = &'a mut Expr;
+    type IntoIter = std::slice::IterMut<'a, Expr>;
+    #[inline]
+    fn into_iter(self) -> Self::IntoIter {
+        match self {
+            ColumnList::Own(v) => v.iter_mut(),
+            ColumnList::Table(_) => [].iter_mut(),
+        }
+    }
+}
+
+impl Extend<Expr> for ColumnList {
+    #[inline]
+    fn extend<I: IntoIterator<Item = Expr>>(&mut self, items: I) {
+        self.to_mut().extend(items)
+    }
+}
+
+impl PartialEq for ColumnList {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (ColumnList::Table(a), ColumnList::Table(b)) if std::ptr::eq(*a, *b) => true,
+            _ => **self == **other,
+        }
+    }
+}
+impl Eq for ColumnList {}
+impl Hash for ColumnList {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        (**self).hash(state)
+    }
+}
+impl fmt::Debug for ColumnList {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
 /// The parts of a [`Select`].
 #[doc(hidden)]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct SelectData {
     pub(crate) ctes: Vec<Cte>,
     pub(crate) distinct: Distinct,
-    pub(crate) columns: SmallVec<[Expr; 4]>,
+    pub(crate) columns: ColumnList,
     pub(crate) from: SmallVec<[FromItem; 1]>,
     pub(crate) where_: Option<Expr>,
     pub(crate) group_by: Vec<Expr>,
@@ -492,6 +608,14 @@ pub trait IntoColumns {
         self.push_into(&mut items);
         out.extend(items);
     }
+
+    /// Every column of a table kept for the program, when that is what
+    /// these items are: a SELECT then shares the table's one list.
+    #[doc(hidden)]
+    #[inline]
+    fn table_list(&self) -> Option<&'static [Expr]> {
+        None
+    }
 }
 
 impl IntoColumns for Expr {
@@ -509,6 +633,10 @@ impl IntoColumns for &Table {
     }
     fn extend_into<C: Extend<Expr>>(self, out: &mut C) {
         out.extend(self.column_exprs())
+    }
+    #[inline]
+    fn table_list(&self) -> Option<&'static [Expr]> {
+        self.static_column_exprs()
     }
 }
 impl IntoColumns for &Alias {
@@ -557,14 +685,20 @@ tuple_into_columns!(A.0, B.1, C.2, D.3, E.4, F.5, G.6, H.7);
 /// `SELECT columns`; FROM is inferred from the columns unless given.
 pub fn select(columns: impl IntoColumns) -> Select {
     let mut s = Select::default();
-    columns.extend_into(&mut s.columns);
+    match columns.table_list() {
+        Some(l) => s.columns = ColumnList::Table(l),
+        None => columns.extend_into(&mut s.columns),
+    }
     s
 }
 
 impl Select {
     /// Adds select-list items.
     pub fn column(mut self, columns: impl IntoColumns) -> Self {
-        columns.extend_into(&mut self.columns);
+        match columns.table_list() {
+            Some(l) if self.columns.is_empty() => self.columns = ColumnList::Table(l),
+            _ => columns.extend_into(&mut self.columns),
+        }
         self
     }
 

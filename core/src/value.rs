@@ -55,6 +55,17 @@ pub enum Value {
 }
 
 impl Value {
+    /// Whether this value holds no memory of its own (its drop frees
+    /// nothing): everything but long text, bytes, JSON and arrays.
+    #[inline(always)]
+    pub(crate) fn owns_nothing(&self) -> bool {
+        match self {
+            Value::String(t) => t.is_inline(),
+            Value::Bytes(_) | Value::Json(_) | Value::Array(_) => false,
+            _ => true,
+        }
+    }
+
     /// Whether this is SQL NULL.
     pub fn is_null(&self) -> bool {
         matches!(self, Value::Null)

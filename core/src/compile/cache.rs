@@ -1,6 +1,7 @@
 //! [`StatementCache`]: compiled SQL reused for statements of the same shape.
 
 use super::key::{self, Key};
+use super::shape;
 use super::{collect_values, Compiled, Compiler};
 use crate::dialect::Dialect;
 use crate::error::Result;
@@ -56,19 +57,15 @@ impl Entry {
     /// shape whose canonical values are `values` (taken with `key`); `None`
     /// when the entry does not apply to it (see `Entry::shared`).
     fn params(&self, key: &Key, values: &mut Vec<Value>) -> Option<Vec<Value>> {
+        if self.shared.is_empty() {
+            return self.params_unshared(values);
+        }
         if values.len() != self.values {
             return None;
         }
         let Some(map) = &self.map else {
             return Some(std::mem::take(values));
         };
-        if self.moves && self.shared.is_empty() {
-            return Some(
-                map.iter()
-                    .map(|&i| std::mem::replace(&mut values[i as usize], Value::Null))
-                    .collect(),
-            );
-        }
         // Values held by alias or CTE objects (or a column's default): a
         // statement may hold separate objects where the cached one shared
         // one, and then `map` may point at the wrong one.
@@ -80,6 +77,25 @@ impl Entry {
             return None;
         }
         Some(map.iter().map(|&i| values[i as usize].clone()).collect())
+    }
+
+    /// [`Entry::params`] for an entry whose `shared` is empty.
+    #[inline]
+    fn params_unshared(&self, values: &mut Vec<Value>) -> Option<Vec<Value>> {
+        debug_assert!(self.shared.is_empty());
+        if values.len() != self.values {
+            return None;
+        }
+        let Some(map) = &self.map else {
+            return Some(std::mem::take(values));
+        };
+        Some(if self.moves {
+            map.iter()
+                .map(|&i| std::mem::replace(&mut values[i as usize], Value::Null))
+                .collect()
+        } else {
+            map.iter().map(|&i| values[i as usize].clone()).collect()
+        })
     }
 }
 
@@ -131,10 +147,20 @@ pub(crate) struct LocalCache {
     /// The slot whose SQL the last statement it answered holds: given
     /// back, the SQL stays in the slot.
     lent: Option<usize>,
+    /// For each bucket of a statement's quick hash (see `shape.rs`), the
+    /// slot that last answered a statement of that hash (`u8::MAX`:
+    /// none): such a statement is compared with the slot's entry node by
+    /// node before any key is written.
+    quick: [u8; QUICK_BUCKETS],
 }
+
+/// The number of buckets of [`LocalCache::quick`].
+const QUICK_BUCKETS: usize = 32;
 
 struct LocalSlot {
     hash: u64,
+    /// The quick hash of the statements this slot answered (0: none).
+    quick: u64,
     entry: Arc<Entry>,
     /// The entry's SQL, while not lent out (`None` until the first
     /// statement that hit the slot gives it back).
@@ -148,6 +174,7 @@ impl Default for LocalCache {
         LocalCache {
             slots: Box::new([]),
             lent: None,
+            quick: [u8::MAX; QUICK_BUCKETS],
         }
     }
 }
@@ -177,9 +204,63 @@ impl LocalCache {
         self.lent = Some(i);
         self.slots[i] = Some(LocalSlot {
             hash,
+            quick: 0,
             entry,
             sql: None,
         });
+    }
+
+    /// The bucket of a quick hash.
+    #[inline]
+    fn bucket(quick: u64) -> usize {
+        (quick.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 59) as usize % QUICK_BUCKETS
+    }
+
+    /// Notes that slot `i` answered a statement of quick hash `quick`.
+    #[inline]
+    fn note_quick(&mut self, i: usize, quick: Option<u64>) {
+        if let (Some(q), Some(Some(s))) = (quick, self.slots.get_mut(i)) {
+            s.quick = q;
+            self.quick[LocalCache::bucket(q)] = i as u8;
+        }
+    }
+
+    /// The SQL and parameters of `stmt`, of quick hash `quick`, when the
+    /// slot of its bucket answered a statement of the same shape (its
+    /// values then move to the parameters); `None` with `stmt` untouched
+    /// otherwise.
+    #[inline]
+    fn answer_quick(
+        &mut self,
+        quick: u64,
+        stmt: &mut Statement,
+        values: &mut Vec<Value>,
+        dialect: &'static dyn Dialect,
+    ) -> Option<Compiled> {
+        let i = self.quick[LocalCache::bucket(quick)] as usize;
+        let s = self.slots.get_mut(i)?.as_mut()?;
+        // An entry whose values are shared between positions needs the
+        // key's record of them (see `Entry::params`).
+        if s.quick != quick || !s.entry.shared.is_empty() {
+            return None;
+        }
+        // In debug builds, every answer is checked against the compiler's.
+        let expected = cfg!(debug_assertions).then(|| super::compile(stmt, dialect));
+        if !shape::take_if_same(stmt, &s.entry.shape, values) {
+            return None;
+        }
+        let Some(params) = s.entry.params_unshared(values) else {
+            // Not for a statement of the entry's shape; left as it was.
+            shape::put_back(stmt, values);
+            return None;
+        };
+        if let Some(Ok(c)) = expected {
+            debug_assert_eq!(*c.sql, *s.entry.sql, "a quick answer's SQL");
+            debug_assert_eq!(c.params, params, "a quick answer's parameters");
+        }
+        let sql = s.sql.take().unwrap_or_else(|| s.entry.sql.clone());
+        self.lent = Some(i);
+        Some(Compiled { sql, params })
     }
 
     /// Takes back the SQL of a statement that has run, if a slot lent it.
@@ -292,6 +373,13 @@ impl StatementCache {
         } else {
             Vec::with_capacity(hint)
         };
+        let quick = shape::quick_hash(&stmt);
+        if let (Some(local), Some(q)) = (local.as_deref_mut(), quick) {
+            if let Some(c) = local.answer_quick(q, &mut stmt, &mut values, self.dialect) {
+                crate::statement::recycle(stmt);
+                return Ok(c);
+            }
+        }
         let Some(mut key) = key::take(&mut stmt, &mut values) else {
             return super::compile(&stmt, self.dialect);
         };
@@ -311,6 +399,7 @@ impl StatementCache {
                         // first time; given back either way.
                         let sql = s.sql.take().unwrap_or_else(|| s.entry.sql.clone());
                         local.lent = Some(i);
+                        local.note_quick(i, quick);
                         key.recycle();
                         crate::statement::recycle(stmt);
                         return Ok(Compiled { sql, params });
@@ -328,6 +417,7 @@ impl StatementCache {
                         drop(entries);
                         if let (Some(local), Some(entry)) = (local, kept) {
                             local.keep(hash, entry);
+                            local.note_quick(LocalCache::slot(hash), quick);
                         }
                         key.recycle();
                         crate::statement::recycle(stmt);

@@ -612,8 +612,21 @@ macro_rules! walk_queries {
                         if let Distinct::On(v) = & $($m)? s.distinct {
                             self.exprs(v);
                         }
-                        for e in & $($m)? s.columns {
-                            self.expr(e);
+                        match s.columns.table_list() {
+                            // A table's one list (columns only, never
+                            // changed): written as the same columns of
+                            // the statement's own would be, so both share
+                            // an entry.
+                            Some(l) => {
+                                for e in l {
+                                    WalkRef(&mut *self.0).expr(e);
+                                }
+                            }
+                            None => {
+                                for e in & $($m)? s.columns {
+                                    self.expr(e);
+                                }
+                            }
                         }
                         if !s.from.is_empty() {
                             self.froms(& $($m)? s.from);

@@ -9,6 +9,7 @@ mod cache;
 mod ddl;
 mod dml;
 mod key;
+mod shape;
 mod walk;
 
 pub(crate) use cache::LocalCache;

@@ -33,6 +33,12 @@ use std::ops::Deref;
 pub struct Text(CompactString);
 
 impl Text {
+    /// Whether the text holds no heap memory (inline or static).
+    #[inline(always)]
+    pub(crate) fn is_inline(&self) -> bool {
+        !self.0.is_heap_allocated()
+    }
+
     /// Text from a string literal, neither copied nor allocated.
     #[inline]
     pub const fn from_static(s: &'static str) -> Self {
