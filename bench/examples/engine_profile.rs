@@ -10,7 +10,9 @@
 //! Arguments: `raw`, `aludel` or `prepared` (statements built and
 //! compiled once by `Engine::prepare`, run with new values); the workload: on SQLite in memory `all1`
 //! or `all100` (every user of a table of 1 or 100), `pk` (one user by
-//! primary key), `insert` (100 users in one INSERT); or `pg<N>`, every user
+//! primary key), `insert` (100 users in one INSERT), `join1` (the engine
+//! benchmark's `users_left_join_posts/1`: one black-haired user, no
+//! posts, `users LEFT JOIN posts`); or `pg<N>`, every user
 //! of a table of N on the PostgreSQL database `ALUDEL_PROFILE_PG_URL` names
 //! (its `users` table is dropped and refilled); then the number of
 //! iterations. Compare the `raw` and `aludel` totals: the raw driver is the
@@ -18,7 +20,8 @@
 //! turn, in batches, and prints medians of per-batch ratios (a quick
 //! check of time on a noisy machine; criterion's figures are the record).
 
-use aludel::{bindparam, insert, select, value, Column, MetaData, SqlType, Table};
+use aludel::engine::{get, FromRow, RowAccess};
+use aludel::{bindparam, insert, select, value, Column, IntoExpr, MetaData, SqlType, Table};
 use std::hint::black_box;
 
 #[derive(Debug, Clone, PartialEq, aludel::FromRow)]
@@ -27,6 +30,38 @@ struct User {
     name: String,
     hair_color: Option<String>,
 }
+
+#[derive(Debug, Clone, PartialEq)]
+struct Post {
+    id: i64,
+    user_id: i64,
+    title: String,
+    body: Option<String>,
+}
+
+/// A row of `users LEFT JOIN posts`, as the engine benchmark decodes it.
+#[derive(Debug, Clone, PartialEq)]
+struct UserAndPost(User, Option<Post>);
+
+impl FromRow for UserAndPost {
+    fn from_row(row: &dyn RowAccess) -> aludel::Result<Self> {
+        let user = User::from_row(row)?;
+        let post = match get::<Option<i64>>(row, 3)? {
+            Some(id) => Some(Post {
+                id,
+                user_id: get(row, 4)?,
+                title: get(row, 5)?,
+                body: get(row, 6)?,
+            }),
+            None => None,
+        };
+        Ok(UserAndPost(user, post))
+    }
+}
+
+/// The raw driver's query of `join1`, as the engine benchmark's.
+const USERS_WITH_POSTS: &str = "SELECT u.id, u.name, u.hair_color, p.id, p.user_id, p.title, \
+     p.body FROM users AS u LEFT JOIN posts AS p ON u.id = p.user_id WHERE u.hair_color = ?";
 
 const DDL: &[&str] = &[
     "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL, hair_color TEXT)",
@@ -46,6 +81,32 @@ fn users_table() -> Table {
     .into_static()
 }
 
+fn posts_table() -> Table {
+    let mut md = MetaData::new();
+    md.add(
+        Table::builder("posts")
+            .column(Column::new("id", SqlType::BigInt).primary_key())
+            .column(Column::new("user_id", SqlType::BigInt).not_null())
+            .column(Column::new("title", SqlType::String(None)).not_null())
+            .column(Column::new("body", SqlType::String(None))),
+    )
+    .expect("the posts table")
+    .into_static()
+}
+
+/// `join1`'s statement, as the engine benchmark builds it.
+fn users_with_posts(u: &Table, p: &Table, hair_color: impl IntoExpr) -> aludel::Select {
+    select(u)
+        .column(p)
+        .outer_join(
+            p,
+            u.c("id")
+                .expect("users.id")
+                .eq(p.c("user_id").expect("posts.user_id")),
+        )
+        .where_(u.c("hair_color").expect("users.hair_color").eq(hair_color))
+}
+
 fn insert_users_sql(rows: usize) -> String {
     let mut sql = String::from("INSERT INTO users (name, hair_color) VALUES ");
     for x in 0..rows {
@@ -62,6 +123,7 @@ struct Setup {
     conn: aludel::blocking::Connection,
     engine: aludel::blocking::Engine,
     users: Table,
+    posts: Table,
 }
 
 fn setup(rows: usize) -> Setup {
@@ -96,6 +158,7 @@ fn setup(rows: usize) -> Setup {
         conn,
         engine,
         users,
+        posts: posts_table(),
     }
 }
 
@@ -178,6 +241,40 @@ fn measured(s: &mut Setup, imp: &str, workload: &str, n: usize) {
                 black_box(s.conn.execute(stmt).expect("insert").rows_affected());
             }
         }
+        (false, "join1") => {
+            for _ in 0..n {
+                let mut st = s.raw.prepare_cached(USERS_WITH_POSTS).expect("prepare");
+                let rows = st
+                    .query_map(["black"], |r| {
+                        let user = User {
+                            id: r.get(0)?,
+                            name: r.get(1)?,
+                            hair_color: r.get(2)?,
+                        };
+                        let post = match r.get::<_, Option<i64>>(3)? {
+                            Some(id) => Some(Post {
+                                id,
+                                user_id: r.get(4)?,
+                                title: r.get(5)?,
+                                body: r.get(6)?,
+                            }),
+                            None => None,
+                        };
+                        Ok(UserAndPost(user, post))
+                    })
+                    .expect("query")
+                    .collect::<rusqlite::Result<Vec<_>>>()
+                    .expect("rows");
+                black_box(rows);
+            }
+        }
+        (true, "join1") => {
+            for _ in 0..n {
+                let q = users_with_posts(&s.users, &s.posts, "black");
+                let v: Vec<UserAndPost> = s.conn.fetch_all(q).expect("fetch");
+                black_box(v);
+            }
+        }
         _ => panic!("unknown workload {workload}"),
     }
 }
@@ -206,6 +303,15 @@ fn measured_prepared(s: &mut Setup, workload: &str, n: usize) {
                     .fetch_first(by_id.bind((i % 100 + 1) as i64))
                     .expect("fetch");
                 black_box(u);
+            }
+        }
+        "join1" => {
+            let q = engine
+                .prepare(users_with_posts(&s.users, &s.posts, bindparam("hair")))
+                .expect("prepare");
+            for _ in 0..n {
+                let v: Vec<UserAndPost> = s.conn.fetch_all(q.bind("black")).expect("fetch");
+                black_box(v);
             }
         }
         "insert" => {
@@ -315,11 +421,16 @@ fn main() {
         return;
     }
     let rows = match workload.as_str() {
-        "all1" => 1,
+        "all1" | "join1" => 1,
         "all100" | "pk" => 100,
         _ => 0,
     };
     let mut s = setup(rows);
+    if workload == "join1" {
+        let black = "UPDATE users SET hair_color = 'black'";
+        s.raw.execute_batch(black).expect("update");
+        s.conn.execute(aludel::text(black)).expect("update");
+    }
     if imp == "paired" {
         paired(&mut s, &workload, n);
         return;

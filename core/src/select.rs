@@ -560,6 +560,48 @@ impl fmt::Debug for ColumnList {
     }
 }
 
+/// The one list of `first`'s items followed by `more`'s, where both are
+/// shared lists (of kept tables, or made here): made once per pair for the
+/// rest of the program, as a kept table's own list is, so that
+/// `select(&a).column(&b)` builds nothing either. Each thread looks in its
+/// own few pairs first, then in the program's, under a lock.
+fn joined_list(first: &'static [Expr], more: &'static [Expr]) -> &'static [Expr] {
+    type Pair = (usize, usize, usize, usize);
+    type Joined = Vec<(Pair, &'static [Expr])>;
+    thread_local! {
+        static SEEN: std::cell::RefCell<Joined> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    type All = rustc_hash::FxHashMap<Pair, &'static [Expr]>;
+    static ALL: parking_lot::Mutex<Option<All>> = parking_lot::Mutex::new(None);
+    let key = (
+        first.as_ptr() as usize,
+        first.len(),
+        more.as_ptr() as usize,
+        more.len(),
+    );
+    let seen = SEEN.try_with(|s| {
+        let s = s.borrow();
+        s.iter().find(|(k, _)| *k == key).map(|&(_, l)| l)
+    });
+    if let Ok(Some(l)) = seen {
+        return l;
+    }
+    let l = *ALL
+        .lock()
+        .get_or_insert_with(All::default)
+        .entry(key)
+        .or_insert_with(|| Box::leak(first.iter().chain(more).cloned().collect::<Box<[Expr]>>()));
+    let _ = SEEN.try_with(|s| {
+        let mut s = s.borrow_mut();
+        // A cache of the program's pairs: kept small.
+        if s.len() >= 16 {
+            s.clear();
+        }
+        s.push((key, l));
+    });
+    l
+}
+
 /// The parts of a [`Select`].
 #[doc(hidden)]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
@@ -695,8 +737,12 @@ pub fn select(columns: impl IntoColumns) -> Select {
 impl Select {
     /// Adds select-list items.
     pub fn column(mut self, columns: impl IntoColumns) -> Self {
-        match columns.table_list() {
-            Some(l) if self.columns.is_empty() => self.columns = ColumnList::Table(l),
+        match (columns.table_list(), &self.columns) {
+            (Some(l), _) if self.columns.is_empty() => self.columns = ColumnList::Table(l),
+            // Kept tables' lists one after the other: one shared list too.
+            (Some(l), &ColumnList::Table(first)) => {
+                self.columns = ColumnList::Table(joined_list(first, l))
+            }
             _ => columns.extend_into(&mut self.columns),
         }
         self

@@ -607,6 +607,33 @@ mod tests {
     }
 
     #[test]
+    fn two_kept_tables_selected_whole_share_one_list() {
+        use crate::select::ColumnList;
+        let (u, p) = tables();
+        let p = p.into_static();
+        let (a, b) = (select(&u).column(&p), select(&u).column(&p));
+        let (ColumnList::Table(x), ColumnList::Table(y)) = (&a.columns, &b.columns) else {
+            panic!("lists of their own: {:?}", a.columns);
+        };
+        assert!(std::ptr::eq(*x, *y), "one list for the pair");
+        let one_by_one: Vec<Expr> = [&u, &p]
+            .iter()
+            .flat_map(|t| t.columns.iter().map(|col| t.c(&col.name).unwrap()))
+            .collect();
+        let listed = select(one_by_one);
+        assert_eq!(a, listed);
+        assert_eq!(
+            compile(&a.clone().into(), &GenericDialect).unwrap(),
+            compile(&listed.into(), &GenericDialect).unwrap()
+        );
+        // More items make the list the statement's own.
+        let more = select(&u).column(&p).column(c(&u, "id"));
+        assert!(matches!(more.columns, ColumnList::Own(_)));
+        assert_eq!(more.columns.len(), 7);
+        assert_eq!(a.columns.len(), 6, "the shared list unchanged");
+    }
+
+    #[test]
     fn statements_outside_the_comparison_never_match() {
         let (u, _) = tables();
         let sub = select([u.c("id").unwrap()]).subquery("s");
