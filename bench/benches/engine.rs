@@ -84,41 +84,7 @@ const INSERTS_PER_RESET: u64 = 100;
 /// The hair color every inserted user gets (as in diesel's insert benchmark).
 const HAIR: &str = "hair_color";
 
-#[derive(Debug, Clone, PartialEq, aludel::FromRow)]
-struct User {
-    id: i64,
-    name: String,
-    hair_color: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-struct Post {
-    id: i64,
-    user_id: i64,
-    title: String,
-    body: Option<String>,
-}
-
-/// A row of the join: the user (columns 0 to 2, by name through the derive)
-/// and its post, if any (columns 3 to 6, by position).
-#[derive(Debug, Clone, PartialEq)]
-struct UserAndPost(User, Option<Post>);
-
-impl FromRow for UserAndPost {
-    fn from_row(row: &dyn RowAccess) -> aludel::Result<Self> {
-        let user = User::from_row(row)?;
-        let post = match get::<Option<i64>>(row, 3)? {
-            Some(id) => Some(Post {
-                id,
-                user_id: get(row, 4)?,
-                title: get(row, 5)?,
-                body: get(row, 6)?,
-            }),
-            None => None,
-        };
-        Ok(UserAndPost(user, post))
-    }
-}
+include!("../shared/engine_rows.rs");
 
 /// The name of the `x`-th inserted user.
 fn user_name(x: usize) -> String {

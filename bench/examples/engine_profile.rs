@@ -24,40 +24,7 @@ use aludel::engine::{get, FromRow, RowAccess};
 use aludel::{bindparam, insert, select, value, Column, IntoExpr, MetaData, SqlType, Table};
 use std::hint::black_box;
 
-#[derive(Debug, Clone, PartialEq, aludel::FromRow)]
-struct User {
-    id: i64,
-    name: String,
-    hair_color: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-struct Post {
-    id: i64,
-    user_id: i64,
-    title: String,
-    body: Option<String>,
-}
-
-/// A row of `users LEFT JOIN posts`, as the engine benchmark decodes it.
-#[derive(Debug, Clone, PartialEq)]
-struct UserAndPost(User, Option<Post>);
-
-impl FromRow for UserAndPost {
-    fn from_row(row: &dyn RowAccess) -> aludel::Result<Self> {
-        let user = User::from_row(row)?;
-        let post = match get::<Option<i64>>(row, 3)? {
-            Some(id) => Some(Post {
-                id,
-                user_id: get(row, 4)?,
-                title: get(row, 5)?,
-                body: get(row, 6)?,
-            }),
-            None => None,
-        };
-        Ok(UserAndPost(user, post))
-    }
-}
+include!("../shared/engine_rows.rs");
 
 /// The raw driver's query of `join1`, as the engine benchmark's.
 const USERS_WITH_POSTS: &str = "SELECT u.id, u.name, u.hair_color, p.id, p.user_id, p.title, \
