@@ -2,8 +2,9 @@
 //! the entry of a common SELECT: instead of writing the statement's key
 //! (see `key.rs`), hashing and comparing it, the front picks a slot by a
 //! *quick hash* of a few parts of the statement and compares the
-//! statement with the slot's entry node by node ([`same_shape`]), then
-//! moves its values out ([`take_values`]).
+//! statement with the slot's entry node by node, moving its values out as
+//! the comparison passes them ([`take_if_same`]; a difference puts them
+//! back).
 //!
 //! Only statements made of the parts most statements use are compared
 //! this way: a SELECT without CTEs, `DISTINCT ON` or aliased sources,
@@ -21,12 +22,12 @@ use crate::select::{Distinct, FromItem, Query, SelectData};
 use crate::statement::Statement;
 use crate::value::Value;
 
-/// A hash of a few parts of a statement that [`same_shape`] can compare:
+/// A hash of a few parts of a statement that [`take_if_same`] can compare:
 /// its kind, the number of its columns and the table of the first, its
 /// FROM items, the head of its WHERE clause, ORDER BY, LIMIT and OFFSET.
 /// Statements of one shape have one quick hash; statements of different
-/// shapes may share one. `None` for statements [`same_shape`] does not
-/// compare. Never `Some(0)`.
+/// shapes may share one. `None` for statements [`take_if_same`] does
+/// not compare. Never `Some(0)`.
 #[inline]
 pub(super) fn quick_hash(stmt: &Statement) -> Option<u64> {
     let Statement::Query(Query::Select(s)) = stmt else {
