@@ -167,16 +167,7 @@ impl Schema {
 
     /// `hair_color` is a value, or a `bindparam` to prepare.
     fn users_with_posts(&self, hair_color: impl IntoExpr) -> Select {
-        let (u, p) = (&self.users, &self.posts);
-        select(u)
-            .column(p)
-            .outer_join(
-                p,
-                u.c("id")
-                    .expect("users.id")
-                    .eq(p.c("user_id").expect("posts.user_id")),
-            )
-            .where_(u.c("hair_color").expect("users.hair_color").eq(hair_color))
+        users_with_posts(&self.users, &self.posts, hair_color)
     }
 
     /// The seeding INSERT (not measured).
@@ -191,9 +182,6 @@ impl Schema {
 /// (rewritten to `$n` for PostgreSQL).
 const ALL_USERS: &str = "SELECT id, name, hair_color FROM users";
 const USER_BY_ID: &str = "SELECT id, name, hair_color FROM users WHERE id = ?";
-const USERS_WITH_POSTS: &str =
-    "SELECT u.id, u.name, u.hair_color, p.id, p.user_id, p.title, p.body \
-     FROM users AS u LEFT JOIN posts AS p ON u.id = p.user_id WHERE u.hair_color = ?";
 
 /// `INSERT INTO users (name, hair_color) VALUES (?, ?), ...` for `rows` rows.
 fn insert_users_sql(rows: usize) -> String {
@@ -574,23 +562,7 @@ mod sqlite {
         fn raw_users_with_posts(&mut self) -> Vec<(User, Option<Post>)> {
             let mut st = self.raw.prepare_cached(USERS_WITH_POSTS).expect("prepare");
             let rows = st
-                .query_map(["black"], |r| {
-                    let user = User {
-                        id: r.get(0)?,
-                        name: r.get(1)?,
-                        hair_color: r.get(2)?,
-                    };
-                    let post = match r.get::<_, Option<i64>>(3)? {
-                        Some(id) => Some(Post {
-                            id,
-                            user_id: r.get(4)?,
-                            title: r.get(5)?,
-                            body: r.get(6)?,
-                        }),
-                        None => None,
-                    };
-                    Ok((user, post))
-                })
+                .query_map(["black"], sqlite_user_and_post)
                 .expect("query")
                 .collect::<rusqlite::Result<Vec<_>>>()
                 .expect("rows");

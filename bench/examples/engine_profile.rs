@@ -21,14 +21,12 @@
 //! check of time on a noisy machine; criterion's figures are the record).
 
 use aludel::engine::{get, FromRow, RowAccess};
-use aludel::{bindparam, insert, select, value, Column, IntoExpr, MetaData, SqlType, Table};
+use aludel::{
+    bindparam, insert, select, value, Column, IntoExpr, MetaData, Select, SqlType, Table,
+};
 use std::hint::black_box;
 
 include!("../shared/engine_rows.rs");
-
-/// The raw driver's query of `join1`, as the engine benchmark's.
-const USERS_WITH_POSTS: &str = "SELECT u.id, u.name, u.hair_color, p.id, p.user_id, p.title, \
-     p.body FROM users AS u LEFT JOIN posts AS p ON u.id = p.user_id WHERE u.hair_color = ?";
 
 const DDL: &[&str] = &[
     "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL, hair_color TEXT)",
@@ -59,19 +57,6 @@ fn posts_table() -> Table {
     )
     .expect("the posts table")
     .into_static()
-}
-
-/// `join1`'s statement, as the engine benchmark builds it.
-fn users_with_posts(u: &Table, p: &Table, hair_color: impl IntoExpr) -> aludel::Select {
-    select(u)
-        .column(p)
-        .outer_join(
-            p,
-            u.c("id")
-                .expect("users.id")
-                .eq(p.c("user_id").expect("posts.user_id")),
-        )
-        .where_(u.c("hair_color").expect("users.hair_color").eq(hair_color))
 }
 
 fn insert_users_sql(rows: usize) -> String {
@@ -213,21 +198,7 @@ fn measured(s: &mut Setup, imp: &str, workload: &str, n: usize) {
                 let mut st = s.raw.prepare_cached(USERS_WITH_POSTS).expect("prepare");
                 let rows = st
                     .query_map(["black"], |r| {
-                        let user = User {
-                            id: r.get(0)?,
-                            name: r.get(1)?,
-                            hair_color: r.get(2)?,
-                        };
-                        let post = match r.get::<_, Option<i64>>(3)? {
-                            Some(id) => Some(Post {
-                                id,
-                                user_id: r.get(4)?,
-                                title: r.get(5)?,
-                                body: r.get(6)?,
-                            }),
-                            None => None,
-                        };
-                        Ok(UserAndPost(user, post))
+                        sqlite_user_and_post(r).map(|(u, p)| UserAndPost(u, p))
                     })
                     .expect("query")
                     .collect::<rusqlite::Result<Vec<_>>>()

@@ -373,7 +373,8 @@ impl StatementCache {
         } else {
             Vec::with_capacity(hint)
         };
-        let quick = shape::quick_hash(&stmt);
+        // Only a connection's front keeps quick hashes.
+        let quick = local.as_ref().and_then(|_| shape::quick_hash(&stmt));
         if let (Some(local), Some(q)) = (local.as_deref_mut(), quick) {
             if let Some(c) = local.answer_quick(q, &mut stmt, &mut values, self.dialect) {
                 crate::statement::recycle(stmt);
