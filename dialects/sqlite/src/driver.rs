@@ -10,7 +10,9 @@
 //! `statement_cache_size`, least recently used out first), together with
 //! what every run asks of them: the result's column names and whether the
 //! statement writes. A statement is looked up by one hash of its text, run,
-//! and reset in place.
+//! reset in place and its parameters cleared; kept statements are prepared
+//! as long-lived (`SQLITE_PREPARE_PERSISTENT`), so that neither they nor
+//! their last values hold the connection's lookaside memory.
 
 use aludel_core::engine::{
     BoxFuture, DatabaseUrl, DriverConnection, DriverFuture, ExecResult, RowAccess, RowSink,
@@ -19,7 +21,7 @@ use aludel_core::engine::{
 use aludel_core::error::{DatabaseError, DbErrorKind};
 use aludel_core::{Error, Result, Value};
 use rusqlite::types::{ToSqlOutput, ValueRef};
-use rusqlite::{ffi, OpenFlags, StatementStatus};
+use rusqlite::{ffi, OpenFlags, PrepFlags, StatementStatus};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -299,8 +301,17 @@ struct Kept<'c> {
 }
 
 impl<'c> Kept<'c> {
+    /// Prepares a statement to keep: SQLite is told it will live long
+    /// (`SQLITE_PREPARE_PERSISTENT`, as rusqlite's own cache does), so it
+    /// takes the statement's memory from the heap rather than from the
+    /// connection's lookaside, which stays free for the allocations each
+    /// run makes (its cursors and result cells). Kept statements prepared
+    /// without it fill the lookaside after a few dozen, and every run
+    /// after that allocates from the heap.
     fn prepare(conn: &'c rusqlite::Connection, sql: &str) -> Result<Self> {
-        let stmt = conn.prepare(sql).map_err(map_error)?;
+        let stmt = conn
+            .prepare_with_flags(sql, PrepFlags::SQLITE_PREPARE_PERSISTENT)
+            .map_err(map_error)?;
         Ok(Kept {
             names: column_names(&stmt),
             reprepared: stmt.get_status(StatementStatus::RePrepare),
@@ -319,6 +330,13 @@ type Statements<'c> = StatementLru<Kept<'c>>;
 
 /// Runs `f` on the statement kept for `sql`, preparing it first (and
 /// keeping it afterwards) if there is none.
+///
+/// The statement's parameters are cleared after the run, as rusqlite's
+/// own cache does: SQLite holds a copy of every text and blob bound, so a
+/// kept statement would otherwise hold its last values (all of a
+/// 10,000-row INSERT's, say) until its next run, in memory that SQLite
+/// takes from the connection's lookaside while there is room, leaving
+/// none for what each run allocates.
 #[inline]
 fn with_statement<'c, R>(
     statements: &mut Statements<'c>,
@@ -327,10 +345,13 @@ fn with_statement<'c, R>(
     f: impl FnOnce(&mut Kept<'c>) -> Result<R>,
 ) -> Result<R> {
     if let Some(kept) = statements.get_mut(sql) {
-        return f(kept);
+        let r = f(kept);
+        kept.stmt.clear_bindings();
+        return r;
     }
     let mut kept = Kept::prepare(conn, sql)?;
     let r = f(&mut kept);
+    kept.stmt.clear_bindings();
     // What is no longer kept (the least recently used) is finalized here.
     drop(statements.insert(sql, kept));
     r
