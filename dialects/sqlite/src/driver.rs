@@ -10,9 +10,10 @@
 //! `statement_cache_size`, least recently used out first), together with
 //! what every run asks of them: the result's column names and whether the
 //! statement writes. A statement is looked up by one hash of its text, run,
-//! reset in place and its parameters cleared; kept statements are prepared
-//! as long-lived (`SQLITE_PREPARE_PERSISTENT`), so that neither they nor
-//! their last values hold the connection's lookaside memory.
+//! reset in place, and cleared of any text or blob bound to it; kept
+//! statements are prepared as long-lived (`SQLITE_PREPARE_PERSISTENT`), so
+//! that neither they nor their last values hold the connection's lookaside
+//! memory (ADR 21).
 
 use aludel_core::engine::{
     BoxFuture, DatabaseUrl, DriverConnection, DriverFuture, ExecResult, RowAccess, RowSink,
@@ -206,7 +207,10 @@ fn to_sql(v: &Value) -> Result<ToSqlOutput<'_>> {
     })
 }
 
-fn bind(stmt: &mut rusqlite::Statement<'_>, params: &[Value]) -> Result<()> {
+/// Binds `params` to a kept statement, noting whether SQLite now holds a
+/// copy of any of them (a text or a blob), which the run's end clears.
+fn bind(kept: &mut Kept<'_>, params: &[Value]) -> Result<()> {
+    let stmt = &mut kept.stmt;
     let expected = stmt.parameter_count();
     if expected != params.len() {
         return Err(Error::database(
@@ -218,6 +222,16 @@ fn bind(stmt: &mut rusqlite::Statement<'_>, params: &[Value]) -> Result<()> {
         ));
     }
     for (i, p) in params.iter().enumerate() {
+        kept.copies |= !matches!(
+            p,
+            Value::Null
+                | Value::Bool(_)
+                | Value::I16(_)
+                | Value::I32(_)
+                | Value::I64(_)
+                | Value::F32(_)
+                | Value::F64(_)
+        );
         stmt.raw_bind_parameter(i + 1, to_sql(p)?)
             .map_err(map_error)?;
     }
@@ -298,6 +312,9 @@ struct Kept<'c> {
     reprepared: i32,
     /// Whether the statement leaves the database as it was.
     readonly: bool,
+    /// Whether SQLite holds a copy of a value bound for the current run
+    /// (a text or a blob; numbers and NULL are held without one).
+    copies: bool,
 }
 
 impl<'c> Kept<'c> {
@@ -316,8 +333,20 @@ impl<'c> Kept<'c> {
             names: column_names(&stmt),
             reprepared: stmt.get_status(StatementStatus::RePrepare),
             readonly: stmt.readonly(),
+            copies: false,
             stmt,
         })
+    }
+}
+
+impl Kept<'_> {
+    /// Clears the parameters if SQLite holds a copy of one.
+    #[inline]
+    fn release_copies(&mut self) {
+        if self.copies {
+            self.stmt.clear_bindings();
+            self.copies = false;
+        }
     }
 }
 
@@ -331,12 +360,12 @@ type Statements<'c> = StatementLru<Kept<'c>>;
 /// Runs `f` on the statement kept for `sql`, preparing it first (and
 /// keeping it afterwards) if there is none.
 ///
-/// The statement's parameters are cleared after the run, as rusqlite's
-/// own cache does: SQLite holds a copy of every text and blob bound, so a
-/// kept statement would otherwise hold its last values (all of a
-/// 10,000-row INSERT's, say) until its next run, in memory that SQLite
-/// takes from the connection's lookaside while there is room, leaving
-/// none for what each run allocates.
+/// The statement's parameters are cleared after a run that bound a text
+/// or a blob, as rusqlite's own cache clears every statement it takes
+/// back: SQLite holds a copy of each, so a kept statement would otherwise
+/// hold its last values (all of a 10,000-row INSERT's, say) until its next
+/// run, in memory that SQLite takes from the connection's lookaside while
+/// there is room, leaving none for what each run allocates.
 #[inline]
 fn with_statement<'c, R>(
     statements: &mut Statements<'c>,
@@ -346,12 +375,12 @@ fn with_statement<'c, R>(
 ) -> Result<R> {
     if let Some(kept) = statements.get_mut(sql) {
         let r = f(kept);
-        kept.stmt.clear_bindings();
+        kept.release_copies();
         return r;
     }
     let mut kept = Kept::prepare(conn, sql)?;
     let r = f(&mut kept);
-    kept.stmt.clear_bindings();
+    kept.release_copies();
     // What is no longer kept (the least recently used) is finalized here.
     drop(statements.insert(sql, kept));
     r
@@ -489,7 +518,7 @@ impl SqliteConnection {
     fn execute_sync(&mut self, sql: &str, params: &[Value]) -> Result<ExecResult> {
         self.handle.with_dependent_mut(|conn, statements| {
             with_statement(statements, conn, sql, |kept| {
-                bind(&mut kept.stmt, params)?;
+                bind(kept, params)?;
                 let changed = if kept.readonly || !kept.names.is_empty() {
                     // Statements with rows (RETURNING, PRAGMA) are stepped through.
                     let mut rows = kept.stmt.raw_query();
@@ -516,7 +545,7 @@ impl SqliteConnection {
     ) -> Result<ExecResult> {
         self.handle.with_dependent_mut(|conn, statements| {
             with_statement(statements, conn, sql, |kept| {
-                bind(&mut kept.stmt, params)?;
+                bind(kept, params)?;
                 // A statement that writes runs to its end whatever the sink wants.
                 let max = match sink.max_rows() {
                     Some(n) if kept.readonly => n,
@@ -593,7 +622,7 @@ impl DriverConnection for SqliteConnection {
             with_statement(statements, conn, sql, |kept| {
                 let mut total = 0u64;
                 for params in sets {
-                    bind(&mut kept.stmt, params)?;
+                    bind(kept, params)?;
                     total += kept.stmt.raw_execute().map_err(map_error)? as u64;
                 }
                 Ok(result(conn, sql, total))
