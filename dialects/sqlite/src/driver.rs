@@ -222,18 +222,13 @@ fn bind(kept: &mut Kept<'_>, params: &[Value]) -> Result<()> {
         ));
     }
     for (i, p) in params.iter().enumerate() {
+        let v = to_sql(p)?;
+        // SQLite holds numbers and NULL in the parameter's cell itself.
         kept.copies |= !matches!(
-            p,
-            Value::Null
-                | Value::Bool(_)
-                | Value::I16(_)
-                | Value::I32(_)
-                | Value::I64(_)
-                | Value::F32(_)
-                | Value::F64(_)
+            v,
+            ToSqlOutput::Borrowed(ValueRef::Null | ValueRef::Integer(_) | ValueRef::Real(_))
         );
-        stmt.raw_bind_parameter(i + 1, to_sql(p)?)
-            .map_err(map_error)?;
+        stmt.raw_bind_parameter(i + 1, v).map_err(map_error)?;
     }
     Ok(())
 }
