@@ -66,15 +66,32 @@ impl<T> Future for DriverFuture<'_, T> {
 /// one would exceed it, and none with a capacity of 0. `V` is the driver's
 /// statement (and whatever it keeps beside it).
 ///
+/// A driver that can tell what a statement weighs (the memory it holds)
+/// may also bound the total ([`StatementLru::with_max_weight`]): keeping a
+/// statement then gives back the least recently used ones until the new
+/// one fits, and one heavier than the whole bound is not kept at all.
+///
 /// The text is hashed with FxHash: it is chosen by the program, never by
 /// its users' values (those are bound), and the map holds at most its
 /// capacity, so colliding texts cost a longer probe, never unbounded work.
 #[derive(Debug)]
 pub struct StatementLru<V> {
     capacity: usize,
+    /// The most the kept statements may weigh together.
+    max_weight: usize,
+    /// What the kept statements weigh together.
+    weight: usize,
     /// Counts lookups and insertions, to find the least recently used.
     tick: u64,
-    by_sql: FxHashMap<Box<str>, (u64, V)>,
+    by_sql: FxHashMap<Box<str>, Kept<V>>,
+}
+
+/// A kept statement: when it was last used, what it weighs, and itself.
+#[derive(Debug)]
+struct Kept<V> {
+    used: u64,
+    weight: usize,
+    v: V,
 }
 
 impl<V> StatementLru<V> {
@@ -82,9 +99,18 @@ impl<V> StatementLru<V> {
     pub fn new(capacity: usize) -> Self {
         StatementLru {
             capacity,
+            max_weight: usize::MAX,
+            weight: 0,
             tick: 0,
             by_sql: FxHashMap::default(),
         }
+    }
+
+    /// The same set, keeping statements that weigh at most `max` together
+    /// (see [`StatementLru::insert_with_weight`]).
+    pub fn with_max_weight(mut self, max: usize) -> Self {
+        self.max_weight = max;
+        self
     }
 
     /// The statement kept for `sql`, marked as just used.
@@ -92,9 +118,9 @@ impl<V> StatementLru<V> {
     pub fn get_mut(&mut self, sql: &str) -> Option<&mut V> {
         self.tick += 1;
         let tick = self.tick;
-        self.by_sql.get_mut(sql).map(|(used, v)| {
-            *used = tick;
-            v
+        self.by_sql.get_mut(sql).map(|k| {
+            k.used = tick;
+            &mut k.v
         })
     }
 
@@ -103,17 +129,37 @@ impl<V> StatementLru<V> {
     /// full, or `v` itself with a capacity of 0. The driver finalizes or
     /// closes it.
     pub fn insert(&mut self, sql: &str, v: V) -> Option<V> {
-        if self.capacity == 0 {
-            return Some(v);
+        self.insert_with_weight(sql, v, 0).pop()
+    }
+
+    /// [`StatementLru::insert`] for a statement that weighs `weight` (in
+    /// the unit of [`StatementLru::with_max_weight`], bytes say): gives back
+    /// every statement no longer kept, the least recently used first, or
+    /// `v` itself if it alone weighs more than the bound.
+    pub fn insert_with_weight(&mut self, sql: &str, v: V, weight: usize) -> Vec<V> {
+        let mut out = Vec::new();
+        if self.capacity == 0 || weight > self.max_weight {
+            out.push(v);
+            return out;
         }
-        let evicted = if self.by_sql.len() >= self.capacity {
-            self.remove_oldest()
-        } else {
-            None
-        };
+        while !self.by_sql.is_empty()
+            && (self.by_sql.len() >= self.capacity
+                || self.weight.saturating_add(weight) > self.max_weight)
+        {
+            out.extend(self.remove_oldest());
+        }
         self.tick += 1;
-        self.by_sql.insert(sql.into(), (self.tick, v));
-        evicted
+        self.weight += weight;
+        let kept = Kept {
+            used: self.tick,
+            weight,
+            v,
+        };
+        if let Some(old) = self.by_sql.insert(sql.into(), kept) {
+            self.weight -= old.weight;
+            out.push(old.v);
+        }
+        out
     }
 
     #[cold]
@@ -121,9 +167,11 @@ impl<V> StatementLru<V> {
         let oldest = self
             .by_sql
             .iter()
-            .min_by_key(|(_, (used, _))| *used)
+            .min_by_key(|(_, k)| k.used)
             .map(|(sql, _)| sql.clone())?;
-        self.by_sql.remove(&oldest).map(|(_, v)| v)
+        let k = self.by_sql.remove(&oldest)?;
+        self.weight -= k.weight;
+        Some(k.v)
     }
 
     /// How many statements are kept.
@@ -136,9 +184,15 @@ impl<V> StatementLru<V> {
         self.by_sql.is_empty()
     }
 
+    /// What the kept statements weigh together.
+    pub fn weight(&self) -> usize {
+        self.weight
+    }
+
     /// Gives up every statement.
     pub fn clear(&mut self) {
         self.by_sql.clear();
+        self.weight = 0;
     }
 }
 
@@ -369,5 +423,28 @@ mod tests {
         let mut none = StatementLru::new(0);
         assert_eq!(none.insert("a", 1), Some(1));
         assert!(none.is_empty());
+    }
+
+    #[test]
+    fn statement_lru_bounds_what_its_statements_weigh() {
+        let mut lru = StatementLru::new(10).with_max_weight(100);
+        assert!(lru.insert_with_weight("a", 1, 40).is_empty());
+        assert!(lru.insert_with_weight("b", 2, 40).is_empty());
+        assert_eq!(lru.weight(), 80);
+        // "c" fits once the least recently used ("a") is given back.
+        assert_eq!(lru.get_mut("b"), Some(&mut 2));
+        assert_eq!(lru.insert_with_weight("c", 3, 50), vec![1]);
+        assert_eq!(lru.weight(), 90);
+        // "d" needs both others' room.
+        assert_eq!(lru.insert_with_weight("d", 4, 90), vec![2, 3]);
+        assert_eq!(lru.weight(), 90);
+        // One heavier than the whole bound is given back, and nothing else.
+        assert_eq!(lru.insert_with_weight("e", 5, 101), vec![5]);
+        assert_eq!((lru.len(), lru.weight()), (1, 90));
+        // Unweighed statements count against the capacity only.
+        assert!(lru.insert("f", 6).is_none());
+        assert_eq!(lru.len(), 2);
+        lru.clear();
+        assert_eq!((lru.len(), lru.weight()), (0, 0));
     }
 }

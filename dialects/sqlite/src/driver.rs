@@ -7,7 +7,8 @@
 //! in seconds, 5 by default).
 //!
 //! The connection keeps its prepared statements itself, by SQL text (up to
-//! `statement_cache_size`, least recently used out first), together with
+//! `statement_cache_size` and 16 MiB of SQLite's memory together, least
+//! recently used out first), together with
 //! what every run asks of them: the result's column names and whether the
 //! statement writes. A statement is looked up by one hash of its text, run,
 //! reset in place, and cleared of any text or blob bound to it; kept
@@ -352,6 +353,16 @@ fn column_names(stmt: &rusqlite::Statement<'_>) -> Vec<String> {
 /// The statements a connection keeps prepared, by SQL text.
 type Statements<'c> = StatementLru<Kept<'c>>;
 
+/// The most memory the statements a connection keeps may take together,
+/// as SQLite counts it (`SQLITE_STMTSTATUS_MEMUSED`: a statement's program
+/// and its parameters' cells, about 110 bytes a parameter): 16 MiB. An
+/// ordinary statement takes a few kilobytes, an INSERT of 10,000 rows of
+/// two values about 2.2 MB; the least recently used statements are let go
+/// to make room. Keeping a large statement that runs again matters
+/// (preparing such an INSERT costs about as much as running it); keeping
+/// every large statement ever run would not be bounded.
+const KEPT_BYTES: usize = 16 << 20;
+
 /// Runs `f` on the statement kept for `sql`, preparing it first (and
 /// keeping it afterwards) if there is none.
 ///
@@ -376,8 +387,9 @@ fn with_statement<'c, R>(
     let mut kept = Kept::prepare(conn, sql)?;
     let r = f(&mut kept);
     kept.release_copies();
+    let bytes = usize::try_from(kept.stmt.get_status(StatementStatus::MemUsed)).unwrap_or(0);
     // What is no longer kept (the least recently used) is finalized here.
-    drop(statements.insert(sql, kept));
+    drop(statements.insert_with_weight(sql, kept, bytes));
     r
 }
 
@@ -492,7 +504,7 @@ impl SqliteConnection {
             }
         }
         Ok(SqliteConnection {
-            handle: Handle::new(conn, |_| StatementLru::new(cap)),
+            handle: Handle::new(conn, |_| StatementLru::new(cap).with_max_weight(KEPT_BYTES)),
             file: if is_memory(url) {
                 None
             } else {
