@@ -7,14 +7,14 @@
 //! in seconds, 5 by default).
 //!
 //! The connection keeps its prepared statements itself, by SQL text (up to
-//! `statement_cache_size` and 16 MiB of SQLite's memory together, least
-//! recently used out first), together with
-//! what every run asks of them: the result's column names and whether the
-//! statement writes. A statement is looked up by one hash of its text, run,
-//! reset in place, and cleared of any text or blob bound to it; kept
-//! statements are prepared as long-lived (`SQLITE_PREPARE_PERSISTENT`), so
-//! that neither they nor their last values hold the connection's lookaside
-//! memory (ADR 21).
+//! `statement_cache_size` of them taking 16 MiB of SQLite's memory
+//! together, least recently used out first; ADR 22), with what every run
+//! asks of them: the result's column names and whether the statement
+//! writes. A statement is looked up by one hash of its text, run, reset in
+//! place, and cleared of any text or blob bound to it; kept statements are
+//! prepared as long-lived (`SQLITE_PREPARE_PERSISTENT`), so that neither
+//! they nor their last values hold the connection's lookaside memory
+//! (ADR 21).
 
 use aludel_core::engine::{
     BoxFuture, DatabaseUrl, DriverConnection, DriverFuture, ExecResult, RowAccess, RowSink,
