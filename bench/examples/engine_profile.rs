@@ -8,11 +8,14 @@
 //! ```
 //!
 //! Arguments: `raw`, `aludel` or `prepared` (statements built and
-//! compiled once by `Engine::prepare`, run with new values); the workload: on SQLite in memory `all1`
-//! or `all100` (every user of a table of 1 or 100), `pk` (one user by
-//! primary key), `insert` (100 users in one INSERT), `join1` (the engine
-//! benchmark's `users_left_join_posts/1`: one black-haired user, no
-//! posts, `users LEFT JOIN posts`); or `pg<N>`, every user
+//! compiled once by `Engine::prepare`, run with new values); the workload:
+//! on SQLite in memory `all1`,
+//! `all100` or `all10000` (every user of a table of 1, 100 or 10,000), `pk`
+//! (one user by primary key), `insert` (100 users in one INSERT), `join1`
+//! (the engine benchmark's `users_left_join_posts/1`: one black-haired
+//! user, no posts, `users LEFT JOIN posts`), `join10000` (its
+//! `users_left_join_posts/10000`: 10,000 users, black and brown in turn,
+//! no posts); or `pg<N>`, every user
 //! of a table of N on the PostgreSQL database `ALUDEL_PROFILE_PG_URL` names
 //! (its `users` table is dropped and refilled); then the number of
 //! iterations. Compare the `raw` and `aludel` totals: the raw driver is the
@@ -124,7 +127,7 @@ fn measured(s: &mut Setup, imp: &str, workload: &str, n: usize) {
         _ => panic!("unknown implementation {imp}"),
     };
     match (aludel, workload) {
-        (false, "all1" | "all100") => {
+        (false, "all1" | "all100" | "all10000") => {
             for _ in 0..n {
                 let mut st = s.raw.prepare_cached(all_users).expect("prepare");
                 let v = st
@@ -141,7 +144,7 @@ fn measured(s: &mut Setup, imp: &str, workload: &str, n: usize) {
                 black_box(v);
             }
         }
-        (true, "all1" | "all100") => {
+        (true, "all1" | "all100" | "all10000") => {
             for _ in 0..n {
                 let v: Vec<User> = s.conn.fetch_all(select(&s.users)).expect("fetch");
                 black_box(v);
@@ -193,7 +196,7 @@ fn measured(s: &mut Setup, imp: &str, workload: &str, n: usize) {
                 black_box(s.conn.execute(stmt).expect("insert").rows_affected());
             }
         }
-        (false, "join1") => {
+        (false, "join1" | "join10000") => {
             for _ in 0..n {
                 let mut st = s.raw.prepare_cached(USERS_WITH_POSTS).expect("prepare");
                 let rows = st
@@ -206,7 +209,7 @@ fn measured(s: &mut Setup, imp: &str, workload: &str, n: usize) {
                 black_box(rows);
             }
         }
-        (true, "join1") => {
+        (true, "join1" | "join10000") => {
             for _ in 0..n {
                 let q = users_with_posts(&s.users, &s.posts, "black");
                 let v: Vec<UserAndPost> = s.conn.fetch_all(q).expect("fetch");
@@ -223,7 +226,7 @@ fn measured(s: &mut Setup, imp: &str, workload: &str, n: usize) {
 fn measured_prepared(s: &mut Setup, workload: &str, n: usize) {
     let engine = &s.engine;
     match workload {
-        "all1" | "all100" => {
+        "all1" | "all100" | "all10000" => {
             let all = engine.prepare(select(&s.users)).expect("prepare");
             for _ in 0..n {
                 let v: Vec<User> = s.conn.fetch_all(&all).expect("fetch");
@@ -243,7 +246,7 @@ fn measured_prepared(s: &mut Setup, workload: &str, n: usize) {
                 black_box(u);
             }
         }
-        "join1" => {
+        "join1" | "join10000" => {
             let q = engine
                 .prepare(users_with_posts(&s.users, &s.posts, bindparam("hair")))
                 .expect("prepare");
@@ -361,6 +364,7 @@ fn main() {
     let rows = match workload.as_str() {
         "all1" | "join1" => 1,
         "all100" | "pk" => 100,
+        "all10000" | "join10000" => 10_000,
         _ => 0,
     };
     let mut s = setup(rows);
@@ -368,6 +372,12 @@ fn main() {
         let black = "UPDATE users SET hair_color = 'black'";
         s.raw.execute_batch(black).expect("update");
         s.conn.execute(aludel::text(black)).expect("update");
+    }
+    if workload == "join10000" {
+        let alternate = "UPDATE users SET hair_color = \
+                         CASE WHEN id % 2 = 1 THEN 'black' ELSE 'brown' END";
+        s.raw.execute_batch(alternate).expect("update");
+        s.conn.execute(aludel::text(alternate)).expect("update");
     }
     if imp == "paired" {
         paired(&mut s, &workload, n);
@@ -379,22 +389,27 @@ fn main() {
 }
 
 /// `paired`: the three implementations in turn, in batches of 1,000
-/// calls, `n` batches each, in one process. Each batch of `aludel` and
+/// calls (10 for the workloads of 10,000 rows), `n` batches each, in one process. Each batch of `aludel` and
 /// `prepared` is timed against the `raw` batch just before it, so that a
 /// slow spell of a shared machine slows both sides of a ratio alike;
 /// prints the median time per call and the median of the batch ratios.
 fn paired(s: &mut Setup, workload: &str, n: usize) {
-    const BATCH: usize = 1000;
+    // About a millisecond or more a batch: 1,000 calls, or 10 of 10,000 rows.
+    let batch = if workload.ends_with("10000") {
+        10
+    } else {
+        1000
+    };
     let imps = ["raw", "aludel", "prepared"];
     for imp in imps {
-        measured(s, imp, workload, BATCH);
+        measured(s, imp, workload, batch);
     }
     let mut times: Vec<Vec<f64>> = vec![Vec::with_capacity(n); imps.len()];
     for _ in 0..n {
         for (k, imp) in imps.iter().enumerate() {
             let t = std::time::Instant::now();
-            measured(s, imp, workload, BATCH);
-            times[k].push(t.elapsed().as_secs_f64() * 1e9 / BATCH as f64);
+            measured(s, imp, workload, batch);
+            times[k].push(t.elapsed().as_secs_f64() * 1e9 / batch as f64);
         }
     }
     let median = |mut v: Vec<f64>| {

@@ -245,6 +245,7 @@ impl Error {
     }
 
     /// Attaches the failing statement to a database error that lacks one.
+    #[cold]
     pub fn with_sql(mut self, sql: &str) -> Self {
         if let Error::Database(d) = &mut self {
             if d.sql.is_none() {

@@ -381,6 +381,21 @@ impl StatementCache {
                 return Ok(c);
             }
         }
+        self.compile_by_key(stmt, values, local, quick)
+    }
+
+    /// [`StatementCache::compile_owned_local`] past the front's quick
+    /// path: the statement's key written and looked up in the front's
+    /// slots, then in the shared map, compiled if neither has it. Kept out
+    /// of line so that the quick path's code stays short and together.
+    #[inline(never)]
+    fn compile_by_key(
+        &self,
+        mut stmt: Statement,
+        mut values: Vec<Value>,
+        mut local: Option<&mut LocalCache>,
+        quick: Option<u64>,
+    ) -> Result<Compiled> {
         let Some(mut key) = key::take(&mut stmt, &mut values) else {
             return super::compile(&stmt, self.dialect);
         };

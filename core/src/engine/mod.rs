@@ -348,7 +348,19 @@ impl Engine {
         self.0.pool.dispose();
     }
 
+    /// Echo and the statement hook for `sql`, if either is on.
+    #[inline]
     fn emit(&self, sql: &str, params: &[Value]) {
+        let o = &self.0.options;
+        if o.echo || o.on_statement.is_some() {
+            self.emit_to(sql, params);
+        }
+    }
+
+    /// [`Engine::emit`]'s work, out of line: most engines do neither.
+    #[cold]
+    #[inline(never)]
+    fn emit_to(&self, sql: &str, params: &[Value]) {
         let o = &self.0.options;
         if o.echo {
             if o.hide_parameters {
@@ -557,7 +569,7 @@ impl Connection {
     ) -> Result<ExecResult> {
         let dialect = self.engine.0.dialect;
         if self.pending_rollback.is_some() {
-            poll_in_place(dialect, self.settle())?;
+            self.settle_in_place()?;
         }
         let ready = self.ready(stmt)?;
         self.before(ready.sql(), ready.params());
@@ -565,6 +577,14 @@ impl Connection {
         let r = self.after(r, ready.sql());
         self.keep_params(ready);
         r
+    }
+
+    /// [`Connection::settle`] through [`poll_in_place`], out of line: a
+    /// transaction dropped without commit or rollback is rare.
+    #[cold]
+    #[inline(never)]
+    fn settle_in_place(&mut self) -> Result<()> {
+        poll_in_place(self.engine.0.dialect, self.settle())
     }
 
     /// Runs a statement and buffers its rows (if it returns any).

@@ -219,14 +219,21 @@ impl PooledConn {
     /// Notes a failure that makes the connection unusable.
     pub(crate) fn note_result<T>(&mut self, r: &Result<T>) {
         if let Err(e) = r {
-            if e.db_kind() == Some(DbErrorKind::Connection) {
-                self.broken = true;
-            }
+            self.note_error(e);
         }
         if let Some(c) = &self.conn {
             if c.is_broken() {
                 self.broken = true;
             }
+        }
+    }
+
+    /// [`PooledConn::note_result`] for an error, out of line.
+    #[cold]
+    #[inline(never)]
+    fn note_error(&mut self, e: &Error) {
+        if e.db_kind() == Some(DbErrorKind::Connection) {
+            self.broken = true;
         }
     }
 
