@@ -9,14 +9,13 @@
 //!
 //! Arguments: `raw`, `aludel` or `prepared` (statements built and
 //! compiled once by `Engine::prepare`, run with new values); the workload:
-//! on SQLite in memory `all1`,
-//! `all100` or `all10000` (every user of a table of 1, 100 or 10,000), `pk`
-//! (one user by primary key), `insert` (100 users in one INSERT), `join1`
-//! (the engine benchmark's `users_left_join_posts/1`: one black-haired
-//! user, no posts, `users LEFT JOIN posts`), `join10000` (its
-//! `users_left_join_posts/10000`: 10,000 users, black and brown in turn,
-//! no posts); or `pg<N>`, every user
-//! of a table of N on the PostgreSQL database `ALUDEL_PROFILE_PG_URL` names
+//! on SQLite in memory `all1`, `all100` or `all10000` (every user of a
+//! table of 1, 100 or 10,000), `pk` (one user by primary key), `insert`
+//! (100 users in one INSERT), `join1` (the engine benchmark's
+//! `users_left_join_posts/1`: one black-haired user, no posts, `users LEFT
+//! JOIN posts`), `join10000` (its `users_left_join_posts/10000`: 10,000
+//! users, black and brown in turn, no posts); or `pg<N>`, every user of a
+//! table of N on the PostgreSQL database `ALUDEL_PROFILE_PG_URL` names
 //! (its `users` table is dropped and refilled); then the number of
 //! iterations. Compare the `raw` and `aludel` totals: the raw driver is the
 //! floor. `paired` in place of the implementation times the three in
