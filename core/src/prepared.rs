@@ -164,13 +164,28 @@ impl Prepared {
     /// A statement to run with no value bound yet (for a statement without
     /// parameters, the statement itself).
     pub fn bound(&self) -> Bound {
-        Bound {
-            prepared: self.clone(),
-            values: Vec::with_capacity(self.0.names.len()),
-            next: 0,
-            error: None,
-        }
+        let data = match SPARE.try_with(|s| s.take()) {
+            Ok(Some(mut d)) => {
+                d.prepared = Some(self.clone());
+                d.values.reserve(self.0.names.len());
+                d
+            }
+            _ => Box::new(BoundData {
+                prepared: Some(self.clone()),
+                values: Vec::with_capacity(self.0.names.len()),
+                next: 0,
+                error: None,
+            }),
+        };
+        Bound(data)
     }
+}
+
+thread_local! {
+    /// The allocation of the thread's last [`Bound`] statement that ran,
+    /// emptied, for the thread's next one: a prepared statement bound and
+    /// run in a loop costs no allocation for its binding.
+    static SPARE: std::cell::Cell<Option<Box<BoundData>>> = const { std::cell::Cell::new(None) };
 }
 
 /// A [`Prepared`] statement with values for its parameters: runs wherever
@@ -179,9 +194,16 @@ impl Prepared {
 /// A mistake in binding (a name the statement does not have, more values
 /// than parameters, a parameter left without a value) is reported when the
 /// statement runs, as compiling a statement reports its mistakes.
+///
+/// One pointer wide, so that a statement holding it (and so every
+/// [`Statement`]) stays two words and moves in registers.
 #[derive(Clone)]
-pub struct Bound {
-    prepared: Prepared,
+pub struct Bound(Box<BoundData>);
+
+#[derive(Clone)]
+struct BoundData {
+    /// The statement bound; `None` only in a thread's spare allocation.
+    prepared: Option<Prepared>,
     /// Values by the index of their name; `None` where none was given yet.
     values: Vec<Option<Value>>,
     /// The next parameter `bind` fills.
@@ -192,8 +214,8 @@ pub struct Bound {
 impl fmt::Debug for Bound {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Bound")
-            .field("sql", &self.prepared.0.sql)
-            .field("values", &self.values)
+            .field("sql", &self.inner().sql)
+            .field("values", &self.0.values)
             .finish()
     }
 }
@@ -202,43 +224,37 @@ impl PartialEq for Bound {
     /// The same prepared statement (values are not compared, as for any
     /// statement).
     fn eq(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.prepared.0, &other.prepared.0)
+        Arc::ptr_eq(&self.prepared().0, &other.prepared().0)
     }
 }
 
 impl Bound {
     /// Gives the next parameter (in the order of [`Prepared::param_names`]) the value `v`.
     pub fn bind(mut self, v: impl IntoValue) -> Bound {
-        let i = self.next;
-        if i >= self.prepared.0.names.len() {
-            self.error.get_or_insert_with(|| {
+        let i = self.0.next;
+        let count = self.inner().names.len();
+        if i >= count {
+            self.0.error.get_or_insert_with(|| {
                 format!(
-                    "{} values bound; the prepared statement has {} parameters",
+                    "{} values bound; the prepared statement has {count} parameters",
                     i + 1,
-                    self.prepared.0.names.len()
                 )
             });
             return self;
         }
         self.put(i, v.into_value());
-        self.next = i + 1;
+        self.0.next = i + 1;
         self
     }
 
     /// Gives the parameter `name` the value `v`.
     pub fn set(mut self, name: &str, v: impl IntoValue) -> Bound {
-        match self
-            .prepared
-            .0
-            .names
-            .iter()
-            .position(|n| n.as_str() == name)
-        {
+        let names = &self.inner().names;
+        match names.iter().position(|n| n.as_str() == name) {
             Some(i) => self.put(i, v.into_value()),
             None => {
-                let names = self.prepared.0.names.iter().map(|n| format!(":{n}"));
-                let names: Vec<String> = names.collect();
-                self.error.get_or_insert_with(|| {
+                let names: Vec<String> = names.iter().map(|n| format!(":{n}")).collect();
+                self.0.error.get_or_insert_with(|| {
                     format!(
                         "the prepared statement has no parameter :{name} (it has {})",
                         if names.is_empty() {
@@ -255,30 +271,39 @@ impl Bound {
 
     #[inline]
     fn put(&mut self, i: usize, v: Value) {
-        let len = self.values.len();
+        let values = &mut self.0.values;
+        let len = values.len();
         if i < len {
-            self.values[i] = Some(v);
+            values[i] = Some(v);
         } else {
             // Values bound in order push, without a NULL written first.
             if i > len {
-                self.values.resize(i, None);
+                values.resize(i, None);
             }
-            self.values.push(Some(v));
+            values.push(Some(v));
         }
     }
 
     /// The prepared statement this binds.
     pub fn prepared(&self) -> &Prepared {
-        &self.prepared
+        match &self.0.prepared {
+            Some(p) => p,
+            None => unreachable!("only a thread's spare binding has no statement"),
+        }
+    }
+
+    #[inline]
+    fn inner(&self) -> &Inner {
+        &self.prepared().0
     }
 
     pub(crate) fn returns_rows(&self) -> bool {
-        self.prepared.0.returns_rows
+        self.inner().returns_rows
     }
 
     /// The SQL and its parameters in placeholder order, for `dialect`.
     pub(crate) fn into_compiled(self, dialect: &dyn Dialect) -> Result<Compiled> {
-        let (prepared, params) = self.into_parts(dialect)?;
+        let (prepared, params) = self.into_parts(dialect, Vec::new())?;
         Ok(Compiled {
             sql: prepared.0.sql.clone(),
             params,
@@ -287,9 +312,44 @@ impl Bound {
 
     /// The prepared statement (whose SQL runs) and its parameters in
     /// placeholder order, for `dialect`: what the engine runs, borrowing
-    /// the SQL text from the prepared statement.
-    pub(crate) fn into_parts(self, dialect: &dyn Dialect) -> Result<(Prepared, Vec<Value>)> {
-        let p = &*self.prepared.0;
+    /// the SQL text from the prepared statement. The parameters go into
+    /// `list` (emptied first); the binding's allocation, its list of
+    /// values included, becomes the thread's spare for its next one, so
+    /// that a prepared statement bound and run in a loop allocates
+    /// nothing for its values.
+    pub(crate) fn into_parts(
+        mut self,
+        dialect: &dyn Dialect,
+        mut list: Vec<Value>,
+    ) -> Result<(Prepared, Vec<Value>)> {
+        self.check(dialect)?;
+        let Some(prepared) = self.0.prepared.take() else {
+            unreachable!("only a thread's spare binding has no statement")
+        };
+        let p = &*prepared.0;
+        list.clear();
+        let values = &mut self.0.values;
+        if p.direct {
+            // Every value is there (`check`), one per placeholder in order.
+            list.extend(values.drain(..).map(|v| v.unwrap_or(Value::Null)));
+        } else {
+            list.extend_from_slice(&p.params);
+            for &(pos, idx) in &p.slots {
+                if let Some(v) = &values[idx as usize] {
+                    list[pos as usize] = v.clone();
+                }
+            }
+            values.clear();
+        }
+        self.0.next = 0;
+        let _ = SPARE.try_with(|s| s.set(Some(self.0)));
+        Ok((prepared, list))
+    }
+
+    /// Whether the binding can run on `dialect`: prepared for it, and a
+    /// value for every parameter.
+    fn check(&self, dialect: &dyn Dialect) -> Result<()> {
+        let p = self.inner();
         let name = dialect.name();
         // The same `&'static str` as a rule: compared by address first.
         if !std::ptr::eq(p.dialect, name) && p.dialect != name {
@@ -298,34 +358,20 @@ impl Bound {
                 p.dialect,
             )));
         }
-        if let Some(e) = self.error {
-            return Err(Error::InvalidStatement(e));
+        if let Some(e) = &self.0.error {
+            return Err(Error::InvalidStatement(e.clone()));
         }
         let missing = |i: usize| Error::UnboundParameter {
             name: p.names[i].to_string(),
         };
-        if self.values.len() < p.names.len() {
-            return Err(missing(self.values.len()));
+        let values = &self.0.values;
+        if values.len() < p.names.len() {
+            return Err(missing(values.len()));
         }
-        if let Some(i) = self.values.iter().position(Option::is_none) {
+        if let Some(i) = values.iter().position(Option::is_none) {
             return Err(missing(i));
         }
-        if p.direct {
-            // Every value is there: collected in place, in the same buffer.
-            let params = self
-                .values
-                .into_iter()
-                .map(|v| v.unwrap_or(Value::Null))
-                .collect();
-            return Ok((self.prepared, params));
-        }
-        let mut params = p.params.clone();
-        for &(pos, idx) in &p.slots {
-            if let Some(v) = &self.values[idx as usize] {
-                params[pos as usize] = v.clone();
-            }
-        }
-        Ok((self.prepared, params))
+        Ok(())
     }
 
     /// The same, borrowing (the values are copied).

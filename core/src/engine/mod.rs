@@ -64,25 +64,22 @@ impl Ready {
         }
     }
 
-    /// What a statement from the cache leaves for the connection's next
-    /// one: its SQL, for the connection's front of the cache, and its
-    /// parameter list, emptied, or `None` for a list with room for more
-    /// than 64 values (a connection keeps one small list, never a large
-    /// one). A prepared statement leaves nothing: its SQL is its own, and
-    /// its next run brings its own list.
+    /// What a statement leaves for the connection's next one: the SQL of
+    /// a statement from the cache, for the connection's front of the
+    /// cache (a prepared statement's SQL is its own), and its parameter
+    /// list, emptied, or `None` for a list with room for more than 64
+    /// values (a connection keeps one small list, never a large one).
     #[inline]
-    fn into_spare(self) -> Option<(Arc<str>, Option<Vec<Value>>)> {
-        match self {
-            Ready::Compiled(c) => {
-                let params = (c.params.capacity() <= 64).then(|| {
-                    let mut params = c.params;
-                    params.clear();
-                    params
-                });
-                Some((c.sql, params))
-            }
-            Ready::Prepared(..) => None,
-        }
+    fn into_spare(self) -> (Option<Arc<str>>, Option<Vec<Value>>) {
+        let (sql, mut params) = match self {
+            Ready::Compiled(c) => (Some(c.sql), c.params),
+            Ready::Prepared(_, params) => (None, params),
+        };
+        let params = (params.capacity() <= 64).then(|| {
+            params.clear();
+            params
+        });
+        (sql, params)
     }
 }
 
@@ -481,11 +478,12 @@ impl Connection {
     /// statement's values.
     #[inline]
     fn keep_params(&mut self, ready: Ready) {
-        if let Some((sql, list)) = ready.into_spare() {
+        let (sql, list) = ready.into_spare();
+        if let Some(sql) = sql {
             self.conn.local.give_back(sql);
-            if let Some(list) = list {
-                self.spare_params = list;
-            }
+        }
+        if let Some(list) = list {
+            self.spare_params = list;
         }
     }
 
@@ -493,8 +491,10 @@ impl Connection {
     #[inline]
     fn ready(&mut self, stmt: Statement) -> Result<Ready> {
         if let Statement::Bound(b) = stmt {
-            // The SQL is borrowed from the prepared statement.
-            let (prepared, params) = b.into_parts(self.engine.0.dialect)?;
+            // The SQL is borrowed from the prepared statement; the values
+            // go into the list the last statement left.
+            let list = std::mem::take(&mut self.spare_params);
+            let (prepared, params) = b.into_parts(self.engine.0.dialect, list)?;
             return Ok(Ready::Prepared(prepared, params));
         }
         self.ready_cached(stmt)

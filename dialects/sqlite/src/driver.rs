@@ -22,7 +22,7 @@ use aludel_core::engine::{
 };
 use aludel_core::error::{DatabaseError, DbErrorKind};
 use aludel_core::{Error, Result, Value};
-use rusqlite::types::{ToSqlOutput, ValueRef};
+use rusqlite::types::ValueRef;
 use rusqlite::{ffi, OpenFlags, PrepFlags, StatementStatus};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -173,32 +173,24 @@ fn nan() -> Error {
     )
 }
 
-fn to_sql(v: &Value) -> Result<ToSqlOutput<'_>> {
-    use rusqlite::types::Value as Sv;
+/// The text SQLite stores for a value that has no storage class of its
+/// own (decimals, dates and times, UUIDs, JSON), or the error that says
+/// why SQLite cannot store it. Out of line: the common kinds bind
+/// directly (see [`bind`]).
+#[cold]
+#[inline(never)]
+fn as_text(v: &Value) -> Result<String> {
     Ok(match v {
-        Value::Null => ToSqlOutput::Borrowed(ValueRef::Null),
-        Value::Bool(b) => ToSqlOutput::Borrowed(ValueRef::Integer(i64::from(*b))),
-        Value::I16(i) => ToSqlOutput::Borrowed(ValueRef::Integer(i64::from(*i))),
-        Value::I32(i) => ToSqlOutput::Borrowed(ValueRef::Integer(i64::from(*i))),
-        Value::I64(i) => ToSqlOutput::Borrowed(ValueRef::Integer(*i)),
         // SQLite would store NaN as NULL.
         Value::F32(f) if f.is_nan() => return Err(nan()),
         Value::F64(f) if f.is_nan() => return Err(nan()),
-        Value::F32(f) => ToSqlOutput::Borrowed(ValueRef::Real(f64::from(*f))),
-        Value::F64(f) => ToSqlOutput::Borrowed(ValueRef::Real(*f)),
-        Value::String(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
-        Value::Bytes(b) => ToSqlOutput::Borrowed(ValueRef::Blob(b)),
-        Value::Decimal(d) => ToSqlOutput::Owned(Sv::Text(d.to_string())),
-        Value::Date(d) => ToSqlOutput::Owned(Sv::Text(d.format("%Y-%m-%d").to_string())),
-        Value::Time(t) => ToSqlOutput::Owned(Sv::Text(t.format("%H:%M:%S%.6f").to_string())),
-        Value::DateTime(t) => {
-            ToSqlOutput::Owned(Sv::Text(t.format("%Y-%m-%d %H:%M:%S%.6f").to_string()))
-        }
-        Value::DateTimeTz(t) => ToSqlOutput::Owned(Sv::Text(
-            t.format("%Y-%m-%d %H:%M:%S%.6f+00:00").to_string(),
-        )),
-        Value::Uuid(u) => ToSqlOutput::Owned(Sv::Text(u.simple().to_string())),
-        Value::Json(j) => ToSqlOutput::Owned(Sv::Text(j.to_string())),
+        Value::Decimal(d) => d.to_string(),
+        Value::Date(d) => d.format("%Y-%m-%d").to_string(),
+        Value::Time(t) => t.format("%H:%M:%S%.6f").to_string(),
+        Value::DateTime(t) => t.format("%Y-%m-%d %H:%M:%S%.6f").to_string(),
+        Value::DateTimeTz(t) => t.format("%Y-%m-%d %H:%M:%S%.6f+00:00").to_string(),
+        Value::Uuid(u) => u.simple().to_string(),
+        Value::Json(j) => j.to_string(),
         other => {
             return Err(Error::database(
                 DbErrorKind::Data,
@@ -210,6 +202,11 @@ fn to_sql(v: &Value) -> Result<ToSqlOutput<'_>> {
 
 /// Binds `params` to a kept statement, noting whether SQLite now holds a
 /// copy of any of them (a text or a blob), which the run's end clears.
+///
+/// Each kind of value is handed to rusqlite as its own Rust type, so that
+/// rusqlite's conversion to SQLite's storage classes folds away; an
+/// intermediate `ToSqlOutput` chosen at run time would be written to the
+/// stack and read back whole, which stalls the processor on every value.
 fn bind(kept: &mut Kept<'_>, params: &[Value]) -> Result<()> {
     let stmt = &mut kept.stmt;
     let expected = stmt.parameter_count();
@@ -223,13 +220,32 @@ fn bind(kept: &mut Kept<'_>, params: &[Value]) -> Result<()> {
         ));
     }
     for (i, p) in params.iter().enumerate() {
-        let v = to_sql(p)?;
-        // SQLite holds numbers and NULL in the parameter's cell itself.
-        kept.copies |= !matches!(
-            v,
-            ToSqlOutput::Borrowed(ValueRef::Null | ValueRef::Integer(_) | ValueRef::Real(_))
-        );
-        stmt.raw_bind_parameter(i + 1, v).map_err(map_error)?;
+        let at = i + 1;
+        // SQLite holds numbers and NULL in the parameter's cell itself,
+        // and a copy of a text or a blob.
+        let bound = match p {
+            Value::Null => stmt.raw_bind_parameter(at, rusqlite::types::Null),
+            Value::Bool(b) => stmt.raw_bind_parameter(at, i64::from(*b)),
+            Value::I16(v) => stmt.raw_bind_parameter(at, i64::from(*v)),
+            Value::I32(v) => stmt.raw_bind_parameter(at, i64::from(*v)),
+            Value::I64(v) => stmt.raw_bind_parameter(at, *v),
+            Value::F32(f) if !f.is_nan() => stmt.raw_bind_parameter(at, f64::from(*f)),
+            Value::F64(f) if !f.is_nan() => stmt.raw_bind_parameter(at, *f),
+            Value::String(s) => {
+                kept.copies = true;
+                stmt.raw_bind_parameter(at, s.as_str())
+            }
+            Value::Bytes(b) => {
+                kept.copies = true;
+                stmt.raw_bind_parameter(at, b.as_slice())
+            }
+            other => {
+                let text = as_text(other)?;
+                kept.copies = true;
+                stmt.raw_bind_parameter(at, text)
+            }
+        };
+        bound.map_err(map_error)?;
     }
     Ok(())
 }
