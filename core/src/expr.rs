@@ -531,18 +531,68 @@ pub fn escape_like(s: &str, escape: char) -> String {
 /// The escape character the `startswith`/`contains`/`endswith` helpers use.
 pub const LIKE_ESCAPE: char = '/';
 
+/// A binary node's allocation.
+type BinaryNode = Box<(Expr, BinOp, Expr)>;
+
+thread_local! {
+    /// The allocations of binary nodes (`column = value`) of statements
+    /// the cache is done with, emptied, for the thread's next ones (see
+    /// [`release`]): a statement built, run and dropped in a loop then
+    /// costs no allocation for its conditions.
+    static SPARE_NODES: std::cell::RefCell<Vec<BinaryNode>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// How many emptied binary nodes a thread keeps.
+const SPARE_NODES_KEPT: usize = 8;
+
+/// What an emptied binary node holds: nothing to drop.
+const EMPTY_NODE: (Expr, BinOp, Expr) = (Expr::Null, BinOp::Eq, Expr::Null);
+
+/// A binary node, in one of the thread's spare allocations if it has one.
+#[inline]
+fn binary_node(node: (Expr, BinOp, Expr)) -> BinaryNode {
+    let spare = SPARE_NODES
+        .try_with(|s| s.try_borrow_mut().ok().and_then(|mut s| s.pop()))
+        .ok()
+        .flatten();
+    match spare {
+        Some(mut b) => {
+            // The spare holds `EMPTY_NODE`, which owns nothing.
+            std::mem::forget(std::mem::replace(&mut *b, node));
+            b
+        }
+        None => Box::new(node),
+    }
+}
+
+/// Keeps a binary node's allocation, emptied, for the thread's next node.
+#[inline]
+fn keep_node(mut b: BinaryNode) -> (Expr, Expr) {
+    let (l, _, r) = std::mem::replace(&mut *b, EMPTY_NODE);
+    let _ = SPARE_NODES.try_with(|s| {
+        if let Ok(mut s) = s.try_borrow_mut() {
+            if s.len() < SPARE_NODES_KEPT {
+                s.push(b);
+            }
+        }
+    });
+    (l, r)
+}
+
 /// Drops an expression of a statement the cache is done with (see
 /// [`crate::statement::recycle`]). The nodes most statements hold, a
 /// column of a table that lives as long as the program and a bound
 /// number or NULL, own no memory; they are let go without running the
-/// enum's drop glue, which costs more than their check (an `=` node of
-/// such two gives back only its box).
+/// enum's drop glue, which costs more than their check. An `=` node of
+/// such two gives back only its box, which the thread keeps for its next
+/// node.
 #[inline]
 pub(crate) fn release(e: Expr) {
     if e.owns_nothing() {
         std::mem::forget(e);
     } else if let Expr::Binary(b) = e {
-        let (l, _, r) = *b;
+        let (l, r) = keep_node(b);
         if l.owns_nothing() && r.owns_nothing() {
             std::mem::forget((l, r));
         } else {
@@ -577,7 +627,7 @@ impl Expr {
 
 impl Expr {
     fn bin(self, op: BinOp, other: impl IntoExpr) -> Expr {
-        Expr::Binary(Box::new((self, op, other.into_expr())))
+        Expr::Binary(binary_node((self, op, other.into_expr())))
     }
 
     /// `self = other`. Comparing with `None` is still `= NULL`; use [`Expr::is_null`].
