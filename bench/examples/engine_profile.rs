@@ -388,10 +388,11 @@ fn main() {
 }
 
 /// `paired`: the three implementations in turn, in batches of 1,000
-/// calls (10 for the workloads of 10,000 rows), `n` batches each, in one process. Each batch of `aludel` and
-/// `prepared` is timed against the `raw` batch just before it, so that a
-/// slow spell of a shared machine slows both sides of a ratio alike;
-/// prints the median time per call and the median of the batch ratios.
+/// calls (10 for the workloads of 10,000 rows), `n` batches each, in one
+/// process. Each batch of `aludel` and `prepared` is timed against the
+/// `raw` batch just before it, so that a slow spell of a shared machine
+/// slows both sides of a ratio alike; prints the median time per call and
+/// the median of the batch ratios.
 fn paired(s: &mut Setup, workload: &str, n: usize) {
     // About a millisecond or more a batch: 1,000 calls, or 10 of 10,000 rows.
     let batch = if workload.ends_with("10000") {

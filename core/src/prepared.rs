@@ -348,19 +348,19 @@ impl Bound {
 
     /// Whether the binding can run on `dialect`: prepared for it, and a
     /// value for every parameter.
-    fn check(&self, dialect: &dyn Dialect) -> Result<()> {
-        let p = self.inner();
+    fn check(&mut self, dialect: &dyn Dialect) -> Result<()> {
+        let prepared_for = self.inner().dialect;
         let name = dialect.name();
         // The same `&'static str` as a rule: compared by address first.
-        if !std::ptr::eq(p.dialect, name) && p.dialect != name {
+        if !std::ptr::eq(prepared_for, name) && prepared_for != name {
             return Err(Error::InvalidStatement(format!(
-                "the statement was prepared for the {} dialect and runs on {name}",
-                p.dialect,
+                "the statement was prepared for the {prepared_for} dialect and runs on {name}",
             )));
         }
-        if let Some(e) = &self.0.error {
-            return Err(Error::InvalidStatement(e.clone()));
+        if let Some(e) = self.0.error.take() {
+            return Err(Error::InvalidStatement(e));
         }
+        let p = self.inner();
         let missing = |i: usize| Error::UnboundParameter {
             name: p.names[i].to_string(),
         };
