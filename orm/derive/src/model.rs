@@ -505,6 +505,12 @@ pub(crate) fn derive(input: &DeriveInput, orm: &TokenStream) -> syn::Result<Toke
     let comment_call = table_comment.map(|c| quote!(.comment(#c)));
     let struct_name = name.to_string();
     let registration = format_ident!("__ALUDEL_MODEL_{}", struct_name.to_uppercase());
+    // `from_row` and `from_row_at` are marked `#[inline]`: called out of
+    // line they hand the decoded value back through memory, written a
+    // field at a time and read back at once by the caller's copy, which
+    // stalls on every row (store forwarding fails); inlined into the
+    // loader's generic functions, the fields go straight to where the
+    // object is built.
     Ok(quote! {
         #[allow(non_upper_case_globals, dead_code)]
         impl #name {
@@ -534,10 +540,12 @@ pub(crate) fn derive(input: &DeriveInput, orm: &TokenStream) -> syn::Result<Toke
                 })
             }
 
+            #[inline]
             fn from_row(row: &dyn #core::engine::RowAccess) -> #core::Result<Self> {
                 ::core::result::Result::Ok(Self { #(#decode),* })
             }
 
+            #[inline]
             fn from_row_at(row: &dyn #core::engine::RowAccess) -> #core::Result<Self> {
                 ::core::result::Result::Ok(Self { #(#decode_at),* })
             }
