@@ -1322,7 +1322,11 @@ mod sqlite {
                 .map(|s| s.to_string())
                 .chain(assoc_seed_sql(ASSOC_USERS_SQLITE))
                 .collect();
-            let script = format!("BEGIN; {}; COMMIT;", stmts.join("; "));
+            // Each implementation has its own database, which the groups
+            // before ran for as many iterations as their time allowed:
+            // VACUUM rebuilds each one compactly, so that every
+            // implementation reads the same tables laid out the same way.
+            let script = format!("BEGIN; {}; COMMIT; VACUUM;", stmts.join("; "));
             self.raw.execute_batch(&script).expect("seeding");
             self.diesel.batch_execute(&script).expect("seeding");
             let mut db = Session::new(&self.engine);
@@ -1330,9 +1334,14 @@ mod sqlite {
                 db.execute(aludel::text(s)).expect("seeding");
             }
             db.commit().expect("seeding");
+            drop(db);
+            self.engine
+                .connect()
+                .and_then(|mut c| c.execute(aludel::text("VACUUM")))
+                .expect("seeding");
             let sea = &self.sea;
             self.rt.block_on(async {
-                for s in &stmts {
+                for s in stmts.iter().map(String::as_str).chain(["VACUUM"]) {
                     sea_orm::ConnectionTrait::execute_unprepared(sea, s)
                         .await
                         .expect("seeding");
