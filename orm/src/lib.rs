@@ -70,7 +70,7 @@ pub use aludel_core as core;
 
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::object::ErasedObj;
+    pub use crate::object::{spare_cells, ErasedObj, Spare};
     pub use crate::session::{
         absorb_erased, absorb_into, AbsorbFn, AbsorbIntoFn, Absorbed, Identity, RelSink,
     };

@@ -29,6 +29,13 @@ pub trait Model: Sized + Send + Sync + 'static {
         Self::from_row(row)
     }
 
+    /// The thread's kept cells of this model (the derive declares one
+    /// per model; `None` keeps none).
+    #[doc(hidden)]
+    fn spare() -> Option<&'static std::thread::LocalKey<crate::object::Spare<Self>>> {
+        None
+    }
+
     /// The values of the mapped fields, in the table's column order.
     fn to_values(&self) -> Vec<Value>;
 

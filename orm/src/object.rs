@@ -6,7 +6,10 @@ use crate::key::{Key, StoredKey};
 use crate::model::Model;
 use crate::relationship::{RelChanges, RelInfo};
 use aludel_core::{Table, Value};
-use parking_lot::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use parking_lot::{
+    MappedRwLockReadGuard, MappedRwLockWriteGuard, Mutex, MutexGuard, RwLock, RwLockReadGuard,
+    RwLockWriteGuard,
+};
 use std::any::Any;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -121,7 +124,25 @@ pub(crate) struct Cell<T> {
     detached: AtomicBool,
     /// Read and changed through [`Cell::bookkeeping`] only.
     meta: Mutex<Meta>,
-    pub(crate) value: RwLock<T>,
+    /// The value; `None` only in a cell kept for reuse (see [`Spare`]),
+    /// which no handle reaches.
+    value: RwLock<Option<T>>,
+}
+
+/// The value of a cell that a handle reaches.
+fn held<T>(v: &Option<T>) -> &T {
+    match v {
+        Some(v) => v,
+        None => unreachable!("a cell that a handle reaches holds its value"),
+    }
+}
+
+/// [`held`], mutably.
+fn held_mut<T>(v: &mut Option<T>) -> &mut T {
+    match v {
+        Some(v) => v,
+        None => unreachable!("a cell that a handle reaches holds its value"),
+    }
 }
 
 impl<T> Cell<T> {
@@ -136,6 +157,90 @@ impl<T> Cell<T> {
         }
         meta
     }
+
+    /// A read guard on the value, unless it is write-locked.
+    #[inline]
+    pub(crate) fn try_read(&self) -> Option<MappedRwLockReadGuard<'_, T>> {
+        self.value.try_read().map(|g| RwLockReadGuard::map(g, held))
+    }
+
+    /// A write guard on the value, unless it is locked.
+    #[inline]
+    pub(crate) fn try_write(&self) -> Option<MappedRwLockWriteGuard<'_, T>> {
+        self.value
+            .try_write()
+            .map(|g| RwLockWriteGuard::map(g, held_mut))
+    }
+}
+
+/// Emptied cells of one model that a thread keeps for its next objects
+/// of that model (`docs/adr/0025-cells-kept-per-thread.md`): when a
+/// collection drops the last handle of an object, the object's value is
+/// dropped and its allocation kept here rather than freed, up to
+/// 128 KiB per model. A load reuses them before allocating, so that a
+/// thousand objects loaded after a thousand dropped do not each go
+/// through the allocator's bins, which in a long-running program's
+/// fragmented heap cost more than the rest of the load.
+#[doc(hidden)]
+pub struct Spare<T: Model>(std::cell::RefCell<Vec<Arc<Cell<T>>>>);
+
+/// How much memory of emptied cells a thread keeps per model.
+const SPARE_BYTES: usize = 128 * 1024;
+
+impl<T: Model> Spare<T> {
+    /// None kept yet (the derive declares one per model and thread).
+    #[allow(clippy::new_without_default)]
+    pub const fn new() -> Spare<T> {
+        Spare(std::cell::RefCell::new(Vec::new()))
+    }
+
+    /// How many cells the thread keeps at most: [`SPARE_BYTES`] of them,
+    /// counting the shared pointer's two counts.
+    fn room() -> usize {
+        SPARE_BYTES / (std::mem::size_of::<Cell<T>>() + 16)
+    }
+}
+
+/// A kept cell of model `T`, if the thread has one.
+#[inline]
+fn take_spare<T: Model>() -> Option<Arc<Cell<T>>> {
+    T::spare()?
+        .try_with(|s| s.0.try_borrow_mut().ok()?.pop())
+        .ok()
+        .flatten()
+}
+
+/// The number of cells of model `T` the thread keeps (for tests).
+#[doc(hidden)]
+pub fn spare_cells<T: Model>() -> usize {
+    T::spare()
+        .and_then(|k| k.try_with(|s| s.0.borrow().len()).ok())
+        .unwrap_or(0)
+}
+
+/// Drops `obj`; if it was the object's last handle, the object's value
+/// is dropped and its cell kept by the thread for its next object of the
+/// model (while there is room).
+#[inline]
+pub(crate) fn recycle<T: Model>(obj: Obj<T>) {
+    let mut cell = obj.cell;
+    let Some(spare) = T::spare() else {
+        return;
+    };
+    // Unique: no other handle, and none can be made from elsewhere.
+    let Some(c) = Arc::get_mut(&mut cell) else {
+        return;
+    };
+    // The value goes first: dropping it may give back cells of other
+    // models, or of this one (a self-referential collection).
+    drop(c.value.get_mut().take());
+    let _ = spare.try_with(|s| {
+        if let Ok(mut s) = s.0.try_borrow_mut() {
+            if s.len() < Spare::<T>::room() {
+                s.push(cell);
+            }
+        }
+    });
 }
 
 /// A handle to a mapped object, shared with the session that tracks it.
@@ -177,7 +282,7 @@ impl<T: Model + fmt::Debug> fmt::Debug for Obj<T> {
         };
         let mut d = f.debug_struct("Obj");
         d.field("state", &state).field("expired", &expired);
-        match self.cell.value.try_read() {
+        match self.cell.try_read() {
             Some(v) => d.field("value", &*v).finish(),
             None => d.field("value", &"<borrowed>").finish(),
         }
@@ -185,10 +290,10 @@ impl<T: Model + fmt::Debug> fmt::Debug for Obj<T> {
 }
 
 /// A read guard on an object's value.
-pub type ObjRef<'a, T> = RwLockReadGuard<'a, T>;
+pub type ObjRef<'a, T> = MappedRwLockReadGuard<'a, T>;
 
 /// A write guard on an object's value; taking it marks the object modified.
-pub type ObjMut<'a, T> = RwLockWriteGuard<'a, T>;
+pub type ObjMut<'a, T> = MappedRwLockWriteGuard<'a, T>;
 
 impl<T: Model> Obj<T> {
     /// A transient object: not in a session yet; `session.add_obj` saves it.
@@ -205,9 +310,18 @@ impl<T: Model> Obj<T> {
     }
 
     pub(crate) fn with_meta(value: T, meta: Meta) -> Obj<T> {
+        if let Some(mut cell) = take_spare::<T>() {
+            // A kept cell has no other handle: nothing can see it refilled.
+            if let Some(c) = Arc::get_mut(&mut cell) {
+                *c.value.get_mut() = Some(value);
+                *c.meta.get_mut() = meta;
+                *c.detached.get_mut() = false;
+                return Obj { cell };
+            }
+        }
         Obj {
             cell: Arc::new(Cell {
-                value: RwLock::new(value),
+                value: RwLock::new(Some(value)),
                 meta: Mutex::new(meta),
                 detached: AtomicBool::new(false),
             }),
@@ -218,7 +332,7 @@ impl<T: Model> Obj<T> {
     /// was expired (load it again first); [`Error::Borrowed`] while a
     /// write guard lives.
     pub fn read(&self) -> Result<ObjRef<'_, T>> {
-        let value = self.cell.value.try_read().ok_or(Error::Borrowed {
+        let value = self.cell.try_read().ok_or(Error::Borrowed {
             model: T::NAME,
             operation: "reading it",
         })?;
@@ -233,7 +347,7 @@ impl<T: Model> Obj<T> {
     /// differ from the database's at the next flush. The same errors as
     /// [`Obj::read`].
     pub fn write(&self) -> Result<ObjMut<'_, T>> {
-        let value = self.cell.value.try_write().ok_or(Error::Borrowed {
+        let value = self.cell.try_write().ok_or(Error::Borrowed {
             model: T::NAME,
             operation: "writing it",
         })?;
@@ -277,7 +391,7 @@ impl<T: Model> Obj<T> {
     /// The key of an untracked object, which keeps none: its values'.
     fn untracked_key(&self, state: ObjectState) -> Option<Key> {
         (state == ObjectState::Detached)
-            .then(|| self.cell.value.try_read().map(|v| v.identity()))
+            .then(|| self.cell.try_read().map(|v| v.identity()))
             .flatten()
     }
 
@@ -407,7 +521,7 @@ impl<T: Model> AnyObj for Cell<T> {
     }
 
     fn values(&self) -> Result<Vec<Value>> {
-        let value = self.value.try_read().ok_or(Error::Borrowed {
+        let value = self.try_read().ok_or(Error::Borrowed {
             model: T::NAME,
             operation: "flushing",
         })?;
@@ -415,7 +529,7 @@ impl<T: Model> AnyObj for Cell<T> {
     }
 
     fn current_key(&self) -> Result<Key> {
-        let value = self.value.try_read().ok_or(Error::Borrowed {
+        let value = self.try_read().ok_or(Error::Borrowed {
             model: T::NAME,
             operation: "flushing",
         })?;
@@ -423,7 +537,7 @@ impl<T: Model> AnyObj for Cell<T> {
     }
 
     fn key_at(&self, cols: &[usize]) -> Result<Key> {
-        let value = self.value.try_read().ok_or(Error::Borrowed {
+        let value = self.try_read().ok_or(Error::Borrowed {
             model: T::NAME,
             operation: "flushing",
         })?;
@@ -431,7 +545,7 @@ impl<T: Model> AnyObj for Cell<T> {
     }
 
     fn set_columns(&self, values: &[(&str, Value)]) -> Result<()> {
-        let mut value = self.value.try_write().ok_or(Error::Borrowed {
+        let mut value = self.try_write().ok_or(Error::Borrowed {
             model: T::NAME,
             operation: "flushing",
         })?;
@@ -446,7 +560,7 @@ impl<T: Model> AnyObj for Cell<T> {
     }
 
     fn rel_is_loaded(&self, idx: usize) -> Result<bool> {
-        let value = self.value.try_read().ok_or(Error::Borrowed {
+        let value = self.try_read().ok_or(Error::Borrowed {
             model: T::NAME,
             operation: "loading its relationships",
         })?;
@@ -461,7 +575,7 @@ impl<T: Model> AnyObj for Cell<T> {
         cols: &[usize],
         loaded: Option<&mut Vec<ErasedObj>>,
     ) -> Result<Option<Key>> {
-        let value = self.value.try_read().ok_or(Error::Borrowed {
+        let value = self.try_read().ok_or(Error::Borrowed {
             model: T::NAME,
             operation: "loading its relationships",
         })?;
@@ -478,7 +592,7 @@ impl<T: Model> AnyObj for Cell<T> {
     }
 
     fn rel_set_loaded(&self, idx: usize, objs: Vec<ErasedObj>) -> Result<()> {
-        let mut value = self.value.try_write().ok_or(Error::Borrowed {
+        let mut value = self.try_write().ok_or(Error::Borrowed {
             model: T::NAME,
             operation: "loading its relationships",
         })?;
@@ -489,7 +603,7 @@ impl<T: Model> AnyObj for Cell<T> {
     }
 
     fn rel_take_changes(&self, idx: usize) -> Result<RelChanges> {
-        let mut value = self.value.try_write().ok_or(Error::Borrowed {
+        let mut value = self.try_write().ok_or(Error::Borrowed {
             model: T::NAME,
             operation: "flushing",
         })?;
@@ -503,7 +617,7 @@ impl<T: Model> AnyObj for Cell<T> {
         if T::relationships().is_empty() {
             return;
         }
-        if let Some(mut value) = self.value.try_write() {
+        if let Some(mut value) = self.try_write() {
             for (i, info) in T::relationships().iter().enumerate() {
                 if !info.many {
                     continue;
@@ -518,7 +632,7 @@ impl<T: Model> AnyObj for Cell<T> {
     }
 
     fn rel_unload_all(&self) {
-        if let Some(mut value) = self.value.try_write() {
+        if let Some(mut value) = self.try_write() {
             for i in 0..T::relationships().len() {
                 if let Some(r) = value.relationship_mut(i) {
                     r.as_erased_mut().unload();

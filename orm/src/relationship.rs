@@ -433,6 +433,16 @@ impl<T: Model> Default for One<T> {
     }
 }
 
+impl<T: Model> Drop for Many<T> {
+    fn drop(&mut self) {
+        if let Slot::Loaded(objs) = std::mem::replace(&mut self.slot, Slot::NotLoaded) {
+            for o in objs {
+                crate::object::recycle(o);
+            }
+        }
+    }
+}
+
 impl<T: Model> Default for Many<T> {
     fn default() -> Self {
         Many {
@@ -781,7 +791,7 @@ impl<T: Model> Obj<T> {
 /// Runs `f` on the back-populating field `idx` of `obj` (a `Many<T>` or a
 /// `One<T>` of model `U`), without marking `obj` modified.
 fn with_back<U: Model, F: 'static>(obj: &Obj<U>, idx: usize, f: impl FnOnce(&mut F)) -> Result<()> {
-    let mut v = obj.cell.value.try_write().ok_or(Error::Borrowed {
+    let mut v = obj.cell.try_write().ok_or(Error::Borrowed {
         model: U::NAME,
         operation: "updating its side of a relationship",
     })?;

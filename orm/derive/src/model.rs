@@ -550,6 +550,16 @@ pub(crate) fn derive(input: &DeriveInput, orm: &TokenStream) -> syn::Result<Toke
                 ::core::result::Result::Ok(Self { #(#decode_at),* })
             }
 
+            fn spare() -> ::core::option::Option<
+                &'static ::std::thread::LocalKey<#orm::__private::Spare<Self>>,
+            > {
+                ::std::thread_local! {
+                    static SPARE: #orm::__private::Spare<#name> =
+                        const { #orm::__private::Spare::new() };
+                }
+                ::core::option::Option::Some(&SPARE)
+            }
+
             fn to_values(&self) -> ::std::vec::Vec<#core::Value> {
                 ::std::vec![#(#values),*]
             }

@@ -329,7 +329,7 @@ fn place<K, T: Model>(
     match entry {
         Entry::Occupied(mut e) => {
             if let Some(cell) = downcast_cell::<T>(e.get().clone()) {
-                if let Some(mut v) = cell.value.try_write() {
+                if let Some(mut v) = cell.try_write() {
                     let mut meta = cell.bookkeeping();
                     if meta.expired {
                         *v = value;
@@ -700,7 +700,7 @@ impl Session {
                 key: key.to_string(),
             });
         };
-        let mut v = obj.cell.value.try_write().ok_or(Error::Borrowed {
+        let mut v = obj.cell.try_write().ok_or(Error::Borrowed {
             model: T::NAME,
             operation: "refreshing it",
         })?;
