@@ -224,6 +224,12 @@ pub fn spare_cells<T: Model>() -> usize {
 #[inline]
 pub(crate) fn recycle<T: Model>(obj: Obj<T>) {
     let mut cell = obj.cell;
+    // An object still held elsewhere (an open session's identity map, a
+    // caller's clone) is the common case: a plain load rules it out
+    // before `Arc::get_mut`'s atomic exchange.
+    if Arc::strong_count(&cell) != 1 {
+        return;
+    }
     let Some(spare) = T::spare() else {
         return;
     };
